@@ -1,0 +1,2 @@
+Console.Error.WriteLine("coap-gateway: not built yet");
+return 1;

@@ -1,0 +1,17 @@
+// Load generators and benchmarks; run by hand (README "Performance"), never by the tests.
+//   dotnet run -c Release --project tests/Bench -- coap [options]
+//   dotnet run -c Release --project tests/Bench -- storage [options]
+using Gateway.Bench;
+
+return args.FirstOrDefault() switch
+{
+    "coap" => await CoapBench.RunAsync(args[1..]),
+    "storage" => await StorageBench.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Bench coap|storage [options]   (each prints its own --help)");
+    return 2;
+}
