@@ -1,0 +1,49 @@
+namespace Gateway.Storage.Outbox;
+
+/// <summary>
+/// The uplink queue between the device layer and the cloud forwarder.
+/// <list type="bullet">
+/// <item>Durability: <see cref="EnqueueAsync"/> completes with <see cref="EnqueueStatus.Committed"/> only after
+/// the row and its dedup record are committed (WAL, synchronous=FULL for the SQLite implementation).</item>
+/// <item>Order: ids grow in enqueue order. A lease never hands out a device's row while an earlier row of the
+/// same device is leased, and returns rows in id order, so delivery is per-device FIFO even across
+/// lease expiry and release.</item>
+/// <item>Limits: telemetry expires after MaxAge and loses its oldest rows when the queue or the disk is
+/// full; client attributes are compacted to the latest row per key; RPC replies, claims and attribute
+/// requests expire after MaxAge; connect/disconnect rows stay. When no room can be made the enqueue is
+/// refused. Every dropped row is counted by kind and reason. Rows under an active lease are never dropped.</item>
+/// <item>Time: ages, leases and dedup expiry use the store clock (monotonic, carried across restarts),
+/// never the wall clock.</item>
+/// </list>
+/// </summary>
+public interface IOutbox : IAsyncDisposable
+{
+    /// <summary>
+    /// Stores <paramref name="message"/> and, if given, <paramref name="dedup"/> in one transaction.
+    /// If <paramref name="dedup"/>'s (peer, MID) is already recorded and unexpired, nothing is written
+    /// and the cached response is returned. Cancelling stops the wait, not a commit already under way:
+    /// the row may still be committed, which the dedup record then covers.
+    /// </summary>
+    ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The cached response for (peer, MID) if it is recorded and unexpired; otherwise null.</summary>
+    ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>Leases up to <paramref name="maxMessages"/> rows in id order for <paramref name="leaseFor"/>; attempts are incremented.</summary>
+    ValueTask<IReadOnlyList<OutboxEntry>> LeaseAsync(int maxMessages, TimeSpan leaseFor, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes delivered rows. Unknown ids are ignored. Returns rows deleted.</summary>
+    ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the lease of rows that could not be delivered now, so they are leased again first. Returns rows released.</summary>
+    ValueTask<int> ReleaseAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves rows the cloud rejected to the dead-letter table (counted) so they cannot block the queue. Returns rows moved.</summary>
+    ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops rows older than MaxAge (counted as <see cref="DropReason.Expired"/>) and expired dedup records. Returns rows dropped.</summary>
+    ValueTask<int> PurgeExpiredAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Depth, bytes, oldest age, drops and dead letters.</summary>
+    ValueTask<OutboxStats> GetStatsAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Storage.Outbox;
+
+/// <summary>Log events of the outbox, with fixed ids. Device names may appear; payloads and credentials never do.</summary>
+internal static partial class OutboxLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Outbox commit of {Count} enqueues failed; the device layer answers 5.03")]
+    public static partial void CommitFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Disk full while committing {Count} enqueues (SQLITE_FULL); refused, nothing acknowledged was lost")]
+    public static partial void DiskFull(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Outbox dropped {Count} rows ({Reason}) to make room")]
+    public static partial void Dropped(ILogger logger, long count, DropReason reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Outbox refused an enqueue: {Reason}, nothing left that may be dropped")]
+    public static partial void Refused(ILogger logger, RefusalReason reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Outbox opened: {Depth} rows, {Bytes} bytes queued, {Released} leases of the previous run released")]
+    public static partial void Opened(ILogger logger, long depth, long bytes, int released);
+}

@@ -1,0 +1,29 @@
+namespace Gateway.Storage.Outbox;
+
+/// <summary>
+/// What an outbox row carries upstream. The kind decides the row's fate under pressure
+/// (see <see cref="IOutbox"/>): stored as its number, so never renumber.
+/// </summary>
+public enum OutboxMessageKind
+{
+    /// <summary>Time series; expires after MaxAge; oldest rows dropped first when space runs out.</summary>
+    Telemetry = 1,
+
+    /// <summary>Client-side attributes; compacted to the latest value per key, never expired.</summary>
+    ClientAttributes = 2,
+
+    /// <summary>A device's reply to a server-side RPC; kept until MaxAge.</summary>
+    RpcReply = 3,
+
+    /// <summary>A device claiming request; kept until MaxAge.</summary>
+    Claim = 4,
+
+    /// <summary>Device became active (ThingsBoard gateway "connect"); never dropped.</summary>
+    DeviceConnect = 5,
+
+    /// <summary>Device went away (gateway "disconnect"); never dropped.</summary>
+    DeviceDisconnect = 6,
+
+    /// <summary>A device asking the cloud for attribute values; kept until MaxAge.</summary>
+    AttributeRequest = 7,
+}

@@ -1,0 +1,199 @@
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Storage.Outbox;
+
+/// <summary>
+/// The outbox's SQL, one method per statement, on one connection. Commands are created once and
+/// reused so SQLite keeps them prepared; the caller owns the transaction and the locking.
+/// </summary>
+internal sealed class OutboxTable(SqliteConnection connection)
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = [];
+
+    public SqliteTransaction? Transaction { get; set; }
+
+    public long Insert(OutboxMessage message, long size, long now)
+    {
+        var id = (long)Scalar(
+            "INSERT INTO outbox (device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
+            "VALUES ($d, $k, $p, $cf, $r, $s, $e, $z) RETURNING id",
+            ("$d", message.Device), ("$k", (int)message.Kind), ("$p", message.Payload.ToArray()), ("$cf", message.ContentFormat),
+            ("$r", message.ReceivedAt.ToUnixTimeMilliseconds()), ("$s", message.ClockSynced ? 1 : 0), ("$e", now), ("$z", size))!;
+        foreach (var key in OutboxPolicy.KeysOf(message))
+        {
+            Execute("INSERT INTO outbox_key (id, device, key) VALUES ($i, $d, $k)", ("$i", id), ("$d", message.Device), ("$k", key));
+        }
+        return id;
+    }
+
+    /// <summary>Deletes a row; returns its kind and size, or null if it was not there.</summary>
+    public (OutboxMessageKind Kind, long Size)? Delete(long id)
+    {
+        (OutboxMessageKind, long)? deleted = null;
+        using (var reader = Reader("DELETE FROM outbox WHERE id = $i RETURNING kind, size", ("$i", id)))
+        {
+            if (reader.Read())
+            {
+                deleted = ((OutboxMessageKind)reader.GetInt32(0), reader.GetInt64(1));
+            }
+        }
+        if (deleted is { Item1: OutboxMessageKind.ClientAttributes })
+        {
+            Execute("DELETE FROM outbox_key WHERE id = $i", ("$i", id));
+        }
+        return deleted;
+    }
+
+    public bool MoveToDeadLetter(long id, string reason, long wallMs)
+    {
+        return Execute(
+            "INSERT INTO dead_letter (id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, reason, dead_at_ms) " +
+            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, $r, $t FROM outbox WHERE id = $i",
+            ("$i", id), ("$r", reason), ("$t", wallMs)) == 1;
+    }
+
+    /// <summary>Attribute rows not under an active lease whose every key is set again by a later row of the device.</summary>
+    public List<(long Id, long Size)> SupersededAttributeRows(long now) => ReadIdSizes(
+        "SELECT o.id, o.size FROM outbox o WHERE o.kind = 2 AND (o.lease_until IS NULL OR o.lease_until <= $n) " +
+        "AND EXISTS (SELECT 1 FROM outbox_key k WHERE k.id = o.id) " +
+        "AND NOT EXISTS (SELECT 1 FROM outbox_key k WHERE k.id = o.id AND NOT EXISTS " +
+        "  (SELECT 1 FROM outbox_key l WHERE l.device = k.device AND l.key = k.key AND l.id > k.id)) ORDER BY o.id",
+        ("$n", now));
+
+    public List<(long Id, long Size)> OldestTelemetry(long now, long exceptId, int limit) => ReadIdSizes(
+        "SELECT id, size FROM outbox WHERE kind = 1 AND (lease_until IS NULL OR lease_until <= $n) AND id <> $x ORDER BY id LIMIT $l",
+        ("$n", now), ("$x", exceptId), ("$l", limit));
+
+    /// <summary>Rows enqueued at or before <paramref name="cutoff"/>, in id order (which is also store-clock order).</summary>
+    public List<(long Id, OutboxMessageKind Kind, bool Leased)> EnqueuedUpTo(long cutoff, long now)
+    {
+        var rows = new List<(long, OutboxMessageKind, bool)>();
+        // Ids grow with the store clock, so the scan stops at the first row that is young enough.
+        using var reader = Reader("SELECT id, kind, lease_until, enqueued_clock FROM outbox ORDER BY id");
+        while (reader.Read() && reader.GetInt64(3) <= cutoff)
+        {
+            rows.Add((reader.GetInt64(0), (OutboxMessageKind)reader.GetInt32(1), !reader.IsDBNull(2) && reader.GetInt64(2) > now));
+        }
+        return rows;
+    }
+
+    public List<OutboxEntry> LeaseCandidates(long now, int max)
+    {
+        var entries = new List<OutboxEntry>();
+        using var reader = Reader(
+            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts FROM outbox " +
+            "WHERE (lease_until IS NULL OR lease_until <= $n) " +
+            "AND device NOT IN (SELECT device FROM outbox WHERE lease_until IS NOT NULL AND lease_until > $n) ORDER BY id LIMIT $m",
+            ("$n", now), ("$m", max));
+        while (reader.Read())
+        {
+            var message = new OutboxMessage(reader.GetString(1), (OutboxMessageKind)reader.GetInt32(2), (byte[])reader.GetValue(3))
+            {
+                ContentFormat = reader.GetInt32(4),
+                ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                ClockSynced = reader.GetInt32(6) != 0,
+            };
+            entries.Add(new OutboxEntry(reader.GetInt64(0), message, reader.GetInt32(7) + 1));
+        }
+        return entries;
+    }
+
+    public void SetLease(long id, long until) =>
+        Execute("UPDATE outbox SET lease_until = $u, attempts = attempts + 1 WHERE id = $i", ("$u", until), ("$i", id));
+
+    public bool Release(long id) => Execute("UPDATE outbox SET lease_until = NULL WHERE id = $i", ("$i", id)) == 1;
+
+    public int ReleaseAll() => Execute("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL");
+
+    public byte[]? FindDedup(string peer, int mid, long now) =>
+        Scalar("SELECT response FROM dedup WHERE peer = $p AND mid = $m AND expires_at > $n", ("$p", peer), ("$m", mid), ("$n", now)) as byte[];
+
+    public void PutDedup(DedupRecord dedup, long now) => Execute(
+        "INSERT INTO dedup (peer, mid, response, expires_at) VALUES ($p, $m, $r, $e) " +
+        "ON CONFLICT (peer, mid) DO UPDATE SET response = excluded.response, expires_at = excluded.expires_at",
+        ("$p", dedup.Peer), ("$m", dedup.MessageId), ("$r", dedup.Response.ToArray()), ("$e", now + (long)dedup.Lifetime.TotalMilliseconds));
+
+    public int DeleteExpiredDedup(long now) => Execute("DELETE FROM dedup WHERE expires_at <= $n", ("$n", now));
+
+    public void AddDrops(IReadOnlyDictionary<DropKey, long> drops)
+    {
+        foreach (var (key, count) in drops)
+        {
+            Execute("INSERT INTO outbox_drops (kind, reason, count) VALUES ($k, $r, $c) " +
+                    "ON CONFLICT (kind, reason) DO UPDATE SET count = count + excluded.count",
+                ("$k", (int)key.Kind), ("$r", (int)key.Reason), ("$c", count));
+        }
+    }
+
+    public Dictionary<DropKey, long> ReadDrops()
+    {
+        var drops = new Dictionary<DropKey, long>();
+        using var reader = Reader("SELECT kind, reason, count FROM outbox_drops");
+        while (reader.Read())
+        {
+            drops[new DropKey((OutboxMessageKind)reader.GetInt32(0), (DropReason)reader.GetInt32(1))] = reader.GetInt64(2);
+        }
+        return drops;
+    }
+
+    public (long Depth, long Bytes, long DeadLetters) ReadTotals()
+    {
+        using var reader = Reader("SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(sum(size), 0) FROM outbox), (SELECT count(*) FROM dead_letter)");
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    public long? OldestEnqueuedAt() => Scalar("SELECT enqueued_clock FROM outbox ORDER BY id LIMIT 1") as long?;
+
+    public long ReadClock() => Scalar("SELECT value FROM meta WHERE key = 'store_clock'") as long? ?? 0;
+
+    public void SaveClock(long now) => Execute(
+        "INSERT INTO meta (key, value) VALUES ('store_clock', $v) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+        ("$v", now));
+
+    /// <summary>Bytes SQLite can reuse inside the file without growing it.</summary>
+    public long FreelistBytes() => (long)Scalar("PRAGMA freelist_count")! * (long)Scalar("PRAGMA page_size")!;
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+        _commands.Clear();
+    }
+
+    private List<(long, long)> ReadIdSizes(string sql, params (string, object)[] args)
+    {
+        var rows = new List<(long, long)>();
+        using var reader = Reader(sql, args);
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        return rows;
+    }
+
+    private int Execute(string sql, params (string, object)[] args) => Prepare(sql, args).ExecuteNonQuery();
+
+    private object? Scalar(string sql, params (string, object)[] args) => Prepare(sql, args).ExecuteScalar();
+
+    private SqliteDataReader Reader(string sql, params (string, object)[] args) => Prepare(sql, args).ExecuteReader();
+
+    private SqliteCommand Prepare(string sql, (string Name, object Value)[] args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+        command.Transaction = Transaction;
+        command.Parameters.Clear();
+        foreach (var (name, value) in args)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return command;
+    }
+}

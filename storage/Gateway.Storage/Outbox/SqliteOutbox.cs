@@ -1,0 +1,392 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Storage.Outbox;
+
+/// <summary>
+/// The durable <see cref="IOutbox"/> on SQLite. Enqueues go through one writer loop that commits
+/// everything that arrived while the previous commit was in flight as one transaction (group
+/// commit: one WAL fsync per batch, not per row) and completes each caller only after that commit.
+/// The other operations share the same connection under a lock. One process owns the outbox: leases
+/// of a previous run are released when it opens; the CLI reads figures with <see cref="ReadStats"/>.
+/// </summary>
+public sealed class SqliteOutbox : IOutbox
+{
+    private const int SqliteFull = 13;
+
+    private readonly StorageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<long> _freeBytes;
+    private readonly SqliteConnection _connection;
+    private readonly OutboxTable _table;
+    private readonly StoreClock _clock;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Channel<PendingEnqueue> _pending = Channel.CreateUnbounded<PendingEnqueue>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private readonly Dictionary<DropKey, long> _drops;
+    private long _depth;
+    private long _bytes;
+    private long _deadLetters;
+    private long _commits;
+    private long _lastPurge = long.MinValue;
+    private bool _disposed;
+
+    /// <param name="database">The opened database.</param>
+    /// <param name="time">Clock for the store clock and the group-commit window; the system clock if null.</param>
+    /// <param name="logger">Logger; none if null.</param>
+    /// <param name="freeBytes">Free-space probe; defaults to the free space of the database directory's file system.</param>
+    public SqliteOutbox(SqliteDatabase database, TimeProvider? time = null, ILogger<SqliteOutbox>? logger = null, Func<long>? freeBytes = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _options = database.Options;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        var directory = Path.GetDirectoryName(database.Path)!;
+        _freeBytes = freeBytes ?? (() => OutboxPolicy.FreeBytesOf(directory));
+        _connection = database.OpenConnection();
+        _table = new OutboxTable(_connection);
+        _clock = new StoreClock(_time, _table.ReadClock());
+        _drops = _table.ReadDrops();
+        (_depth, _bytes, _deadLetters) = _table.ReadTotals();
+        // Nothing is in flight when the owner starts: a lease of the previous run would only delay redelivery.
+        var released = _table.ReleaseAll();
+        OutboxLog.Opened(_logger, _depth, _bytes, released);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Reads the figures of an outbox owned by another process (the CLI's <c>status</c>), writing nothing.</summary>
+    public static OutboxStats ReadStats(SqliteDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        using var connection = database.OpenConnection();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var table = new OutboxTable(connection) { Transaction = transaction };
+        try
+        {
+            var (depth, bytes, deadLetters) = table.ReadTotals();
+            var clock = table.ReadClock();
+            var oldest = table.OldestEnqueuedAt() is { } at ? TimeSpan.FromMilliseconds(Math.Max(0, clock - at)) : TimeSpan.Zero;
+            return new OutboxStats(depth, bytes, oldest, table.ReadDrops(), deadLetters, 0);
+        }
+        finally
+        {
+            table.Dispose();
+        }
+    }
+
+    public ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var pending = new PendingEnqueue(message, dedup);
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(SqliteOutbox));
+        }
+        return new ValueTask<EnqueueResult>(cancellationToken.CanBeCanceled ? pending.Completion.Task.WaitAsync(cancellationToken) : pending.Completion.Task);
+    }
+
+    public async ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _table.Transaction = null;
+            return _table.FindDedup(peer, messageId, _clock.NowMs);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public ValueTask<IReadOnlyList<OutboxEntry>> LeaseAsync(int maxMessages, TimeSpan leaseFor, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
+        return InTransactionAsync<IReadOnlyList<OutboxEntry>>(_ =>
+        {
+            var now = _clock.NowMs;
+            var entries = _table.LeaseCandidates(now, maxMessages);
+            var until = now + (long)leaseFor.TotalMilliseconds;
+            foreach (var entry in entries)
+            {
+                _table.SetLease(entry.Id, until);
+            }
+            return entries;
+        }, cancellationToken);
+    }
+
+    public ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
+        InTransactionAsync(delta =>
+        {
+            var deleted = 0;
+            foreach (var id in ids)
+            {
+                if (_table.Delete(id) is { } row)
+                {
+                    delta.Bytes -= row.Size;
+                    delta.Depth--;
+                    deleted++;
+                }
+            }
+            return deleted;
+        }, cancellationToken);
+
+    public ValueTask<int> ReleaseAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
+        InTransactionAsync(_ => ids.Count(_table.Release), cancellationToken);
+
+    public ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, string reason, CancellationToken cancellationToken = default) =>
+        InTransactionAsync(delta =>
+        {
+            var moved = 0;
+            var wallMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            foreach (var id in ids)
+            {
+                if (_table.MoveToDeadLetter(id, reason, wallMs) && _table.Delete(id) is { } row)
+                {
+                    delta.Bytes -= row.Size;
+                    delta.Depth--;
+                    delta.DeadLetters++;
+                    moved++;
+                }
+            }
+            return moved;
+        }, cancellationToken);
+
+    public ValueTask<int> PurgeExpiredAsync(CancellationToken cancellationToken = default) =>
+        InTransactionAsync(delta =>
+        {
+            var now = _clock.NowMs;
+            var expired = Purge(now, delta);
+            _table.AddDrops(delta.Drops);
+            _table.SaveClock(now);
+            return expired;
+        }, cancellationToken);
+
+    public async ValueTask<OutboxStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _table.Transaction = null;
+            var oldest = _table.OldestEnqueuedAt() is { } at ? TimeSpan.FromMilliseconds(_clock.NowMs - at) : TimeSpan.Zero;
+            return new OutboxStats(_depth, _bytes, oldest, new Dictionary<DropKey, long>(_drops), _deadLetters, Interlocked.Read(ref _commits));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _pending.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _table.Transaction = null;
+            _table.SaveClock(_clock.NowMs);
+            _table.Dispose();
+            _connection.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _pending.Reader;
+        var batch = new List<PendingEnqueue>(Math.Min(_options.MaxBatchSize, 4096));
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            if (_options.GroupCommitWindow > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.GroupCommitWindow, _time).ConfigureAwait(false);
+            }
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                CommitBatch(batch);
+            }
+            finally
+            {
+                _gate.Release();
+                batch.Clear();
+            }
+        }
+    }
+
+    private void CommitBatch(List<PendingEnqueue> batch)
+    {
+        var results = new EnqueueResult[batch.Count];
+        var delta = new OutboxBatchDelta();
+        var now = _clock.NowMs;
+        var purged = false;
+        SqliteTransaction? transaction = null;
+        try
+        {
+            transaction = _connection.BeginTransaction(deferred: false);
+            _table.Transaction = transaction;
+            if (now - _lastPurge >= OutboxPolicy.PurgeIntervalMs)
+            {
+                Purge(now, delta);
+                purged = true;
+            }
+            var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeBytes);
+            var seen = new Dictionary<(string, int), byte[]>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var (message, dedup) = (batch[i].Message, batch[i].Dedup);
+                if (dedup is not null && (seen.TryGetValue((dedup.Peer, dedup.MessageId), out var cached) || (cached = _table.FindDedup(dedup.Peer, dedup.MessageId, now)) is not null))
+                {
+                    results[i] = EnqueueResult.Duplicate(cached);
+                    continue;
+                }
+                var id = admission.TryInsert(message, transaction, delta);
+                if (id is null)
+                {
+                    OutboxLog.Refused(_logger, admission.LastRefusal);
+                    results[i] = EnqueueResult.Refused(admission.LastRefusal, _options.RefusalRetryAfter);
+                    continue;
+                }
+                if (dedup is not null)
+                {
+                    _table.PutDedup(dedup, now);
+                    seen[(dedup.Peer, dedup.MessageId)] = dedup.Response.ToArray();
+                }
+                results[i] = EnqueueResult.Committed(id.Value);
+            }
+            _table.AddDrops(delta.Drops);
+            _table.SaveClock(now);
+            transaction.Commit();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SqliteFull)
+        {
+            Rollback(transaction);
+            OutboxLog.DiskFull(_logger, batch.Count);
+            var refused = EnqueueResult.Refused(RefusalReason.DiskFull, _options.RefusalRetryAfter);
+            batch.ForEach(p => p.Completion.TrySetResult(refused));
+            return;
+        }
+        catch (Exception e)
+        {
+            Rollback(transaction);
+            OutboxLog.CommitFailed(_logger, batch.Count, e);
+            batch.ForEach(p => p.Completion.TrySetException(e));
+            return;
+        }
+        finally
+        {
+            transaction?.Dispose();
+            _table.Transaction = null;
+        }
+
+        if (purged)
+        {
+            _lastPurge = now;
+        }
+        Apply(delta);
+        Interlocked.Increment(ref _commits);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(results[i]);
+        }
+    }
+
+    private int Purge(long now, OutboxBatchDelta delta)
+    {
+        var cutoff = now - (long)_options.MaxAge.TotalMilliseconds;
+        var expired = 0;
+        foreach (var (id, kind, leased) in _table.EnqueuedUpTo(cutoff, now))
+        {
+            if (OutboxPolicy.Expires(kind) && !leased && _table.Delete(id) is { } row)
+            {
+                delta.Dropped(kind, DropReason.Expired, row.Size);
+                expired++;
+            }
+        }
+        _table.DeleteExpiredDedup(now);
+        return expired;
+    }
+
+    private async ValueTask<T> InTransactionAsync<T>(Func<OutboxBatchDelta, T> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var delta = new OutboxBatchDelta();
+            T result;
+            using (var transaction = _connection.BeginTransaction(deferred: false))
+            {
+                _table.Transaction = transaction;
+                try
+                {
+                    result = work(delta);
+                    transaction.Commit();
+                }
+                finally
+                {
+                    _table.Transaction = null;
+                }
+            }
+            Apply(delta);
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void Apply(OutboxBatchDelta delta)
+    {
+        _depth += delta.Depth;
+        _bytes += delta.Bytes;
+        _deadLetters += delta.DeadLetters;
+        foreach (var (key, count) in delta.Drops)
+        {
+            _drops[key] = _drops.GetValueOrDefault(key) + count;
+            OutboxLog.Dropped(_logger, count, key.Reason);
+        }
+    }
+
+    private static void Rollback(SqliteTransaction? transaction)
+    {
+        try
+        {
+            transaction?.Rollback();
+        }
+        catch (SqliteException)
+        {
+            // SQLite may already have rolled back on its own (it does for SQLITE_FULL); nothing is left to undo.
+        }
+        catch (InvalidOperationException)
+        {
+            // Same, as reported by Microsoft.Data.Sqlite when the transaction already completed.
+        }
+    }
+
+    private sealed class PendingEnqueue(OutboxMessage message, DedupRecord? dedup)
+    {
+        public OutboxMessage Message { get; } = message;
+        public DedupRecord? Dedup { get; } = dedup;
+        public TaskCompletionSource<EnqueueResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
