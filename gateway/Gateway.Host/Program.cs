@@ -1,2 +1,3 @@
-Console.Error.WriteLine("coap-gateway: not built yet");
-return 1;
+using Gateway.Host;
+
+return await GatewayApplication.RunAsync(args);

@@ -1,0 +1,313 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using Gateway.Coap.Codec;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Reliability;
+using Gateway.Coap.Server;
+using Gateway.Coap.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Coap;
+
+/// <summary>
+/// One CoAP endpoint (RFC 7252 §4, §5): owns a transport and all message-layer state for it —
+/// deduplication, retransmission of its Confirmable messages, outstanding client requests.
+/// <para>Pipeline per datagram, all on the receive thread with no hop: decode → reject policy →
+/// by type (request: options check → dedup → handler → piggybacked response; response: match
+/// token; ACK/RST: match Message ID). Only a handler that does not finish synchronously leaves
+/// the thread; its response comes back through <see cref="CompleteExchange"/>.</para>
+/// <para>State is guarded by one gate, held only for table operations, never for I/O or handlers.</para>
+/// </summary>
+public sealed partial class CoapEndpoint : IDisposable
+{
+    private readonly IDatagramTransport _transport;
+    private readonly ICoapRequestHandler? _handler;
+    private readonly CoapEndpointOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Deduplicator _deduplicator;
+    private readonly ConfirmableSender _confirmables;
+    private readonly MessageIdSequence _messageIds = new();
+    private readonly TokenGenerator _tokens = new();
+    private readonly Dictionary<(PeerAddress Peer, ulong Token), ClientExchange> _clientExchanges = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Thread> _threads = [];
+    private readonly long _exchangeLifetime, _nonLifetime;
+    private long _lastEvictionWarning = -1;
+    private int _disposed;
+
+    public CoapEndpoint(IDatagramTransport transport, ICoapRequestHandler? handler = null, CoapEndpointOptions? options = null,
+        TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        _transport = transport;
+        _handler = handler;
+        _options = options ?? new CoapEndpointOptions();
+        if (_options.Validate().FirstOrDefault() is { } problem) throw new ArgumentException(problem, nameof(options));
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _deduplicator = new Deduplicator(_options.DeduplicationCapacity, _options.DeduplicationInlineBytes);
+        _confirmables = new ConfirmableSender(_options, _time, transport, _gate);
+        _exchangeLifetime = (long)(_options.ExchangeLifetime.TotalSeconds * _time.TimestampFrequency);
+        _nonLifetime = (long)(_options.NonLifetime.TotalSeconds * _time.TimestampFrequency);
+    }
+
+    public CoapEndpointStatistics Statistics { get; } = new();
+
+    public EndPoint LocalEndPoint => _transport.LocalEndPoint;
+
+    public CoapEndpointOptions Options => _options;
+
+    /// <summary>Confirmable messages this endpoint is still retransmitting.</summary>
+    public int PendingConfirmables => _confirmables.Count;
+
+    public long Retransmissions { get { lock (_gate) return _confirmables.Retransmissions; } }
+
+    public int DeduplicationEntries { get { lock (_gate) return _deduplicator.Count; } }
+
+    public long DeduplicationEvictions { get { lock (_gate) return _deduplicator.EvictedEarly; } }
+
+    /// <summary>Starts the receive threads (blocking receive, one per core unless configured).</summary>
+    public void Start()
+    {
+        int count = _options.ReceiveThreads > 0 ? _options.ReceiveThreads : Environment.ProcessorCount;
+        for (int i = 0; i < count; i++)
+        {
+            var thread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"coap-rx-{i}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
+        Log.Listening(_logger, _transport.LocalEndPoint, count);
+    }
+
+    private void ReceiveLoop()
+    {
+        var context = NewContext();
+        try
+        {
+            while (true)
+            {
+                int length = _transport.Receive(context.Buffer, context.Remote);
+                if (length < 0) break;
+                Process(context, length);
+            }
+        }
+        finally
+        {
+            context.Release();
+        }
+    }
+
+    private ReceiveContext NewContext() => new(_options.MaxMessageSize, new SocketAddress(_transport.AddressFamily));
+
+    /// <summary>Processes one datagram synchronously, as the receive loop does (scripted tests drive this).</summary>
+    internal void Inject(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        var context = NewContext();
+        var address = from.Serialize();
+        address.Buffer.Span.CopyTo(context.Remote.Buffer.Span);
+        context.Remote.Size = address.Size;
+        datagram.CopyTo(context.Buffer);
+        Process(context, datagram.Length);
+    }
+
+    private void Process(ReceiveContext context, int length)
+    {
+        Interlocked.Increment(ref Statistics._received);
+        try
+        {
+            var datagram = context.Buffer.AsMemory(0, length);
+            if (!CoapCodec.TryDecode(datagram, out var message, out var error))
+            {
+                Reject(context, error);
+                return;
+            }
+            var peer = PeerAddress.From(context.Remote);
+            switch (message.Type)
+            {
+                case CoapMessageType.Confirmable or CoapMessageType.NonConfirmable when message.Code.IsRequest:
+                    HandleRequest(context, message, peer);
+                    break;
+                case CoapMessageType.Confirmable or CoapMessageType.NonConfirmable when message.Code.IsResponse:
+                    HandleResponse(context, datagram, message, peer);
+                    break;
+                case CoapMessageType.Confirmable:
+                    // §4.3: an Empty CON is a ping, answered with RST; a reserved code class is
+                    // a CON we cannot process, also rejected with RST (§4.2).
+                    SendEmpty(context, CoapMessageType.Reset, message.MessageId);
+                    break;
+                case CoapMessageType.Acknowledgement:
+                    bool matched = _confirmables.Complete(peer, message.MessageId, ConfirmableOutcome.Acknowledged);
+                    if (message.Code.IsResponse) HandleResponse(context, datagram, message, peer);
+                    else if (!matched) Interlocked.Increment(ref Statistics._unmatched);
+                    break;
+                case CoapMessageType.Reset:
+                    if (!_confirmables.Complete(peer, message.MessageId, ConfirmableOutcome.Reset))
+                        Interlocked.Increment(ref Statistics._unmatched);
+                    break;
+                default:
+                    Interlocked.Increment(ref Statistics._ignored); // Empty or reserved-class NON
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            // Nothing a peer sends may end the loop; this is a bug worth a log line, not a crash.
+            Log.ProcessingFailed(_logger, e, PeerAddress.From(context.Remote).ToString());
+        }
+    }
+
+    private void Reject(ReceiveContext context, in CoapDecodeError error)
+    {
+        Interlocked.Increment(ref Statistics._malformed);
+        var action = CoapRejectPolicy.Decide(error);
+        if (_logger.IsEnabled(LogLevel.Debug)) Log.Rejected(_logger, PeerAddress.From(context.Remote).ToString(), error.Describe(), action);
+        switch (action)
+        {
+            case CoapRejectAction.Reset:
+                SendEmpty(context, CoapMessageType.Reset, error.MessageId);
+                break;
+            case CoapRejectAction.BadRequest:
+                SendNow(context, CoapMessageType.Acknowledgement, error.MessageId, error.GetToken(),
+                    CoapResponse.Error(CoapCode.BadRequest, error.Describe()));
+                break;
+            default:
+                Interlocked.Increment(ref Statistics._ignored);
+                break;
+        }
+    }
+
+    private void HandleRequest(ReceiveContext context, CoapMessage message, PeerAddress peer)
+    {
+        var action = CoapRejectPolicy.DecideOptions(message, out ushort badOption);
+        if (action == CoapRejectAction.Accept && _handler is null) action = message.Type == CoapMessageType.Confirmable ? CoapRejectAction.Reset : CoapRejectAction.Ignore;
+        if (action != CoapRejectAction.Accept)
+        {
+            if (action == CoapRejectAction.BadOption)
+            {
+                Interlocked.Increment(ref Statistics._badOptions);
+                SendNow(context, CoapMessageType.Acknowledgement, message.MessageId, message.Token.Span,
+                    CoapResponse.Error(CoapCode.BadOption, $"Unrecognized critical option {badOption}"));
+            }
+            else if (action == CoapRejectAction.Reset) SendEmpty(context, CoapMessageType.Reset, message.MessageId);
+            else Interlocked.Increment(ref Statistics._ignored);
+            return;
+        }
+
+        bool confirmable = message.Type == CoapMessageType.Confirmable;
+        Deduplicator.Lookup lookup;
+        Deduplicator.Handle handle;
+        int replay = 0;
+        byte[] replayBuffer = context.SendBuffer;
+        lock (_gate)
+        {
+            long evicted = _deduplicator.EvictedEarly;
+            lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, _time.GetTimestamp(), confirmable ? _exchangeLifetime : _nonLifetime,
+                out handle, out var cached);
+            if (lookup != Deduplicator.Lookup.New)
+            {
+                if (cached.Length > replayBuffer.Length) replayBuffer = new byte[cached.Length];
+                cached.CopyTo(replayBuffer);
+                replay = cached.Length;
+            }
+            else if (_deduplicator.EvictedEarly != evicted && evicted / 1024 != _lastEvictionWarning)
+            {
+                _lastEvictionWarning = evicted / 1024;
+                Log.DeduplicationFull(_logger, _options.DeduplicationCapacity);
+            }
+        }
+        if (lookup != Deduplicator.Lookup.New)
+        {
+            // §4.5: a duplicate CON gets the same ACK again; the handler never runs twice.
+            Interlocked.Increment(ref Statistics._duplicates);
+            if (replay > 0) _transport.Send(replayBuffer.AsSpan(0, replay), context.Remote);
+            return;
+        }
+
+        Interlocked.Increment(ref Statistics._requests);
+        var request = new CoapRequest(message, peer);
+        ValueTask<CoapResponse> pending;
+        try
+        {
+            pending = _handler!.HandleAsync(request, _stopping.Token);
+        }
+        catch (Exception e)
+        {
+            pending = new(HandlerFailed(e, request));
+        }
+
+        if (pending.IsCompleted)
+        {
+            CoapResponse response;
+            try { response = pending.Result; }
+            catch (Exception e) { response = HandlerFailed(e, request); }
+            Respond(context, message, handle, response);
+            return;
+        }
+
+        // The handler is still working: it keeps the datagram buffer (its payload points into it).
+        var exchange = new ServerExchange(peer, CopyAddress(context.Remote), message.Type, message.MessageId,
+            message.Token.ToArray(), handle, context.DetachBuffer(), request.ToString());
+        if (confirmable)
+        {
+            exchange.Deadline = _time.CreateTimer(static s => { var (self, x) = ((CoapEndpoint, ServerExchange))s!; self.OnSeparateDeadline(x); },
+                (this, exchange), _options.SeparateResponseDelay, Timeout.InfiniteTimeSpan);
+        }
+        _ = AwaitHandlerAsync(exchange, pending, request);
+    }
+
+    private async Task AwaitHandlerAsync(ServerExchange exchange, ValueTask<CoapResponse> pending, CoapRequest request)
+    {
+        CoapResponse response;
+        try
+        {
+            response = await pending.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            lock (_gate) { exchange.Completed = true; exchange.Deadline?.Dispose(); }
+            ArrayPool<byte>.Shared.Return(exchange.Buffer);
+            return;
+        }
+        catch (Exception e)
+        {
+            response = HandlerFailed(e, request);
+        }
+        CompleteExchange(exchange, response);
+    }
+
+    private CoapResponse HandlerFailed(Exception e, CoapRequest request)
+    {
+        Interlocked.Increment(ref Statistics._handlerErrors);
+        Log.HandlerFailed(_logger, e, request.ToString());
+        return CoapResponse.Empty(CoapCode.InternalServerError);
+    }
+
+    private static SocketAddress CopyAddress(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
+        return copy;
+    }
+
+    private static ulong TokenValue(ReadOnlySpan<byte> token) => token.Length == 8 ? BinaryPrimitives.ReadUInt64BigEndian(token) : 0;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stopping.Cancel();
+        _transport.Dispose();
+        foreach (var thread in _threads) thread.Join(TimeSpan.FromSeconds(5));
+        _confirmables.CancelAll();
+        List<ClientExchange> waiting;
+        lock (_gate)
+        {
+            waiting = [.. _clientExchanges.Values];
+            _clientExchanges.Clear();
+        }
+        foreach (var exchange in waiting) exchange.Response.TrySetException(new ObjectDisposedException(nameof(CoapEndpoint)));
+        _stopping.Dispose();
+    }
+}

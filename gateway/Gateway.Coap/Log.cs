@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Coap;
+
+/// <summary>Source-generated log messages of the CoAP stack, with fixed event ids (1xx).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "CoAP endpoint listening on {LocalEndPoint} with {Threads} receive thread(s)")]
+    public static partial void Listening(ILogger logger, System.Net.EndPoint localEndPoint, int threads);
+
+    [LoggerMessage(101, LogLevel.Debug, "Dropped datagram from {Peer}: {Reason} ({Action})")]
+    public static partial void Rejected(ILogger logger, string peer, string reason, Codec.CoapRejectAction action);
+
+    [LoggerMessage(102, LogLevel.Error, "Request handler failed for {Request}")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string request);
+
+    [LoggerMessage(103, LogLevel.Error, "Unexpected error processing a datagram from {Peer}; the receive loop continues")]
+    public static partial void ProcessingFailed(ILogger logger, Exception exception, string peer);
+
+    [LoggerMessage(104, LogLevel.Debug, "Separate response to {Peer} ended: {Outcome}")]
+    public static partial void SeparateResponseEnded(ILogger logger, string peer, Reliability.ConfirmableOutcome outcome);
+
+    [LoggerMessage(105, LogLevel.Warning, "Deduplication table full: evicting entries before EXCHANGE_LIFETIME (capacity {Capacity})")]
+    public static partial void DeduplicationFull(ILogger logger, int capacity);
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using Gateway.Coap.Transport;
+
+namespace Gateway.Coap.Reliability;
+
+/// <summary>
+/// Retransmits outgoing Confirmable messages with exponential back-off until an ACK or RST
+/// (RFC 7252 §4.2): the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT × ACK_RANDOM_FACTOR],
+/// doubled after each of at most MAX_RETRANSMIT retransmissions. Timers come from the endpoint's
+/// <see cref="TimeProvider"/>. State is guarded by the owning endpoint's gate.
+/// </summary>
+internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvider time, IDatagramTransport transport, object gate)
+{
+    private readonly Dictionary<(PeerAddress Peer, ushort MessageId), Pending> _pending = [];
+
+    public int Count { get { lock (gate) return _pending.Count; } }
+
+    public long Retransmissions { get; private set; }
+
+    /// <summary>Sends now and keeps retransmitting; <paramref name="onOutcome"/> runs once, outside the gate.</summary>
+    public void Send(byte[] datagram, PeerAddress peer, SocketAddress to, ushort messageId, Action<ConfirmableOutcome>? onOutcome)
+    {
+        var timeout = options.AckTimeout * (1 + Random.Shared.NextDouble() * (options.AckRandomFactor - 1));
+        var pending = new Pending(datagram, peer, to, messageId, timeout, onOutcome);
+        lock (gate)
+        {
+            if (_pending.Remove((peer, messageId), out var replaced)) replaced.Stop();
+            _pending[(peer, messageId)] = pending;
+            Arm(pending);
+        }
+        transport.Send(datagram, to);
+    }
+
+    /// <summary>Matches an ACK or RST by (peer, Message ID); false if nothing was pending.</summary>
+    public bool Complete(PeerAddress peer, ushort messageId, ConfirmableOutcome outcome)
+    {
+        Pending? pending;
+        lock (gate)
+        {
+            if (!_pending.Remove((peer, messageId), out pending)) return false;
+            pending.Stop();
+        }
+        pending.Report(outcome);
+        return true;
+    }
+
+    /// <summary>Stops every retransmission (endpoint shutdown); each owner hears Cancelled.</summary>
+    public void CancelAll()
+    {
+        List<Pending> all;
+        lock (gate)
+        {
+            all = [.. _pending.Values];
+            _pending.Clear();
+            foreach (var p in all) p.Stop();
+        }
+        foreach (var p in all) p.Report(ConfirmableOutcome.Cancelled);
+    }
+
+    private void OnTimer(Pending pending)
+    {
+        bool resend;
+        lock (gate)
+        {
+            if (!_pending.TryGetValue((pending.Peer, pending.MessageId), out var current) || current != pending) return;
+            resend = pending.Attempts < options.MaxRetransmit;
+            if (resend)
+            {
+                pending.Attempts++;
+                pending.Timeout *= 2;
+                Arm(pending);
+                Retransmissions++;
+            }
+            else
+            {
+                _pending.Remove((pending.Peer, pending.MessageId));
+                pending.Stop();
+            }
+        }
+        if (resend) transport.Send(pending.Datagram, pending.To);
+        else pending.Report(ConfirmableOutcome.TimedOut);
+    }
+
+    private void Arm(Pending pending)
+    {
+        pending.Timer ??= time.CreateTimer(static s => { var (owner, p) = ((ConfirmableSender, Pending))s!; owner.OnTimer(p); },
+            (this, pending), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        pending.Timer.Change(pending.Timeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private sealed class Pending(byte[] datagram, PeerAddress peer, SocketAddress to, ushort messageId, TimeSpan timeout, Action<ConfirmableOutcome>? onOutcome)
+    {
+        public ITimer? Timer;
+        public byte[] Datagram { get; } = datagram;
+        public PeerAddress Peer { get; } = peer;
+        public SocketAddress To { get; } = to;
+        public ushort MessageId { get; } = messageId;
+        public TimeSpan Timeout { get; set; } = timeout;
+        public int Attempts { get; set; }
+
+        public void Stop() => Timer?.Dispose();
+
+        public void Report(ConfirmableOutcome outcome) => onOutcome?.Invoke(outcome);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Transport;
+
+namespace Gateway.Coap.Server;
+
+/// <summary>
+/// A request as the application sees it: method, path, query, formats, payload and peer. No
+/// Message IDs, types or retransmissions (those stay in the endpoint).
+/// <para>The payload and option values may alias the endpoint's receive buffer: they are valid
+/// until the handler's task completes. Copy anything kept longer (Kestrel's body rule).</para>
+/// </summary>
+public sealed class CoapRequest
+{
+    private IReadOnlyList<string>? _path, _query;
+
+    internal CoapRequest(CoapMessage message, PeerAddress peer)
+    {
+        Message = message;
+        Peer = peer;
+    }
+
+    /// <summary>For tests and for code that builds a request without an endpoint.</summary>
+    public static CoapRequest Create(CoapCode method, PeerAddress peer, IReadOnlyList<CoapOption> options, ReadOnlyMemory<byte> payload = default) =>
+        new(new CoapMessage(CoapMessageType.Confirmable, method, 0, default, options, payload), peer);
+
+    internal CoapMessage Message { get; }
+
+    public CoapCode Method => Message.Code;
+
+    public PeerAddress Peer { get; }
+
+    public IPEndPoint PeerEndPoint => Peer.ToIPEndPoint();
+
+    public IReadOnlyList<CoapOption> Options => Message.Options;
+
+    public ReadOnlyMemory<byte> Payload => Message.Payload;
+
+    /// <summary>Uri-Path segments (§6.5): each option is one segment, in order.</summary>
+    public IReadOnlyList<string> Path => _path ??= [.. Message.GetStringOptions(CoapOptionNumber.UriPath)];
+
+    /// <summary>Uri-Query arguments, one per option (§6.5), e.g. <c>rt=temp</c>.</summary>
+    public IReadOnlyList<string> Query => _query ??= [.. Message.GetStringOptions(CoapOptionNumber.UriQuery)];
+
+    public int? ContentFormat => (int?)Message.GetUIntOption(CoapOptionNumber.ContentFormat);
+
+    public int? Accept => (int?)Message.GetUIntOption(CoapOptionNumber.Accept);
+
+    /// <summary>Values bound by <c>{name}</c> segments of the matched resource path.</summary>
+    public IReadOnlyDictionary<string, string> RouteValues { get; internal set; } = NoRouteValues;
+
+    private static readonly Dictionary<string, string> NoRouteValues = [];
+
+    /// <summary>The value of the first query argument <c>name=value</c>, or null.</summary>
+    public string? GetQueryValue(string name)
+    {
+        foreach (var argument in Query)
+        {
+            if (argument.Length > name.Length && argument[name.Length] == '=' && argument.StartsWith(name, StringComparison.Ordinal))
+                return argument[(name.Length + 1)..];
+            if (argument == name) return "";
+        }
+        return null;
+    }
+
+    public override string ToString() => $"{Method} /{string.Join('/', Path)} from {Peer}";
+}

@@ -1,0 +1,103 @@
+using System.Text;
+using System.Text.Unicode;
+using Gateway.Coap.Messages;
+
+namespace Gateway.Coap.Server;
+
+/// <summary>
+/// Routes requests through the resource tree by Uri-Path (RFC 7252 §6.5) and serves
+/// <c>/.well-known/core</c> (RFC 6690 §4) from the resources' attributes. Unknown paths get 4.04,
+/// a path segment that is not UTF-8 gets 4.00.
+/// </summary>
+public sealed class CoapServer : ICoapRequestHandler
+{
+    private static readonly CoapResponse NotFound = CoapResponse.Empty(CoapCode.NotFound);
+    private static readonly CoapResponse BadPath = CoapResponse.Error(CoapCode.BadRequest, "Uri-Path is not valid UTF-8");
+
+    public CoapServer()
+    {
+        Root = new CoapResource("");
+        Root.GetOrAddPath(".well-known").Add(new WellKnownCoreResource(this));
+    }
+
+    public CoapResource Root { get; }
+
+    /// <summary>Adds a resource under a parent path (created as plain nodes if missing).</summary>
+    public TResource Add<TResource>(string parentPath, TResource resource) where TResource : CoapResource =>
+        Root.GetOrAddPath(parentPath).Add(resource);
+
+    public ValueTask<CoapResponse> HandleAsync(CoapRequest request, CancellationToken cancellationToken)
+    {
+        var resource = Resolve(request, out bool badPath);
+        if (badPath) return new(BadPath);
+        if (resource is null || !resource.IsEndpoint) return new(NotFound);
+        return resource.HandleAsync(request, cancellationToken);
+    }
+
+    /// <summary>Walks the tree segment by segment without allocating for literal segments.</summary>
+    private CoapResource? Resolve(CoapRequest request, out bool badPath)
+    {
+        badPath = false;
+        var node = Root;
+        Dictionary<string, string>? routeValues = null;
+        Span<char> chars = stackalloc char[256];
+        foreach (var option in request.Options)
+        {
+            if (option.Number != CoapOptionNumber.UriPath) continue;
+            var bytes = option.Value.Span;
+            if (bytes.Length > chars.Length) return null; // longer than any name we serve
+            if (Utf8.ToUtf16(bytes, chars, out _, out int written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+            {
+                badPath = true;
+                return null;
+            }
+            var segment = chars[..written];
+            var child = node.FindChild(segment);
+            if (child is null) return null;
+            if (child.ParameterName is { } parameter)
+            {
+                routeValues ??= [];
+                routeValues[parameter] = new string(segment);
+            }
+            node = child;
+        }
+        if (routeValues is not null) request.RouteValues = routeValues;
+        return node;
+    }
+
+    /// <summary>Every listed resource that answers requests, depth first.</summary>
+    public IEnumerable<CoapResource> ListedResources()
+    {
+        var stack = new Stack<CoapResource>([Root]);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            if (node != Root && node.ParameterName is not null) continue; // templates are not links
+            if (node.IsEndpoint && node.Visible) yield return node;
+            foreach (var child in node.Children.OrderByDescending(c => c.Name, StringComparer.Ordinal)) stack.Push(child);
+        }
+    }
+
+    private sealed class WellKnownCoreResource : CoapResource
+    {
+        private readonly CoapServer _server;
+
+        public WellKnownCoreResource(CoapServer server) : base("core")
+        {
+            _server = server;
+            Visible = false; // RFC 6690 §4: the discovery resource itself need not be listed
+            Attributes.ContentFormats.Add(CoapContentFormat.LinkFormat);
+        }
+
+        protected override ValueTask<CoapResponse> GetAsync(CoapRequest request, CancellationToken cancellationToken)
+        {
+            if (request.Accept is { } accept && accept != CoapContentFormat.LinkFormat)
+                return new(CoapResponse.Empty(CoapCode.NotAcceptable));
+            // §4.1: at most one query filter is defined; further arguments are ignored.
+            string? filter = request.Query.Count > 0 ? request.Query[0] : null;
+            var links = _server.ListedResources().Where(r => filter is null || LinkFormat.Matches(r, filter));
+            var payload = Encoding.UTF8.GetBytes(LinkFormat.Serialize(links));
+            return new(CoapResponse.WithFormat(CoapCode.Content, payload, CoapContentFormat.LinkFormat));
+        }
+    }
+}

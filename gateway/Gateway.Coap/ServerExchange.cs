@@ -1,0 +1,28 @@
+using System.Net;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Reliability;
+using Gateway.Coap.Transport;
+
+namespace Gateway.Coap;
+
+/// <summary>
+/// An inbound request whose handler did not finish on the receive thread: what is needed to
+/// acknowledge it with an empty ACK at the deadline and to send the response later (RFC 7252
+/// §5.2.2), and the datagram buffer its payload still points into. Guarded by the endpoint's gate.
+/// </summary>
+internal sealed class ServerExchange(PeerAddress peer, SocketAddress to, CoapMessageType type, ushort messageId,
+    byte[] token, Deduplicator.Handle handle, byte[] buffer, string description)
+{
+    public PeerAddress Peer { get; } = peer;
+    public SocketAddress To { get; } = to;
+    public CoapMessageType Type { get; } = type;
+    public ushort MessageId { get; } = messageId;
+    public byte[] Token { get; } = token;
+    public Deduplicator.Handle Handle { get; } = handle;
+    public byte[] Buffer { get; } = buffer;
+    public string Description { get; } = description;
+
+    public ITimer? Deadline { get; set; }
+    public bool EmptyAckSent { get; set; }
+    public bool Completed { get; set; }
+}

@@ -1,0 +1,31 @@
+using Gateway.Coap;
+using Gateway.Coap.Server;
+using Gateway.Coap.Transport;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Host.Coap;
+
+/// <summary>Binds the CoAP socket at start and serves the resource tree until stop.</summary>
+public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, CoapServer server, TimeProvider time, ILoggerFactory loggers) : IHostedService
+{
+    private CoapEndpoint? _endpoint;
+
+    public CoapEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("The CoAP listener has not started.");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var transport = new UdpDatagramTransport(settings.EndPoint);
+        _endpoint = new CoapEndpoint(transport, server, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
+        _endpoint.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _endpoint?.Dispose();
+        return Task.CompletedTask;
+    }
+}
