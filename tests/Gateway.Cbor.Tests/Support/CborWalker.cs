@@ -9,46 +9,41 @@ public static class CborWalker
     /// <summary>Walks all root items; true when the input was consumed completely.</summary>
     public static bool WalkAll(CborReader reader)
     {
-        while (reader.PeekState() != CborReaderState.Finished)
+        while (Step(reader))
         {
-            WalkOne(reader);
         }
 
         return reader.BytesRemaining == 0;
     }
 
-    public static void WalkOne(CborReader reader)
+    /// <summary>Reads one token (a scalar, a container boundary or a tag); false when finished.</summary>
+    public static bool Step(CborReader reader)
     {
-        int depth = reader.CurrentDepth;
-        do
+        switch (reader.PeekState())
         {
-            switch (reader.PeekState())
-            {
-                case CborReaderState.UnsignedInteger: reader.ReadUInt64(); break;
-                case CborReaderState.NegativeInteger: reader.ReadCborNegativeIntegerRepresentation(); break;
-                case CborReaderState.ByteString: reader.ReadByteString(); break;
-                case CborReaderState.TextString: reader.ReadTextString(); break;
-                case CborReaderState.StartIndefiniteLengthByteString: reader.ReadStartIndefiniteLengthByteString(); break;
-                case CborReaderState.EndIndefiniteLengthByteString: reader.ReadEndIndefiniteLengthByteString(); break;
-                case CborReaderState.StartIndefiniteLengthTextString: reader.ReadStartIndefiniteLengthTextString(); break;
-                case CborReaderState.EndIndefiniteLengthTextString: reader.ReadEndIndefiniteLengthTextString(); break;
-                case CborReaderState.StartArray: reader.ReadStartArray(); break;
-                case CborReaderState.EndArray: reader.ReadEndArray(); break;
-                case CborReaderState.StartMap: reader.ReadStartMap(); break;
-                case CborReaderState.EndMap: reader.ReadEndMap(); break;
-                case CborReaderState.Tag: reader.ReadTag(); break;
-                case CborReaderState.HalfPrecisionFloat:
-                case CborReaderState.SinglePrecisionFloat:
-                case CborReaderState.DoublePrecisionFloat: reader.ReadDouble(); break;
-                case CborReaderState.Boolean: reader.ReadBoolean(); break;
-                case CborReaderState.Null: reader.ReadNull(); break;
-                case CborReaderState.SimpleValue: reader.ReadSimpleValue(); break;
-                case CborReaderState.Finished: return;
-                default: throw new InvalidOperationException("Unexpected state");
-            }
+            case CborReaderState.UnsignedInteger: reader.ReadUInt64(); break;
+            case CborReaderState.NegativeInteger: reader.ReadCborNegativeIntegerRepresentation(); break;
+            case CborReaderState.ByteString: reader.ReadByteString(); break;
+            case CborReaderState.TextString: reader.ReadTextString(); break;
+            case CborReaderState.StartIndefiniteLengthByteString: reader.ReadStartIndefiniteLengthByteString(); break;
+            case CborReaderState.EndIndefiniteLengthByteString: reader.ReadEndIndefiniteLengthByteString(); break;
+            case CborReaderState.StartIndefiniteLengthTextString: reader.ReadStartIndefiniteLengthTextString(); break;
+            case CborReaderState.EndIndefiniteLengthTextString: reader.ReadEndIndefiniteLengthTextString(); break;
+            case CborReaderState.StartArray: reader.ReadStartArray(); break;
+            case CborReaderState.EndArray: reader.ReadEndArray(); break;
+            case CborReaderState.StartMap: reader.ReadStartMap(); break;
+            case CborReaderState.EndMap: reader.ReadEndMap(); break;
+            case CborReaderState.Tag: reader.ReadTag(); break;
+            case CborReaderState.HalfPrecisionFloat:
+            case CborReaderState.SinglePrecisionFloat:
+            case CborReaderState.DoublePrecisionFloat: reader.ReadDouble(); break;
+            case CborReaderState.Boolean: reader.ReadBoolean(); break;
+            case CborReaderState.Null: reader.ReadNull(); break;
+            case CborReaderState.SimpleValue: reader.ReadSimpleValue(); break;
+            case CborReaderState.Finished: return false;
+            default: throw new InvalidOperationException("Unexpected state");
         }
-        while (reader.CurrentDepth > depth);
-    }
 
-    public static byte[] Hex(string hex) => Convert.FromHexString(hex);
+        return true;
+    }
 }

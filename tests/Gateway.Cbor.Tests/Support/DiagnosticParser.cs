@@ -32,7 +32,6 @@ public sealed class DiagnosticParser
         {
             _pos++;
             bool indefinite = Marker();
-            var items = new List<Action>();
             CountAndWrite(writer, ']', indefinite, isMap: false);
             return;
         }
