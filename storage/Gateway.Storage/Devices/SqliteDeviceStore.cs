@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Storage.Devices;
+
+/// <summary>
+/// <see cref="IDeviceStore"/> on the gateway database. Each call opens a pooled connection and runs
+/// synchronously: these are rare, small statements and the CLI shares the same code.
+/// </summary>
+public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? time = null) : IDeviceStore
+{
+    private const int SqliteConstraint = 19;
+    private const string Columns = "id, name, profile, token_hash IS NOT NULL, vendor, model, serial, activated, created_ms";
+    private const string Alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly Lazy<CredentialHasher> _hasher = new(() => CredentialHasher.Load(database));
+
+    public Task<string?> AddAsync(NewDevice device, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var exosite = device.Vendor is not null || device.Model is not null || device.Serial is not null;
+        if (exosite && (device.Vendor is null || device.Model is null || device.Serial is null))
+        {
+            throw new ArgumentException("An Exosite device needs vendor, model and serial together.", nameof(device));
+        }
+        var token = device.Token ?? (exosite ? null : RandomNumberGenerator.GetString(Alphanumerics, 20));
+        var hash = token is null ? null : _hasher.Value.Hash(token);
+        using var connection = database.OpenConnection();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (hash is not null && FindByHash(connection, "token", hash) is not null)
+        {
+            throw new InvalidOperationException("Another device already uses this access token.");
+        }
+        try
+        {
+            Sql.Execute(connection,
+                "INSERT INTO device (name, profile, token_prefix, token_hash, vendor, model, serial, created_ms) VALUES ($n, $p, $tp, $th, $v, $m, $s, $c)",
+                ("$n", device.Name), ("$p", device.Profile), ("$tp", hash is null ? null : CredentialHasher.Prefix(hash)), ("$th", hash),
+                ("$v", device.Vendor), ("$m", device.Model), ("$s", device.Serial), ("$c", _time.GetUtcNow().ToUnixTimeMilliseconds()));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
+        {
+            throw new InvalidOperationException($"A device named '{device.Name}' (or with this vendor/model/serial) already exists.", e);
+        }
+        transaction.Commit();
+        return Task.FromResult(token);
+    }
+
+    public Task<DeviceRecord?> FindByTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        return Task.FromResult(FindByHash(connection, "token", _hasher.Value.Hash(token)));
+    }
+
+    public Task<DeviceRecord?> FindByCikAsync(string cik, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        return Task.FromResult(FindByHash(connection, "cik", _hasher.Value.Hash(cik)));
+    }
+
+    public Task<DeviceRecord?> FindByNameAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        return Task.FromResult(Sql.Query(connection, $"SELECT {Columns} FROM device WHERE name = $n", Map, ("$n", name)).SingleOrDefault());
+    }
+
+    public Task<string?> ActivateAsync(string vendor, string model, string serial, CancellationToken cancellationToken = default)
+    {
+        var cik = RandomNumberGenerator.GetHexString(40, lowercase: true);
+        var hash = _hasher.Value.Hash(cik);
+        using var connection = database.OpenConnection();
+        var updated = Sql.Execute(connection,
+            "UPDATE device SET activated = 1, cik_prefix = $p, cik_hash = $h WHERE vendor = $v AND model = $m AND serial = $s AND activated = 0",
+            ("$p", CredentialHasher.Prefix(hash)), ("$h", hash), ("$v", vendor), ("$m", model), ("$s", serial));
+        return Task.FromResult(updated == 1 ? cik : null);
+    }
+
+    public Task<IReadOnlyList<DeviceRecord>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        return Task.FromResult<IReadOnlyList<DeviceRecord>>(Sql.Query(connection, $"SELECT {Columns} FROM device ORDER BY name", Map));
+    }
+
+    public Task<bool> RemoveAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var removed = Sql.Execute(connection, "DELETE FROM device WHERE name = $n", ("$n", name)) == 1;
+        if (removed)
+        {
+            // The outbox keeps the device's queued rows: they were acknowledged to the device and still go upstream.
+            foreach (var table in new[] { "attribute", "dataport_value", "downlink", "observe_relation" })
+            {
+                Sql.Execute(connection, $"DELETE FROM {table} WHERE device = $n", ("$n", name));
+            }
+        }
+        transaction.Commit();
+        return Task.FromResult(removed);
+    }
+
+    private static DeviceRecord? FindByHash(SqliteConnection connection, string credential, byte[] hash)
+    {
+        // The prefix narrows to (almost always) one row; the full digest decides, in constant time.
+        var candidates = Sql.Query(connection, $"SELECT {Columns}, {credential}_hash FROM device WHERE {credential}_prefix = $p",
+            r => (Device: Map(r), Hash: (byte[])r.GetValue(9)), ("$p", CredentialHasher.Prefix(hash)));
+        return candidates.FirstOrDefault(c => CredentialHasher.Matches(hash, c.Hash)).Device;
+    }
+
+    private static DeviceRecord Map(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.NullableString(4), r.NullableString(5), r.NullableString(6),
+        r.GetBoolean(7), r.UnixMs(8));
+}

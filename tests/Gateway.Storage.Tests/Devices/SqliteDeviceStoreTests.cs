@@ -1,0 +1,88 @@
+using System.Text;
+using Gateway.Storage.Devices;
+
+namespace Gateway.Storage.Tests.Devices;
+
+public sealed class SqliteDeviceStoreTests : StoreTestBase
+{
+    [Fact]
+    public async Task FindByToken_AfterRestart_FindsDeviceAndRejectsOtherTokens()
+    {
+        var token = await new SqliteDeviceStore(Database).AddAsync(new NewDevice("boiler-1", "thermostat"));
+        Assert.NotNull(token);
+        Assert.Matches("^[A-Za-z0-9]{20}$", token);
+
+        var store = new SqliteDeviceStore(Reopen());
+
+        var found = await store.FindByTokenAsync(token);
+        Assert.Equal(("boiler-1", "thermostat", true), (found?.Name, found?.Profile, found?.HasToken ?? false));
+        Assert.Null(await store.FindByTokenAsync(token[..^1] + (token[^1] == 'A' ? 'B' : 'A')));
+        Assert.Null(await store.FindByTokenAsync(""));
+    }
+
+    [Fact]
+    public async Task Add_GivenToken_StoresOnlyAKeyedHashNeverTheToken()
+    {
+        const string token = "A1_TEST_TOKEN_PLAINTEXT";
+        await new SqliteDeviceStore(Database).AddAsync(new NewDevice("pump") { Token = token });
+        Reopen().Dispose();
+
+        var files = Directory.GetFiles(Options.DataDir).Select(File.ReadAllBytes).ToList();
+
+        Assert.DoesNotContain(files, bytes => Encoding.UTF8.GetString(bytes).Contains(token, StringComparison.Ordinal));
+        Assert.NotNull(await new SqliteDeviceStore(Reopen()).FindByTokenAsync(token));
+    }
+
+    [Fact]
+    public async Task Add_DuplicateNameOrToken_Throws()
+    {
+        var store = new SqliteDeviceStore(Database);
+        await store.AddAsync(new NewDevice("a") { Token = "tok-1" });
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.AddAsync(new NewDevice("a") { Token = "tok-2" }));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.AddAsync(new NewDevice("b") { Token = "tok-1" }));
+    }
+
+    [Fact]
+    public async Task Activate_ExositeDevice_IssuesCikOnceAndCikFindsDevice()
+    {
+        var store = new SqliteDeviceStore(Database);
+        Assert.Null(await store.AddAsync(new NewDevice("meter-7") { Vendor = "acme", Model = "m1", Serial = "SN7" }));
+        Assert.False((await store.FindByNameAsync("meter-7"))!.Activated);
+
+        var cik = await store.ActivateAsync("acme", "m1", "SN7");
+        var second = await store.ActivateAsync("acme", "m1", "SN7");
+
+        Assert.Matches("^[0-9a-f]{40}$", cik);
+        Assert.Null(second);
+        Assert.Null(await store.ActivateAsync("acme", "m1", "SN8"));
+        var device = await new SqliteDeviceStore(Reopen()).FindByCikAsync(cik!);
+        Assert.Equal(("meter-7", true, "SN7"), (device?.Name, device?.Activated ?? false, device?.Serial));
+    }
+
+    [Fact]
+    public async Task Remove_DeletesDeviceAndListOmitsIt()
+    {
+        var store = new SqliteDeviceStore(Database);
+        var token = await store.AddAsync(new NewDevice("b"));
+        await store.AddAsync(new NewDevice("a"));
+
+        Assert.True(await store.RemoveAsync("b"));
+        Assert.False(await store.RemoveAsync("b"));
+
+        Assert.Equal(["a"], (await store.ListAsync()).Select(d => d.Name));
+        Assert.Null(await store.FindByTokenAsync(token!));
+    }
+
+    [Fact]
+    public void LogId_IsStableShortAndDoesNotContainTheCredential()
+    {
+        var hasher = CredentialHasher.Load(Database);
+
+        var id = hasher.LogId("secret-token-123");
+
+        Assert.Equal(id, CredentialHasher.Load(Reopen()).LogId("secret-token-123"));
+        Assert.NotEqual(id, hasher.LogId("secret-token-124"));
+        Assert.Matches("^cred#[0-9a-f]{8}$", id);
+    }
+}
