@@ -66,7 +66,8 @@ public sealed class InMemoryDatagramTransport : IDatagramTransport
 
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
-        var to = (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(remote);
+        var template = remote.Family == AddressFamily.InterNetwork ? new IPEndPoint(IPAddress.Any, 0) : new IPEndPoint(IPAddress.IPv6Any, 0);
+        var to = (IPEndPoint)template.Create(remote);
         if (_network is not null && _network.TryRoute(datagram, (IPEndPoint)LocalEndPoint, to)) return;
         if (!_sent.IsAddingCompleted) _sent.Add((datagram.ToArray(), to));
     }

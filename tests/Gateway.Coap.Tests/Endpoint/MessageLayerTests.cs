@@ -1,0 +1,173 @@
+using System.Text;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Server;
+
+namespace Gateway.Coap.Tests.Endpoint;
+
+/// <summary>Scripted exchanges for the RFC 7252 §4 message layer, on a manual clock.</summary>
+public class MessageLayerTests
+{
+    [Fact]
+    public void EmptyConfirmable_IsAPing_AnsweredWithReset()
+    {
+        using var h = new EndpointHarness(new ScriptedHandler());
+        h.Send(Hex.Bytes("40 00 4711"));
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.Reset, reply.Type);           // §4.3
+        Assert.Equal(0x4711, reply.MessageId);
+        Assert.True(reply.IsEmpty);
+    }
+
+    [Fact]
+    public void ConfirmableGet_GetsPiggybackedResponseWithSameMidAndToken()
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        h.Send(EndpointHarness.Get(0x7d34, "temperature", [0x20]));
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.Acknowledgement, reply.Type); // §5.2.1
+        Assert.Equal(0x7d34, reply.MessageId);
+        Assert.Equal("20", Hex.Of(reply.Token.Span));
+        Assert.Equal(CoapCode.Content, reply.Code);
+        Assert.Equal("hello temperature", Encoding.UTF8.GetString(reply.Payload.Span));
+        Assert.Equal(["temperature"], handler.LastRequest!.Path);
+    }
+
+    [Fact]
+    public void DuplicateConfirmable_GetsTheSameAck_WithoutRunningTheHandlerTwice()
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        var request = EndpointHarness.Get(0x1001, "a");
+        h.Send(request);
+        var first = h.ExpectBytes();
+        h.Send(request);
+        var second = h.ExpectBytes();
+        Assert.Equal(first, second);                               // §4.5: replay the cached response
+        Assert.Equal(1, handler.Calls);
+        Assert.Equal(1, h.Endpoint.Statistics.Duplicates);
+
+        h.Send(EndpointHarness.Get(0x1002, "a"));                  // a new MID is a new request
+        h.ExpectBytes();
+        Assert.Equal(2, handler.Calls);
+    }
+
+    [Fact]
+    public void SameMessageIdFromAnotherPeer_IsNotADuplicate()
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        h.Send(EndpointHarness.Get(7, "a"));
+        h.Expect();
+        var other = new System.Net.IPEndPoint(EndpointHarness.Device.Address, EndpointHarness.Device.Port + 1);
+        h.Send(EndpointHarness.Get(7, "a"), other);
+        h.Expect(other);
+        Assert.Equal(2, handler.Calls);
+    }
+
+    [Fact]
+    public void Deduplication_EndsAfterExchangeLifetime()
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        var request = EndpointHarness.Get(0x2000, "a");
+        h.Send(request);
+        h.Expect();
+        h.Time.Advance(TimeSpan.FromSeconds(246));                 // EXCHANGE_LIFETIME is 247 s (§4.8.2)
+        h.Send(request);
+        h.Expect();
+        Assert.Equal(1, handler.Calls);
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        h.Send(request);
+        h.Expect();
+        Assert.Equal(2, handler.Calls);
+    }
+
+    [Fact]
+    public void DuplicateNonConfirmable_IsIgnored()
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        var request = EndpointHarness.Get(0x3000, "a", type: CoapMessageType.NonConfirmable);
+        h.Send(request);
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.NonConfirmable, reply.Type); // §5.2.3: NON request, NON response
+        Assert.NotEqual(0x3000, reply.MessageId);
+        h.Send(request);
+        h.ExpectNothing();
+        Assert.Equal(1, handler.Calls);
+    }
+
+    [Fact]
+    public void UnknownCriticalOption_Gets402_AndTheHandlerDoesNotRun()
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        h.Send(EndpointHarness.Get(0x4000, "a", [0x77], extra: new CoapOption(9, new byte[] { 1 })));
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.Acknowledgement, reply.Type);
+        Assert.Equal(CoapCode.BadOption, reply.Code);               // §5.4.1
+        Assert.Equal(0x4000, reply.MessageId);
+        Assert.Equal("77", Hex.Of(reply.Token.Span));
+        Assert.Equal(0, handler.Calls);
+    }
+
+    [Fact]
+    public void UnknownElectiveOption_IsIgnored()
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        h.Send(EndpointHarness.Get(0x4001, "a", extra: new CoapOption(10, new byte[] { 1 })));
+        Assert.Equal(CoapCode.Content, h.Expect().Code);
+    }
+
+    [Theory]
+    [InlineData("40 01 7d")]        // truncated header (§3)
+    [InlineData("80 01 7d34")]      // version 2 (§3)
+    [InlineData("60 00 7d34")]      // an ACK nobody waits for
+    [InlineData("70 00 7d34")]      // an RST nobody waits for
+    [InlineData("59 01 7d34 00")]   // NON with TKL 9
+    public void Unanswerable_IsSilentlyIgnored(string hex)
+    {
+        var handler = new ScriptedHandler();
+        using var h = new EndpointHarness(handler);
+        h.Send(Hex.Bytes(hex));
+        h.ExpectNothing();
+        Assert.Equal(0, handler.Calls);
+    }
+
+    [Fact]
+    public void MalformedConfirmable_GetsReset()
+    {
+        using var h = new EndpointHarness(new ScriptedHandler());
+        h.Send(Hex.Bytes("49 01 1234 000000000000000000"));  // TKL 9
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.Reset, reply.Type);
+        Assert.Equal(0x1234, reply.MessageId);
+    }
+
+    [Fact]
+    public void ConfirmableRequestWithMalformedOptions_Gets400EchoingTheToken()
+    {
+        using var h = new EndpointHarness(new ScriptedHandler());
+        h.Send(Hex.Bytes("42 02 1234 beef 0f"));
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.Acknowledgement, reply.Type);
+        Assert.Equal(CoapCode.BadRequest, reply.Code);
+        Assert.Equal("beef", Hex.Of(reply.Token.Span));
+        Assert.Contains("reserved", Encoding.UTF8.GetString(reply.Payload.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HandlerThatThrows_Gets500_AndTheEndpointKeepsServing()
+    {
+        var handler = new ScriptedHandler { Respond = _ => throw new InvalidOperationException("boom") };
+        using var h = new EndpointHarness(handler);
+        h.Send(EndpointHarness.Get(1, "a"));
+        Assert.Equal(CoapCode.InternalServerError, h.Expect().Code);
+        handler.Respond = _ => new(CoapResponse.Empty(CoapCode.Changed));
+        h.Send(EndpointHarness.Get(2, "a"));
+        Assert.Equal(CoapCode.Changed, h.Expect().Code);
+        Assert.Equal(1, h.Endpoint.Statistics.HandlerErrors);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text;
+using Gateway.Coap.Codec;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Server;
+
+namespace Gateway.Coap.Tests.Endpoint;
+
+/// <summary>RFC 7252 §5.2.2 separate responses and §4.2 retransmission, on a manual clock.</summary>
+public class SeparateResponseTests
+{
+    private static (EndpointHarness Harness, TaskCompletionSource<CoapResponse> Pending, ScriptedHandler Handler) SlowServer()
+    {
+        var pending = new TaskCompletionSource<CoapResponse>();
+        var handler = new ScriptedHandler { Respond = _ => new(pending.Task) };
+        return (new EndpointHarness(handler), pending, handler);
+    }
+
+    [Fact]
+    public void SlowHandler_GetsEmptyAckAtTheDeadline_ThenAConfirmableResponse()
+    {
+        var (h, pending, handler) = SlowServer();
+        using var _ = h;
+        h.Send(EndpointHarness.Get(0x7d38, "temperature", [0x53]));
+        h.ExpectNothing();
+        h.Time.Advance(TimeSpan.FromMilliseconds(499));
+        h.ExpectNothing();
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+
+        var ack = h.Expect();
+        Assert.Equal(CoapMessageType.Acknowledgement, ack.Type);
+        Assert.True(ack.IsEmpty);
+        Assert.Equal(0x7d38, ack.MessageId);
+
+        // A retransmission of the request now gets the empty ACK again, and no second handler run.
+        h.Send(EndpointHarness.Get(0x7d38, "temperature", [0x53]));
+        Assert.True(h.Expect().IsEmpty);
+        Assert.Equal(1, handler.Calls);
+
+        pending.SetResult(CoapResponse.Text(CoapCode.Content, "22.3 C"));
+        var response = h.Expect();
+        Assert.Equal(CoapMessageType.Confirmable, response.Type);
+        Assert.NotEqual(0x7d38, response.MessageId);
+        Assert.Equal("53", Hex.Of(response.Token.Span));
+        Assert.Equal("22.3 C", Encoding.UTF8.GetString(response.Payload.Span));
+        Assert.Equal(1, h.Endpoint.PendingConfirmables);
+
+        h.Send(CoapMessage.EmptyAck(response.MessageId));
+        Assert.Equal(0, h.Endpoint.PendingConfirmables);
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+        h.ExpectNothing();
+    }
+
+    [Fact]
+    public void SeparateResponse_IsRetransmittedWithDoublingTimeouts_UntilAcked()
+    {
+        var (h, pending, _) = SlowServer();
+        using var __ = h;
+        h.Send(EndpointHarness.Get(1, "a"));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.Expect(); // empty ACK
+        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
+        var original = h.ExpectBytes();
+
+        // First timeout is in [2 s, 3 s] (ACK_TIMEOUT × [1, ACK_RANDOM_FACTOR]); then 2×, 4×.
+        h.Time.Advance(TimeSpan.FromSeconds(1.99));
+        h.ExpectNothing();
+        h.Time.Advance(TimeSpan.FromSeconds(1.02));
+        Assert.Equal(original, h.ExpectBytes());
+        h.Time.Advance(TimeSpan.FromSeconds(3.9));
+        h.ExpectNothing();
+        h.Time.Advance(TimeSpan.FromSeconds(2.1));
+        Assert.Equal(original, h.ExpectBytes());
+
+        Assert.True(CoapCodec.TryDecode(original, out var message, out _));
+        h.Send(CoapMessage.EmptyAck(message.MessageId));
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+        h.ExpectNothing();
+    }
+
+    [Fact]
+    public void SeparateResponse_StopsOnReset()
+    {
+        var (h, pending, _) = SlowServer();
+        using var __ = h;
+        h.Send(EndpointHarness.Get(1, "a"));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.Expect();
+        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
+        var response = h.Expect();
+        h.Send(CoapMessage.Reset(response.MessageId));
+        Assert.Equal(0, h.Endpoint.PendingConfirmables);
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+        h.ExpectNothing();
+    }
+
+    [Fact]
+    public void SeparateResponse_NeverAcked_IsSentOnePlusMaxRetransmitTimes()
+    {
+        var (h, pending, _) = SlowServer();
+        using var __ = h;
+        h.Send(EndpointHarness.Get(1, "a"));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.Expect();
+        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
+        h.ExpectBytes();
+        for (int i = 0; i < 10; i++) h.Time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(4, h.Transport.SentCount);                     // MAX_RETRANSMIT = 4 (§4.8)
+        Assert.Equal(0, h.Endpoint.PendingConfirmables);
+    }
+
+    [Fact]
+    public void HandlerDoneBeforeTheDeadline_IsStillPiggybacked()
+    {
+        var (h, pending, _) = SlowServer();
+        using var __ = h;
+        h.Send(EndpointHarness.Get(0x55, "a"));
+        h.Time.Advance(TimeSpan.FromMilliseconds(100));
+        pending.SetResult(CoapResponse.Empty(CoapCode.Created));
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.Acknowledgement, reply.Type);
+        Assert.Equal(CoapCode.Created, reply.Code);
+        Assert.Equal(0x55, reply.MessageId);
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        h.ExpectNothing();
+        // ...and a late duplicate gets that same piggybacked response.
+        h.Send(EndpointHarness.Get(0x55, "a"));
+        Assert.Equal(CoapCode.Created, h.Expect().Code);
+    }
+
+    [Fact]
+    public void SlowNonConfirmableRequest_GetsANonResponse_WithoutAnyAck()
+    {
+        var (h, pending, _) = SlowServer();
+        using var __ = h;
+        h.Send(EndpointHarness.Get(9, "a", type: CoapMessageType.NonConfirmable));
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        h.ExpectNothing();
+        pending.SetResult(CoapResponse.Empty(CoapCode.Content));
+        var reply = h.Expect();
+        Assert.Equal(CoapMessageType.NonConfirmable, reply.Type);
+        Assert.Equal(CoapCode.Content, reply.Code);
+    }
+}
