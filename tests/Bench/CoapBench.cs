@@ -1,10 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Gateway.Bench.Coap;
+
 namespace Gateway.Bench;
 
+/// <summary>
+/// <c>Bench coap</c>: our gateway's CoAP front end against libcoap's <c>coap-server-notls</c> on the
+/// same closed-loop generator, interleaved (libcoap, gateway, libcoap, …) so both see the same
+/// neighbours on this shared 2-core machine. Issue 2's yardstick: ≥ 1.5× libcoap's resp/s at
+/// N = 16–256 at no more server CPU per response. Everything runs on loopback; servers are started
+/// and stopped here, by PID.
+/// </summary>
 internal static class CoapBench
 {
+    private const string GatewayDllRelative = "gateway/Gateway.Host/bin/Release/net10.0/coap-gateway.dll";
+    private const double QuietPercent = 15;
+    private static int _sourceCounter;
+
     public static Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine("coap bench: not written yet");
-        return Task.FromResult(2);
+        var options = CoapBenchOptions.Parse(args, out string? error);
+        if (options is null)
+        {
+            Console.Error.WriteLine($"coap bench: {error}");
+            return Task.FromResult(2);
+        }
+        if (options.Help)
+        {
+            Console.WriteLine(CoapBenchOptions.Usage);
+            return Task.FromResult(0);
+        }
+        if (!OperatingSystem.IsLinux())
+        {
+            Console.Error.WriteLine("coap bench: Linux only (epoll, /proc)");
+            return Task.FromResult(2);
+        }
+        return Task.FromResult(Run(options));
+    }
+
+    private static int Run(CoapBenchOptions options)
+    {
+        string? dll = LocateGateway(options);
+        if (dll is null) return 2;
+        if (!options.GatewayOnly && FindOnPath("coap-server-notls") is null)
+        {
+            Console.Error.WriteLine("coap bench: coap-server-notls not found; apt-get install -y --no-install-recommends libcoap3-bin (or pass --gateway-only)");
+            return 2;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var servers = new List<BenchServer>();
+        void StopAll()
+        {
+            foreach (var server in servers) server.Stop();
+        }
+        // Ctrl-C: finish cleanly (servers stopped in finally); a second Ctrl-C stops them right away.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (!cancel.IsCancellationRequested) { e.Cancel = true; cancel.Cancel(); }
+            else StopAll();
+        };
+        EventHandler onExit = (_, _) => StopAll();
+        Console.CancelKeyPress += onCancel;
+        AppDomain.CurrentDomain.ProcessExit += onExit;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; cancel.Cancel(); });
+        try
+        {
+            if (!options.GatewayOnly)
+            {
+                int libcoapPort = FreePort();
+                servers.Add(new BenchServer("libcoap", "coap-server-notls", ["-A", "127.0.0.1", "-p", libcoapPort.ToString(CultureInfo.InvariantCulture)], libcoapPort, options.LibcoapPath));
+            }
+            int gatewayPort = FreePort();
+            servers.Add(new BenchServer("gateway", "dotnet", [dll, "run", $"--Coap:Port={gatewayPort}", "--Coap:Address=127.0.0.1"], gatewayPort, options.GatewayPath));
+
+            foreach (var server in servers)
+            {
+                server.Start();
+                string answer = server.WaitReady(TimeSpan.FromSeconds(server.Name == "gateway" ? 60 : 10), cancel.Token);
+                Console.WriteLine($"{server.Name,-8} pid {server.Pid}, port {server.Port}: GET {server.Path} -> {answer}   ({server.CommandLine})");
+            }
+            Console.WriteLine($"generator: {options.Threads} thread(s), CON GET, 8-byte token, ACK_TIMEOUT 2 s x [1, 1.5), MAX_RETRANSMIT 4; " +
+                $"{options.Warmup.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s per point, {options.Rounds} round(s); {Environment.ProcessorCount} CPUs");
+
+            if (options.ServerWarmup > TimeSpan.Zero)
+            {
+                // JIT tiering and PGO of the gateway settle in the first seconds of load; libcoap gets
+                // the same treatment so neither starts its first point cold.
+                foreach (var server in servers)
+                {
+                    var warm = LoadGenerator.Run(server, new LoadPoint(16, 1), 0, NextSource(), options.ServerWarmup, TimeSpan.FromSeconds(0.5),
+                        options.Threads, 0, cancel.Token);
+                    Console.WriteLine($"warm-up  {server.Name,-8} {warm.ResponsesPerSecond,8:N0} resp/s at N = 16");
+                }
+            }
+
+            var results = new List<LoadResult>();
+            Console.WriteLine();
+            Console.WriteLine(ResultTable.RawHeader);
+            for (int round = 1; round <= options.Rounds; round++)
+            {
+                foreach (var point in options.Points)
+                {
+                    foreach (var server in servers)
+                    {
+                        cancel.Token.ThrowIfCancellationRequested();
+                        double busy = options.QuietWait > TimeSpan.Zero
+                            ? MachineLoad.WaitQuiet(QuietPercent, options.QuietWait, cancel.Token)
+                            : double.NaN;
+                        var result = LoadGenerator.Run(server, point, round, NextSource(), options.Warmup, options.Duration, options.Threads, busy, cancel.Token);
+                        results.Add(result);
+                        Console.WriteLine(ResultTable.Raw(result));
+                        if (server.HasExited)
+                            throw new InvalidOperationException($"{server.Name} exited during the point:\n{server.Tail()}");
+                    }
+                }
+            }
+
+            ResultTable.Print(Console.Out, results, options.Points, options.Rounds);
+            // Server output during load is a finding in itself (console logging costs CPU): count it, show its end.
+            foreach (var server in servers)
+                Console.WriteLine($"{server.Name}: {server.OutputLines} line(s) of output since start{(server.OutputLines > 0 ? "; last:\n  " + string.Join("\n  ", server.Tail().Split('\n')[^Math.Min(6, (int)server.OutputLines)..]) : "")}");
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("coap bench: interrupted");
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or SocketException or System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"coap bench: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            foreach (var server in servers) server.Dispose();
+            Console.CancelKeyPress -= onCancel;
+            AppDomain.CurrentDomain.ProcessExit -= onExit;
+        }
+    }
+
+    /// <summary>
+    /// Finds (or builds) coap-gateway.dll. A missing dll is built; a dll older than its sources is
+    /// only reported, since other people may be mid-edit in the same tree.
+    /// </summary>
+    private static string? LocateGateway(CoapBenchOptions options)
+    {
+        if (options.GatewayDll is { } given)
+        {
+            if (File.Exists(given)) return Path.GetFullPath(given);
+            Console.Error.WriteLine($"coap bench: --gateway-dll {given} does not exist");
+            return null;
+        }
+        string? root = FindRepositoryRoot();
+        if (root is null)
+        {
+            Console.Error.WriteLine("coap bench: cannot find Gateway.sln above the current directory; run from the repository or pass --gateway-dll");
+            return null;
+        }
+        string dll = Path.Combine(root, GatewayDllRelative);
+        if (options.Build || !File.Exists(dll))
+        {
+            Console.WriteLine($"building the gateway: dotnet build -c Release {Path.Combine(root, "gateway/Gateway.Host")}");
+            var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", "-nologo", "-v", "q", Path.Combine(root, "gateway/Gateway.Host")]) { UseShellExecute = false })!;
+            build.WaitForExit();
+            if (build.ExitCode != 0 || !File.Exists(dll))
+            {
+                Console.Error.WriteLine($"coap bench: building the gateway failed (exit {build.ExitCode}); expected {dll}");
+                return null;
+            }
+        }
+        var built = File.GetLastWriteTimeUtc(dll);
+        var newer = new[] { "gateway/Gateway.Coap", "gateway/Gateway.Host" }
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, d), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
+            .Where(f => File.GetLastWriteTimeUtc(f) > built)
+            .ToList();
+        if (newer.Count > 0)
+            Console.WriteLine($"warning: {dll} is older than {newer.Count} source file(s) (e.g. {Path.GetRelativePath(root, newer[0])}); pass --build to rebuild it first");
+        return dll;
+    }
+
+    private static string? FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Gateway.sln"))) return dir.FullName;
+        }
+        return null;
+    }
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>A free loopback UDP port: bind to port 0 and release it (the server binds it moments later).</summary>
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>
+    /// A fresh loopback source address (127.2.x.y) per point. The gateway deduplicates by (peer, MID)
+    /// for 247 s; if a later point's socket got a port an earlier one used, its MIDs could hit old
+    /// entries and be answered from the cache with the wrong token. A new address rules that out.
+    /// </summary>
+    private static IPAddress NextSource()
+    {
+        int k = _sourceCounter++;
+        return new IPAddress([127, 2, (byte)(k / 250), (byte)(1 + k % 250)]);
     }
 }

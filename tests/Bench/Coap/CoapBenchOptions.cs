@@ -1,0 +1,111 @@
+using System.Globalization;
+
+namespace Gateway.Bench.Coap;
+
+/// <summary>Command line of <c>Bench coap</c>; <see cref="Usage"/> is the --help text.</summary>
+internal sealed class CoapBenchOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/Bench -- coap [options]
+
+        Closed-loop CoAP load (N confirmable GETs outstanding) against libcoap's coap-server-notls
+        and our coap-gateway, both started here on free loopback ports, in alternating points;
+        prints medians per (N, server) and the gateway/libcoap ratios.
+
+          --n LIST            load points, e.g. 1,16,256 (default) or 1x64 (1 request rotating over
+                              64 sockets); N alone means N sockets with one request each
+          --duration S        measured seconds per point (default 5)
+          --warmup S          unmeasured load before each point (default 1)
+          --rounds R          interleaved rounds; the table shows medians (default 3)
+          --server-warmup S   load on each freshly started server before round 1 (default 3)
+          --threads T         generator threads (default 1; they share 2 cores with the server)
+          --gateway-only      skip libcoap (no ratios)
+          --gateway-dll PATH  coap-gateway.dll to run (default: gateway/Gateway.Host/bin/Release/net10.0)
+          --build             run `dotnet build -c Release gateway/Gateway.Host` first (done anyway if the dll is missing)
+          --gateway-path P    resource GETted on the gateway (default /.well-known/core)
+          --libcoap-path P    resource GETted on libcoap (default /)
+          --quiet-wait S      before each point wait up to S s for the machine to be < 15 % busy (default 15; 0 = off)
+          --help
+        """;
+
+    public List<LoadPoint> Points { get; } = [];
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ServerWarmup { get; private set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan QuietWait { get; private set; } = TimeSpan.FromSeconds(15);
+    public int Rounds { get; private set; } = 3;
+    public int Threads { get; private set; } = 1;
+    public bool GatewayOnly { get; private set; }
+    public bool Build { get; private set; }
+    public bool Help { get; private set; }
+    public string? GatewayDll { get; private set; }
+    public string GatewayPath { get; private set; } = "/.well-known/core";
+    public string LibcoapPath { get; private set; } = "/";
+
+    /// <summary>Parses the arguments; on error returns null and sets <paramref name="error"/> to one line.</summary>
+    public static CoapBenchOptions? Parse(string[] args, out string? error)
+    {
+        var options = new CoapBenchOptions();
+        error = null;
+        string pointList = "1,16,256";
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Length) throw new FormatException($"{name} needs a value");
+                return args[++i];
+            }
+            TimeSpan Seconds(double min)
+            {
+                string text = Value();
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) || s < min || s > 3600)
+                    throw new FormatException($"{name}: '{text}' is not a number of seconds ≥ {min}");
+                return TimeSpan.FromSeconds(s);
+            }
+            int Integer(int min, int max)
+            {
+                string text = Value();
+                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
+                    throw new FormatException($"{name}: '{text}' is not an integer in {min}..{max}");
+                return v;
+            }
+            try
+            {
+                switch (name)
+                {
+                    case "--n": pointList = Value(); break;
+                    case "--duration": options.Duration = Seconds(0.1); break;
+                    case "--warmup": options.Warmup = Seconds(0); break;
+                    case "--server-warmup": options.ServerWarmup = Seconds(0); break;
+                    case "--quiet-wait": options.QuietWait = Seconds(0); break;
+                    case "--rounds": options.Rounds = Integer(1, 99); break;
+                    case "--threads": options.Threads = Integer(1, 64); break;
+                    case "--gateway-only": options.GatewayOnly = true; break;
+                    case "--build": options.Build = true; break;
+                    case "--gateway-dll": options.GatewayDll = Value(); break;
+                    case "--gateway-path": options.GatewayPath = Value(); break;
+                    case "--libcoap-path": options.LibcoapPath = Value(); break;
+                    case "--help" or "-h": options.Help = true; break;
+                    default: throw new FormatException($"unknown option '{name}' (see --help)");
+                }
+            }
+            catch (FormatException e)
+            {
+                error = e.Message;
+                return null;
+            }
+        }
+        foreach (var text in pointList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!LoadPoint.TryParse(text, out var point))
+            {
+                error = $"--n: '{text}' is not N or NxM (M a multiple of N)";
+                return null;
+            }
+            options.Points.Add(point);
+        }
+        if (options.Points.Count == 0) error = "--n: no load points";
+        return error is null ? options : null;
+    }
+}
