@@ -22,7 +22,8 @@ CREATE TABLE outbox (
     lease_until     INTEGER,           -- store clock; NULL = not leased
     size            INTEGER NOT NULL   -- accounted bytes (payload + device + keys + fixed overhead)
 );
-CREATE INDEX outbox_by_device ON outbox (device, id);
+-- Every index costs a WAL page per commit, so only what a query needs: telemetry drops by age
+-- (kind, id) and the lease's "device already in flight" test (partial index on leases).
 CREATE INDEX outbox_by_kind ON outbox (kind, id);
 CREATE INDEX outbox_leased ON outbox (lease_until) WHERE lease_until IS NOT NULL;
 

@@ -32,6 +32,7 @@ public sealed class SqliteOutbox : IOutbox
     private long _deadLetters;
     private long _commits;
     private long _lastPurge = long.MinValue;
+    private long _lastClockSave = long.MinValue;
     private bool _disposed;
 
     /// <param name="database">The opened database.</param>
@@ -273,8 +274,18 @@ public sealed class SqliteOutbox : IOutbox
                 results[i] = EnqueueResult.Committed(id.Value);
             }
             _table.AddDrops(delta.Drops);
-            _table.SaveClock(now);
+            // At most once a second: the meta page would otherwise add a WAL page to every commit,
+            // and a crash then costs the store clock under a second (rows only live that much longer).
+            var saveClock = now - _lastClockSave >= OutboxPolicy.PurgeIntervalMs;
+            if (saveClock)
+            {
+                _table.SaveClock(now);
+            }
             transaction.Commit();
+            if (saveClock)
+            {
+                _lastClockSave = now;
+            }
         }
         catch (SqliteException e) when (e.SqliteErrorCode == SqliteFull)
         {
