@@ -83,6 +83,10 @@ public sealed partial class CoapEndpoint
                 duplicate = lookup != Deduplicator.Lookup.New;
                 if (duplicate)
                 {
+                    // The peer may have used this Message ID for a request we answered (the cache holds a
+                    // piggybacked response, longer than an empty ACK) or one still in progress (nothing
+                    // cached): replay exactly what is cached, like HandleRequest (found by the interop fuzz test).
+                    reply = cached.Length <= context.SendBuffer.Length ? context.SendBuffer.AsSpan(0, cached.Length) : new byte[cached.Length];
                     cached.CopyTo(reply);
                     exchange = null;
                 }
@@ -95,7 +99,7 @@ public sealed partial class CoapEndpoint
                     _deduplicator.SetResponse(handle, reply, done: true);
                 }
             }
-            _transport.Send(reply, context.Remote);
+            if (!reply.IsEmpty) _transport.Send(reply, context.Remote);
             if (duplicate)
             {
                 Interlocked.Increment(ref Statistics._duplicates);

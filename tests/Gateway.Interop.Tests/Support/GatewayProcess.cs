@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+
+namespace Gateway.Interop.Tests.Support;
+
+/// <summary>
+/// The real <c>coap-gateway</c> executable, started with <c>dotnet coap-gateway.dll run</c> on a free
+/// UDP port and stopped by PID: SIGTERM first (what systemd sends), SIGKILL after a bound.
+/// </summary>
+public sealed class GatewayProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(10), StopLimit = TimeSpan.FromSeconds(10);
+    private readonly Process _process;
+    private readonly StringBuilder _output;
+
+    private GatewayProcess(Process process, int port, StringBuilder output)
+    {
+        _process = process;
+        Port = port;
+        _output = output;
+    }
+
+    public int Port { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public IPEndPoint IPv6EndPoint => new(IPAddress.IPv6Loopback, Port);
+
+    public IPEndPoint IPv4EndPoint => new(IPAddress.Loopback, Port);
+
+    /// <summary>What the process printed so far (its console log), for failure messages.</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>The gateway assembly, copied next to the tests by the project reference to Gateway.Host.</summary>
+    public static string AssemblyPath
+    {
+        get
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, "coap-gateway.dll");
+            if (!File.Exists(path)) throw new InvalidOperationException($"{path} is missing: the test project must reference gateway/Gateway.Host.");
+            return path;
+        }
+    }
+
+    /// <summary>Runs <c>dotnet coap-gateway.dll</c> with the given arguments and does not wait for it.</summary>
+    public static Process Launch(IEnumerable<string> arguments, StringBuilder output)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(AssemblyPath);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // Stay out of the user's configuration: the tests choose every setting they depend on.
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Starts the gateway and returns once it answers a GET of /.well-known/core; retries once on a port race.</summary>
+    public static async Task<GatewayProcess> StartAsync()
+    {
+        string failures = "";
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            int port = FreeUdpPort.Next();
+            var output = new StringBuilder();
+            var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::"], output);
+            var gateway = new GatewayProcess(process, port, output);
+            if (await gateway.WaitUntilAnsweringAsync()) return gateway;
+            await gateway.DisposeAsync();
+            failures += $"attempt {attempt + 1}, port {port}, exit {(process.HasExited ? process.ExitCode : "none")}:\n{gateway.Output}\n";
+            // Exit 1 with "cannot listen" is the port race the retry is for; anything else will not improve.
+            if (!gateway.Output.Contains("cannot listen", StringComparison.Ordinal)) break;
+        }
+        throw new InvalidOperationException($"The gateway did not answer within {ReadyLimit.TotalSeconds} s.\n{failures}");
+    }
+
+    private async Task<bool> WaitUntilAnsweringAsync()
+    {
+        using var client = new OwnClient();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < ReadyLimit && !_process.HasExited)
+        {
+            try
+            {
+                var response = await client.GetAsync(IPv6EndPoint, ".well-known/core", TimeSpan.FromSeconds(2));
+                if (response.Code.IsSuccess) return true;
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException or Gateway.Coap.CoapResetException)
+            {
+                // Not listening yet (the first datagrams meet a closed port): poll again.
+            }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+
+    /// <summary>SIGTERM, then wait up to the bound; SIGKILL if it is still running. Returns the exit code, null if it had to be killed.</summary>
+    public async Task<int?> StopAsync()
+    {
+        if (_process.HasExited) return _process.ExitCode;
+        await ProcessRunner.RunAsync("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using (var limit = new CancellationTokenSource(StopLimit))
+        {
+            try
+            {
+                await _process.WaitForExitAsync(limit.Token);
+                return _process.ExitCode;
+            }
+            catch (OperationCanceledException) { }
+        }
+        _process.Kill(entireProcessTree: true);
+        using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try { await _process.WaitForExitAsync(reap.Token); } catch (OperationCanceledException) { }
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+}
