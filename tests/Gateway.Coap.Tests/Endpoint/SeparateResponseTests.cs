@@ -8,11 +8,11 @@ namespace Gateway.Coap.Tests.Endpoint;
 /// <summary>RFC 7252 §5.2.2 separate responses and §4.2 retransmission, on a manual clock.</summary>
 public class SeparateResponseTests
 {
-    private static (EndpointHarness Harness, TaskCompletionSource<CoapResponse> Pending, ScriptedHandler Handler) SlowServer()
+    private static (EndpointHarness Harness, TaskCompletionSource<CoapResponse> Pending, ScriptedHandler Handler) SlowServer(CoapEndpointOptions? options = null)
     {
         var pending = new TaskCompletionSource<CoapResponse>();
         var handler = new ScriptedHandler { Respond = _ => new(pending.Task) };
-        return (new EndpointHarness(handler), pending, handler);
+        return (new EndpointHarness(handler, options), pending, handler);
     }
 
     [Fact]
@@ -53,7 +53,8 @@ public class SeparateResponseTests
     [Fact]
     public void SeparateResponse_IsRetransmittedWithDoublingTimeouts_UntilAcked()
     {
-        var (h, pending, _) = SlowServer();
+        // ACK_RANDOM_FACTOR 1 pins the first timeout to ACK_TIMEOUT (2 s); then 4 s, 8 s (§4.2).
+        var (h, pending, _) = SlowServer(new CoapEndpointOptions { AckRandomFactor = 1.0 });
         using var __ = h;
         h.Send(EndpointHarness.Get(1, "a"));
         h.Time.Advance(TimeSpan.FromSeconds(1));
@@ -61,15 +62,13 @@ public class SeparateResponseTests
         pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
         var original = h.ExpectBytes();
 
-        // First timeout is in [2 s, 3 s] (ACK_TIMEOUT × [1, ACK_RANDOM_FACTOR]); then 2×, 4×.
-        h.Time.Advance(TimeSpan.FromSeconds(1.99));
-        h.ExpectNothing();
-        h.Time.Advance(TimeSpan.FromSeconds(1.02));
-        Assert.Equal(original, h.ExpectBytes());
-        h.Time.Advance(TimeSpan.FromSeconds(3.9));
-        h.ExpectNothing();
-        h.Time.Advance(TimeSpan.FromSeconds(2.1));
-        Assert.Equal(original, h.ExpectBytes());
+        foreach (double wait in new[] { 2.0, 4.0, 8.0 })
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(wait - 0.01));
+            h.ExpectNothing();
+            h.Time.Advance(TimeSpan.FromSeconds(0.01));
+            Assert.Equal(original, h.ExpectBytes());
+        }
 
         Assert.True(CoapCodec.TryDecode(original, out var message, out _));
         h.Send(CoapMessage.EmptyAck(message.MessageId));
@@ -91,6 +90,22 @@ public class SeparateResponseTests
         Assert.Equal(0, h.Endpoint.PendingConfirmables);
         h.Time.Advance(TimeSpan.FromMinutes(5));
         h.ExpectNothing();
+    }
+
+    [Fact]
+    public void FirstRetransmission_FallsWithinAckTimeoutTimesRandomFactor()
+    {
+        var (h, pending, _) = SlowServer();
+        using var __ = h;
+        h.Send(EndpointHarness.Get(1, "a"));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.Expect();
+        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
+        h.ExpectBytes();
+        h.Time.Advance(TimeSpan.FromSeconds(1.999));   // before ACK_TIMEOUT: never
+        h.ExpectNothing();
+        h.Time.Advance(TimeSpan.FromSeconds(1.001));   // by ACK_TIMEOUT × ACK_RANDOM_FACTOR = 3 s: exactly once
+        Assert.Equal(1, h.Transport.SentCount);
     }
 
     [Fact]

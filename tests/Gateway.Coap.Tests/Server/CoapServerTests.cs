@@ -1,0 +1,124 @@
+using Gateway.Coap.Messages;
+using Gateway.Coap.Server;
+using Gateway.Coap.Transport;
+
+namespace Gateway.Coap.Tests.Server;
+
+public class CoapServerTests
+{
+    private static readonly PeerAddress Peer = PeerAddress.From(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 40000));
+
+    private static CoapRequest Request(CoapCode method, string path, params string[] query) =>
+        CoapRequest.Create(method, Peer,
+            [.. path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => CoapOption.FromString(CoapOptionNumber.UriPath, s)),
+             .. query.Select(q => CoapOption.FromString(CoapOptionNumber.UriQuery, q))]);
+
+    private static CoapServer SampleServer()
+    {
+        var server = new CoapServer();
+        var temp = server.Add("sensors", new DelegateResource("temp").On(CoapCode.Get, _ => CoapResponse.Text(CoapCode.Content, "21.5")));
+        temp.Attributes.ResourceTypes.Add("temperature-c");
+        temp.Attributes.Interfaces.Add("sensor");
+        temp.Attributes.ContentFormats.Add(0);
+        temp.Attributes.Observable = true;
+        var light = server.Add("sensors", new DelegateResource("light").On(CoapCode.Get, _ => CoapResponse.Text(CoapCode.Content, "12")));
+        light.Attributes.ResourceTypes.Add("light-lux");
+        light.Attributes.Interfaces.Add("sensor");
+        light.Attributes.Title = "Ambient light";
+        server.Add("api/v1/{token}", new DelegateResource("telemetry")
+            .On(CoapCode.Post, r => CoapResponse.Text(CoapCode.Created, r.RouteValues["token"])));
+        return server;
+    }
+
+    [Fact]
+    public async Task UnknownPath_Is404()
+    {
+        var response = await SampleServer().HandleAsync(Request(CoapCode.Get, "nothing/here"), default);
+        Assert.Equal(CoapCode.NotFound, response.Code);
+    }
+
+    [Fact]
+    public async Task IntermediateNodeWithoutHandler_Is404()
+    {
+        var response = await SampleServer().HandleAsync(Request(CoapCode.Get, "sensors"), default);
+        Assert.Equal(CoapCode.NotFound, response.Code);
+    }
+
+    [Fact]
+    public async Task UnsupportedMethod_Is405()
+    {
+        var response = await SampleServer().HandleAsync(Request(CoapCode.Delete, "sensors/temp"), default);
+        Assert.Equal(CoapCode.MethodNotAllowed, response.Code);
+    }
+
+    [Fact]
+    public async Task ParameterSegment_BindsRouteValue()
+    {
+        var response = await SampleServer().HandleAsync(Request(CoapCode.Post, "api/v1/A1_TEST_TOKEN/telemetry"), default);
+        Assert.Equal(CoapCode.Created, response.Code);
+        Assert.Equal("A1_TEST_TOKEN", response.PayloadText);
+    }
+
+    [Fact]
+    public async Task InvalidUtf8PathSegment_Is400()
+    {
+        var request = CoapRequest.Create(CoapCode.Get, Peer, [new CoapOption(CoapOptionNumber.UriPath, new byte[] { 0xC3, 0x28 })]);
+        var response = await SampleServer().HandleAsync(request, default);
+        Assert.Equal(CoapCode.BadRequest, response.Code);
+    }
+
+    [Fact]
+    public async Task WellKnownCore_ListsResourcesInLinkFormat()
+    {
+        var response = await SampleServer().HandleAsync(Request(CoapCode.Get, ".well-known/core"), default);
+        Assert.Equal(CoapCode.Content, response.Code);
+        Assert.Equal(CoapContentFormat.LinkFormat, response.ContentFormat);
+        // RFC 6690 §5 syntax; templates with {token} and bare path nodes are not links.
+        Assert.Equal(
+            "</sensors/light>;rt=\"light-lux\";if=\"sensor\";title=\"Ambient light\"," +
+            "</sensors/temp>;rt=\"temperature-c\";if=\"sensor\";ct=0;obs",
+            response.PayloadText);
+    }
+
+    [Theory]
+    [InlineData("rt=temperature-c", "</sensors/temp>")]
+    [InlineData("rt=light*", "</sensors/light>")]
+    [InlineData("if=sensor", "</sensors/light>,</sensors/temp>")]
+    [InlineData("href=/sensors/t*", "</sensors/temp>")]
+    [InlineData("ct=0", "</sensors/temp>")]
+    [InlineData("rt=nothing", "")]
+    [InlineData("foo=bar", "")]
+    public async Task WellKnownCore_QueryFilter(string query, string expectedLinks)
+    {
+        var response = await SampleServer().HandleAsync(Request(CoapCode.Get, ".well-known/core", query), default);
+        var links = string.Join(',', response.PayloadText.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(l => l[..(l.IndexOf('>') + 1)]));
+        Assert.Equal(expectedLinks, links);
+    }
+
+    [Fact]
+    public async Task WellKnownCore_AcceptOtherThanLinkFormat_Is406()
+    {
+        var request = CoapRequest.Create(CoapCode.Get, Peer,
+        [
+            CoapOption.FromString(CoapOptionNumber.UriPath, ".well-known"), CoapOption.FromString(CoapOptionNumber.UriPath, "core"),
+            CoapOption.FromUInt(CoapOptionNumber.Accept, CoapContentFormat.Json),
+        ]);
+        Assert.Equal(CoapCode.NotAcceptable, (await SampleServer().HandleAsync(request, default)).Code);
+    }
+
+    [Fact]
+    public void Add_DuplicateName_Throws()
+    {
+        var server = SampleServer();
+        Assert.Throws<InvalidOperationException>(() => server.Add("sensors", new DelegateResource("temp")));
+    }
+
+    [Fact]
+    public void Request_QueryValue_IsParsed()
+    {
+        var request = Request(CoapCode.Get, "a", "clientKeys=a,b", "flag");
+        Assert.Equal("a,b", request.GetQueryValue("clientKeys"));
+        Assert.Equal("", request.GetQueryValue("flag"));
+        Assert.Null(request.GetQueryValue("client"));
+    }
+}
