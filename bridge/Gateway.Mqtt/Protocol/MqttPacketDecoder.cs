@@ -93,7 +93,11 @@ internal static class MqttPacketDecoder
         if (v5) reason = (MqttReasonCode)code;
         else if (!MqttReasonCodes.TryFromV311ConnectReturnCode(code, out reason))
             throw new MqttProtocolException($"CONNACK return code {code} is reserved (MQTT 3.1.1 §3.2.2.3)");
-        var properties = v5 ? MqttPropertiesCodec.Read(ref r, (int)MqttPacketType.ConnAck) : MqttProperties.Empty;
+        // A 3.1.1-only broker answers a v5 CONNECT with its own 2-byte CONNACK (return code 1,
+        // "unacceptable protocol level"). Reading that without a property length lets the client
+        // report the real cause instead of "malformed packet" (MQTT 5.0 §3.1.4: a server that does
+        // not support the level may answer in its own version).
+        var properties = v5 && r.Remaining > 0 ? MqttPropertiesCodec.Read(ref r, (int)MqttPacketType.ConnAck) : MqttProperties.Empty;
         return new ConnAckPacket { SessionPresent = (ackFlags & 1) != 0, ReasonCode = reason, Properties = properties };
     }
 
