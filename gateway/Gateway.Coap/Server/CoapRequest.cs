@@ -46,6 +46,16 @@ public sealed class CoapRequest
 
     public int? Accept => (int?)Message.GetUIntOption(CoapOptionNumber.Accept);
 
+    /// <summary>
+    /// Identifies this request among retransmissions: equal for every copy of one request from one
+    /// peer (same Message ID, RFC 7252 §4.5) and different for any other request within
+    /// EXCHANGE_LIFETIME. A handler that commits data stores it with the data (durable
+    /// deduplication across restarts) without seeing Message IDs itself.
+    /// </summary>
+    public string ExchangeKey => _exchangeKey ??= $"{Peer}#{Message.MessageId}";
+
+    private string? _exchangeKey;
+
     /// <summary>Values bound by <c>{name}</c> segments of the matched resource path.</summary>
     public IReadOnlyDictionary<string, string> RouteValues { get; internal set; } = NoRouteValues;
 
