@@ -453,7 +453,8 @@ public sealed class MqttClient : IAsyncDisposable
             KeepAliveSeconds = (ushort)_options.KeepAliveSeconds,
             CleanStart = _options.CleanStart,
             Username = _options.Username,
-            Password = _options.Password is null ? null : System.Text.Encoding.UTF8.GetBytes(_options.Password),
+            // The cast matters: a null byte[] would convert to an empty but *present* password.
+            Password = _options.Password is null ? null : (ReadOnlyMemory<byte>?)System.Text.Encoding.UTF8.GetBytes(_options.Password),
             Will = _options.WillTopic is null ? null : new MqttWill
             {
                 Topic = _options.WillTopic,

@@ -39,6 +39,23 @@ public sealed class ClientScriptedTests
     }
 
     [Fact]
+    public async Task V311_connect_publish_and_puback()
+    {
+        await using var h = new ClientHarness(o => o.ProtocolVersion = "3.1.1");
+        h.Client.Start();
+        var broker = await BrokerSession.AcceptAsync(h.Transport);
+        var connect = await broker.AcceptConnectAsync();
+        Assert.Equal(MqttProtocolVersion.V311, connect.ProtocolVersion);
+        Assert.Same(MqttProperties.Empty, connect.Properties);
+        Assert.Null(connect.Password);  // no password configured means no password flag (§3.1.2.9)
+        await h.Client.WaitUntilConnectedAsync().WaitAsync(BrokerSession.Timeout);
+        var publish = h.Client.PublishAsync(Message("v3")).AsTask();
+        var p = await broker.ExpectAsync<PublishPacket>();
+        await broker.SendAsync(new PubAckPacket { PacketId = p.PacketId });
+        Assert.True((await publish.WaitAsync(BrokerSession.Timeout)).IsSuccess);
+    }
+
+    [Fact]
     public async Task Receive_maximum_bounds_the_publishes_in_flight()
     {
         await using var h = new ClientHarness();
