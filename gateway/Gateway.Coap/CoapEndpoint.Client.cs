@@ -79,7 +79,7 @@ public sealed partial class CoapEndpoint
             lock (_gate)
             {
                 // §4.5 applies to responses too: a retransmitted CON response gets the same ACK again.
-                var lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, _time.GetTimestamp(), _exchangeLifetime, out var handle, out var cached);
+                var lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, 0, _time.GetTimestamp(), _exchangeLifetime, out var handle, out var cached);
                 duplicate = lookup != Deduplicator.Lookup.New;
                 if (duplicate)
                 {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
+using Gateway.Coap.Blockwise;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Reliability;
@@ -15,8 +16,11 @@ namespace Gateway.Coap;
 /// One CoAP endpoint (RFC 7252 §4, §5): owns a transport and all message-layer state for it —
 /// deduplication, retransmission of its Confirmable messages, outstanding client requests.
 /// <para>Pipeline per datagram, all on the receive thread with no hop: decode → reject policy →
-/// by type (request: options check → dedup → handler → piggybacked response; response: match
-/// token; ACK/RST: match Message ID). Only a handler that does not finish synchronously leaves
+/// by type (request: options check → dedup → [transfer options: observe deregistration, Block1
+/// reassembly, cached Block2 block] → handler → [observe registration, Block2 slicing] →
+/// piggybacked response; response: match token; ACK/RST: match Message ID, then observe
+/// relations). The bracketed steps run only for requests carrying Observe/Block/Size options or
+/// responses larger than a block (<see cref="PrepareTransfer"/>, <see cref="Shape"/>). Only a handler that does not finish synchronously leaves
 /// the thread; its response comes back through <see cref="CompleteExchange"/>.</para>
 /// <para>State is guarded by one gate, held only for table operations, never for I/O or handlers.</para>
 /// </summary>
@@ -144,7 +148,7 @@ public sealed partial class CoapEndpoint : IDisposable
                     else if (!matched) Interlocked.Increment(ref Statistics._unmatched);
                     break;
                 case CoapMessageType.Reset:
-                    if (!_confirmables.Complete(peer, message.MessageId, ConfirmableOutcome.Reset))
+                    if (!_confirmables.Complete(peer, message.MessageId, ConfirmableOutcome.Reset) && !ResetNonNotification(peer, message.MessageId))
                         Interlocked.Increment(ref Statistics._unmatched);
                     break;
                 default:
@@ -196,6 +200,8 @@ public sealed partial class CoapEndpoint : IDisposable
             return;
         }
 
+        TransferOptions transfer = default;
+        if (message.Options.Count > 0) TransferOptions.Scan(message.Options, out transfer);
         bool confirmable = message.Type == CoapMessageType.Confirmable;
         Deduplicator.Lookup lookup;
         Deduplicator.Handle handle;
@@ -204,7 +210,7 @@ public sealed partial class CoapEndpoint : IDisposable
         lock (_gate)
         {
             long evicted = _deduplicator.EvictedEarly;
-            lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, _time.GetTimestamp(), confirmable ? _exchangeLifetime : _nonLifetime,
+            lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, transfer.Any ? transfer.DeduplicationVariant : 0, _time.GetTimestamp(), confirmable ? _exchangeLifetime : _nonLifetime,
                 out handle, out var cached);
             if (lookup != Deduplicator.Lookup.New)
             {
@@ -227,7 +233,9 @@ public sealed partial class CoapEndpoint : IDisposable
         }
 
         Interlocked.Increment(ref Statistics._requests);
-        var request = new CoapRequest(message, peer);
+        CoapRequest request;
+        if (!transfer.Any) request = new CoapRequest(message, peer);
+        else if (!PrepareTransfer(context, message, peer, handle, transfer, out request)) return;
         ValueTask<CoapResponse> pending;
         try
         {
@@ -243,7 +251,7 @@ public sealed partial class CoapEndpoint : IDisposable
             CoapResponse response;
             try { response = pending.Result; }
             catch (Exception e) { response = HandlerFailed(e, request); }
-            Respond(context, message, handle, response);
+            Respond(context, message, handle, Shape(request, response, context.Remote));
             return;
         }
 
@@ -275,6 +283,14 @@ public sealed partial class CoapEndpoint : IDisposable
         {
             response = HandlerFailed(e, request);
         }
+        try
+        {
+            response = Shape(request, response, exchange.To);
+        }
+        catch (Exception e)
+        {
+            response = HandlerFailed(e, request);
+        }
         CompleteExchange(exchange, response);
     }
 
@@ -301,6 +317,8 @@ public sealed partial class CoapEndpoint : IDisposable
         _transport.Dispose();
         foreach (var thread in _threads) thread.Join(TimeSpan.FromSeconds(5));
         _confirmables.CancelAll();
+        StopObserving();
+        lock (_gate) _sweepTimer?.Dispose();
         List<ClientExchange> waiting;
         lock (_gate)
         {

@@ -34,6 +34,36 @@ public sealed class CoapEndpointOptions
     /// <summary>Client requests in flight at once before new ones wait (§4.7 NSTART, per endpoint here).</summary>
     public int MaxOutstandingRequests { get; set; } = 1024;
 
+    /// <summary>Preferred Block1/Block2 size in bytes, 16..1024, a power of two (RFC 7959 §2.2); a client asking for less gets less.</summary>
+    public int PreferredBlockSize { get; set; } = 512;
+
+    /// <summary>Largest request body reassembled from Block1 blocks; more is answered 4.13 with Size1 (RFC 7959 §2.9.3).</summary>
+    public int MaxBodySize { get; set; } = 64 * 1024;
+
+    /// <summary>Block1 bodies in reassembly per peer and in total (reliability S5); the least recently active is evicted.</summary>
+    public int MaxBlock1TransfersPerPeer { get; set; } = 4;
+
+    public int MaxBlock1Transfers { get; set; } = 256;
+
+    /// <summary>A Block1 transfer with no block for this long is dropped (counted); its next block then gets 4.08.</summary>
+    public TimeSpan BlockTransferIdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Whole Block2 bodies kept for transfers in progress (each kept EXCHANGE_LIFETIME after its last block).</summary>
+    public int Block2CacheCapacity { get; set; } = 256;
+
+    public long Block2CacheMaxBytes { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>Observe relations per peer and in total (RFC 7641 §7); the least recently active is evicted and counted.</summary>
+    public int MaxObserversPerPeer { get; set; } = 16;
+
+    public int MaxObservers { get; set; } = 10_000;
+
+    /// <summary>RFC 7641 §4.5: a notification is sent Confirmable at least this often, to learn whether the observer is still there.</summary>
+    public TimeSpan ObserveConfirmableInterval { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>...and at least every this many notifications (reliability R17: 100).</summary>
+    public int ObserveConfirmableEvery { get; set; } = 100;
+
     // §4.8.2 derived times.
     public TimeSpan MaxTransmitSpan => AckTimeout * ((1 << MaxRetransmit) - 1) * AckRandomFactor;
     public TimeSpan MaxTransmitWait => AckTimeout * ((1 << (MaxRetransmit + 1)) - 1) * AckRandomFactor;
@@ -50,6 +80,19 @@ public sealed class CoapEndpointOptions
         if (DeduplicationCapacity < 16) yield return $"DeduplicationCapacity: {DeduplicationCapacity} must be at least 16";
         if (DeduplicationInlineBytes is < 16 or > 2048) yield return $"DeduplicationInlineBytes: {DeduplicationInlineBytes} must be 16..2048";
         if (MaxMessageSize is < 64 or > 65507) yield return $"MaxMessageSize: {MaxMessageSize} must be 64..65507";
+        if (PreferredBlockSize is < 16 or > 1024 || (PreferredBlockSize & (PreferredBlockSize - 1)) != 0)
+            yield return $"PreferredBlockSize: {PreferredBlockSize} must be a power of two in 16..1024 (RFC 7959 §2.2)";
+        if (PreferredBlockSize + 128 > MaxMessageSize) yield return $"PreferredBlockSize: {PreferredBlockSize} does not fit MaxMessageSize {MaxMessageSize} with headers";
+        if (MaxBodySize < 16) yield return $"MaxBodySize: {MaxBodySize} must be at least 16";
+        if (MaxBlock1TransfersPerPeer < 1) yield return $"MaxBlock1TransfersPerPeer: {MaxBlock1TransfersPerPeer} must be at least 1";
+        if (MaxBlock1Transfers < 1) yield return $"MaxBlock1Transfers: {MaxBlock1Transfers} must be at least 1";
+        if (BlockTransferIdleTimeout <= TimeSpan.Zero) yield return $"BlockTransferIdleTimeout: {BlockTransferIdleTimeout} must be positive";
+        if (Block2CacheCapacity < 1) yield return $"Block2CacheCapacity: {Block2CacheCapacity} must be at least 1";
+        if (Block2CacheMaxBytes < 1024) yield return $"Block2CacheMaxBytes: {Block2CacheMaxBytes} must be at least 1024";
+        if (MaxObserversPerPeer < 1) yield return $"MaxObserversPerPeer: {MaxObserversPerPeer} must be at least 1";
+        if (MaxObservers < 1) yield return $"MaxObservers: {MaxObservers} must be at least 1";
+        if (ObserveConfirmableInterval <= TimeSpan.Zero) yield return $"ObserveConfirmableInterval: {ObserveConfirmableInterval} must be positive";
+        if (ObserveConfirmableEvery < 1) yield return $"ObserveConfirmableEvery: {ObserveConfirmableEvery} must be at least 1";
         if (ReceiveThreads is < 0 or > 64) yield return $"ReceiveThreads: {ReceiveThreads} must be 0..64";
     }
 }

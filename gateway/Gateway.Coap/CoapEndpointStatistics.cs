@@ -7,6 +7,8 @@ namespace Gateway.Coap;
 public sealed class CoapEndpointStatistics
 {
     internal long _received, _malformed, _ignored, _resetsSent, _duplicates, _requests, _separateResponses, _handlerErrors, _badOptions, _unmatched;
+    internal long _observers, _observersAdded, _observersRemoved, _observersEvicted, _notifications, _confirmableNotifications, _notificationsSuperseded;
+    internal long _block2Transfers, _block2CacheHits, _block1Transfers, _block1Continues, _block1Incomplete, _block1TooLarge;
 
     public long DatagramsReceived => Volatile.Read(ref _received);
     /// <summary>Datagrams the codec rejected (any reaction).</summary>
@@ -22,4 +24,27 @@ public sealed class CoapEndpointStatistics
     public long BadOptions => Volatile.Read(ref _badOptions);
     /// <summary>Responses, ACKs or RSTs that matched nothing this endpoint sent.</summary>
     public long Unmatched => Volatile.Read(ref _unmatched);
+
+    /// <summary>Observe relations currently registered (RFC 7641).</summary>
+    public long Observers => Volatile.Read(ref _observers);
+    public long ObserversAdded => Volatile.Read(ref _observersAdded);
+    /// <summary>Relations ended for any reason (deregistration, RST, timeout, replacement, eviction...).</summary>
+    public long ObserversRemoved => Volatile.Read(ref _observersRemoved);
+    /// <summary>Relations evicted by the per-peer or global cap.</summary>
+    public long ObserversEvicted => Volatile.Read(ref _observersEvicted);
+    public long Notifications => Volatile.Read(ref _notifications);
+    public long ConfirmableNotifications => Volatile.Read(ref _confirmableNotifications);
+    /// <summary>Unacknowledged CON notifications replaced by a newer one (RFC 7641 §4.5.2).</summary>
+    public long NotificationsSuperseded => Volatile.Read(ref _notificationsSuperseded);
+    /// <summary>Responses split into Block2 blocks (a body computed and cached).</summary>
+    public long Block2Transfers => Volatile.Read(ref _block2Transfers);
+    /// <summary>Blocks served from the Block2 cache without running the handler.</summary>
+    public long Block2CacheHits => Volatile.Read(ref _block2CacheHits);
+    /// <summary>Whole bodies reassembled from Block1 blocks and handed to a handler.</summary>
+    public long Block1Transfers => Volatile.Read(ref _block1Transfers);
+    public long Block1Continues => Volatile.Read(ref _block1Continues);
+    /// <summary>4.08 Request Entity Incomplete answers (gap, out of order, unknown or expired transfer).</summary>
+    public long Block1Incomplete => Volatile.Read(ref _block1Incomplete);
+    /// <summary>4.13 Request Entity Too Large answers.</summary>
+    public long Block1TooLarge => Volatile.Read(ref _block1TooLarge);
 }

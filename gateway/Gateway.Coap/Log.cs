@@ -22,4 +22,10 @@ internal static partial class Log
 
     [LoggerMessage(105, LogLevel.Warning, "Deduplication table full: evicting entries before EXCHANGE_LIFETIME (capacity {Capacity})")]
     public static partial void DeduplicationFull(ILogger logger, int capacity);
+
+    [LoggerMessage(106, LogLevel.Error, "Observe callback or notification composition failed for {Relation}")]
+    public static partial void ObserveCallbackFailed(ILogger logger, Exception exception, string relation);
+
+    [LoggerMessage(107, LogLevel.Debug, "Observe relation {Relation} removed: {Reason}")]
+    public static partial void RelationRemoved(ILogger logger, string relation, Observe.ObserveRemovalReason reason);
 }

@@ -8,4 +8,6 @@ public enum ConfirmableOutcome : byte
     /// <summary>No ACK or RST after MAX_RETRANSMIT retransmissions.</summary>
     TimedOut,
     Cancelled,
+    /// <summary>Replaced by a newer message that took over its retransmission state (RFC 7641 §4.5.2).</summary>
+    Superseded,
 }

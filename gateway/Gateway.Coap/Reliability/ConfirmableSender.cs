@@ -31,6 +31,25 @@ internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvide
         transport.Send(datagram, to);
     }
 
+    /// <summary>
+    /// RFC 7641 §4.5.2: a newer notification takes the place of an unacknowledged older one. It
+    /// inherits the retransmission counter and timer, so it goes out when the old one would have
+    /// been retransmitted (one CON in flight per observer, §4.5.1) and gives up when it would
+    /// have. False if the old message is no longer pending (the caller then sends afresh).
+    /// </summary>
+    public bool Replace(PeerAddress peer, ushort oldMessageId, byte[] datagram, ushort messageId, Action<ConfirmableOutcome>? onOutcome)
+    {
+        lock (gate)
+        {
+            if (!_pending.Remove((peer, oldMessageId), out var pending)) return false;
+            pending.Datagram = datagram;
+            pending.MessageId = messageId;
+            pending.OnOutcome = onOutcome;
+            _pending[(peer, messageId)] = pending;
+            return true;
+        }
+    }
+
     /// <summary>Matches an ACK or RST by (peer, Message ID); false if nothing was pending.</summary>
     public bool Complete(PeerAddress peer, ushort messageId, ConfirmableOutcome outcome)
     {
@@ -91,15 +110,16 @@ internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvide
     private sealed class Pending(byte[] datagram, PeerAddress peer, SocketAddress to, ushort messageId, TimeSpan timeout, Action<ConfirmableOutcome>? onOutcome)
     {
         public ITimer? Timer;
-        public byte[] Datagram { get; } = datagram;
+        public byte[] Datagram { get; set; } = datagram;
         public PeerAddress Peer { get; } = peer;
         public SocketAddress To { get; } = to;
-        public ushort MessageId { get; } = messageId;
+        public ushort MessageId { get; set; } = messageId;
+        public Action<ConfirmableOutcome>? OnOutcome { get; set; } = onOutcome;
         public TimeSpan Timeout { get; set; } = timeout;
         public int Attempts { get; set; }
 
         public void Stop() => Timer?.Dispose();
 
-        public void Report(ConfirmableOutcome outcome) => onOutcome?.Invoke(outcome);
+        public void Report(ConfirmableOutcome outcome) => OnOutcome?.Invoke(outcome);
     }
 }

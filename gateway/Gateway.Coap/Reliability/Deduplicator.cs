@@ -36,10 +36,15 @@ internal sealed class Deduplicator
     /// Looks the message up; a new one is recorded as in progress and its handle returned.
     /// For a completed duplicate, <paramref name="cachedResponse"/> is what to send again (may be empty).
     /// </summary>
-    public Lookup CheckAndAdd(PeerAddress peer, ushort messageId, long now, long lifetime, out Handle handle, out ReadOnlySpan<byte> cachedResponse)
+    /// <remarks>
+    /// <paramref name="variant"/> separates requests that reuse one Message ID for different blocks
+    /// (the block options; 0 for none): some real clients do that (peers.md §A.2), and a retransmission
+    /// carries the same block option, so it still matches.
+    /// </remarks>
+    public Lookup CheckAndAdd(PeerAddress peer, ushort messageId, ulong variant, long now, long lifetime, out Handle handle, out ReadOnlySpan<byte> cachedResponse)
     {
         Expire(now);
-        var key = new Key(peer, messageId);
+        var key = new Key(peer, messageId, variant);
         cachedResponse = default;
         if (_index.TryGetValue(key, out int existing))
         {
@@ -109,7 +114,7 @@ internal sealed class Deduplicator
 
     public readonly record struct Handle(int Index, int Generation);
 
-    private readonly record struct Key(PeerAddress Peer, ushort MessageId);
+    private readonly record struct Key(PeerAddress Peer, ushort MessageId, ulong Variant);
 
     private struct Slot
     {

@@ -1,5 +1,7 @@
 using System.Net;
+using Gateway.Coap.Blockwise;
 using Gateway.Coap.Messages;
+using Gateway.Coap.Observe;
 using Gateway.Coap.Transport;
 
 namespace Gateway.Coap.Server;
@@ -45,6 +47,24 @@ public sealed class CoapRequest
     public int? ContentFormat => (int?)Message.GetUIntOption(CoapOptionNumber.ContentFormat);
 
     public int? Accept => (int?)Message.GetUIntOption(CoapOptionNumber.Accept);
+
+    /// <summary>The Observe option (RFC 7641 §2): 0 registers, 1 deregisters; null when absent.</summary>
+    public uint? Observe => Message.GetUIntOption(CoapOptionNumber.Observe);
+
+    /// <summary>A GET or FETCH with Observe=0 (RFC 7641 §3.1; RFC 8132 §2.4 for FETCH).</summary>
+    public bool IsObserveRegistration => (Method == CoapCode.Get || Method == CoapCode.Fetch) && Observe == 0;
+
+    /// <summary>
+    /// Answer this registration as a plain request: the response carries no Observe option and no
+    /// relation is created (RFC 7641 §4.1 lets a server decline, e.g. for an unauthorised observer).
+    /// </summary>
+    public void DeclineObserve() => ObserveTarget = null;
+
+    // Set by the endpoint (transfer options, request key) and by an observable resource accepting a registration.
+    internal TransferOptions Transfer;
+    internal RequestKey? Key;
+    internal ObservableResource? ObserveTarget;
+    internal string? ObserveIdentity;
 
     /// <summary>
     /// Identifies this request among retransmissions: equal for every copy of one request from one

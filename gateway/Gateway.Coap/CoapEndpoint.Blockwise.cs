@@ -1,0 +1,204 @@
+using System.Net;
+using Gateway.Coap.Blockwise;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Observe;
+using Gateway.Coap.Reliability;
+using Gateway.Coap.Server;
+using Gateway.Coap.Transport;
+
+namespace Gateway.Coap;
+
+// Server side of RFC 7959 (and the request half of RFC 7641): what happens between dedup and the
+// handler for a request carrying Observe/Block/Size options, and to the handler's whole response.
+public sealed partial class CoapEndpoint
+{
+    private static readonly CoapResponse ReservedSzx = CoapResponse.Error(CoapCode.BadRequest, "SZX 7 is reserved (RFC 7959 §2.2)");
+    private static readonly CoapResponse BlockPastEnd = CoapResponse.Error(CoapCode.BadOption, "Block2 NUM beyond the end of the representation");
+    private static readonly CoapResponse NoTransfer = CoapResponse.Error(CoapCode.RequestEntityIncomplete, "No block-wise transfer in progress for this block");
+    private static readonly CoapResponse BadBlock = CoapResponse.Error(CoapCode.BadRequest, "Block1 payload does not match its SZX");
+
+    private Block1Reassembler? _block1Instance;
+    private Block2Cache? _block2Instance;
+    private ITimer? _sweepTimer;
+    private bool _sweepArmed;
+
+    private int _preferredSzx => BlockOption.SzxForSize(_options.PreferredBlockSize);
+    private long _confirmableInterval => (long)(_options.ObserveConfirmableInterval.TotalSeconds * _time.TimestampFrequency);
+
+    // Created on first use, so an endpoint that never sees a block option holds none of this.
+    private Block1Reassembler _block1 => _block1Instance ??= new(_options.MaxBlock1TransfersPerPeer, _options.MaxBlock1Transfers, _options.MaxBodySize);
+    private Block2Cache _block2 => _block2Instance ??= new(_options.Block2CacheCapacity, _options.Block2CacheMaxBytes);
+
+    /// <summary>Block1 bodies in reassembly now.</summary>
+    public int PartialBodies { get { lock (_gate) return _block1Instance?.Count ?? 0; } }
+
+    /// <summary>Block1 transfers evicted by the caps, and dropped for idleness.</summary>
+    public long Block1Evictions { get { lock (_gate) return (_block1Instance?.Evicted ?? 0) + (_block1Instance?.Expired ?? 0); } }
+
+    public int Block2CacheEntries { get { lock (_gate) return _block2Instance?.Count ?? 0; } }
+
+    public long Block2CacheEvictions { get { lock (_gate) return _block2Instance?.Evictions ?? 0; } }
+
+    /// <summary>Current observe relations.</summary>
+    public int Observers { get { lock (_gate) return _observe.Count; } }
+
+    /// <summary>
+    /// For a request with transfer options: deregistration (RFC 7641 §3.6), Block1 reassembly (RFC
+    /// 7959 §2.3) and Block2 blocks served from the cache (§2.4). False when the request was answered
+    /// here and the handler must not run.
+    /// </summary>
+    private bool PrepareTransfer(ReceiveContext context, CoapMessage message, PeerAddress peer, Deduplicator.Handle handle,
+        in TransferOptions transfer, out CoapRequest request)
+    {
+        request = null!;
+        if (transfer.ReservedSzx)
+        {
+            Respond(context, message, handle, ReservedSzx);
+            return false;
+        }
+        bool safe = message.Code == CoapCode.Get || message.Code == CoapCode.Fetch;
+        if (transfer.Observe == 1 && safe) RemoveRelation(peer, message.Token.Span, ObserveRemovalReason.Deregistered);
+        var key = RequestKey.From(message.Code, message.Options);
+        long now = _time.GetTimestamp();
+
+        if (transfer.Block1 is { } block1)
+        {
+            Block1Status status;
+            byte[]? body;
+            lock (_gate)
+            {
+                status = _block1.Accept(peer, key, block1, message.Payload, transfer.Size1, now, out body);
+                if (status == Block1Status.Continue) ArmSweep();
+            }
+            switch (status)
+            {
+                case Block1Status.Continue:
+                    // RFC 7959 §2.9.1: 2.31 with Block1 echoing NUM, M=1, and our SZX preference (§2.3).
+                    Interlocked.Increment(ref Statistics._block1Continues);
+                    Respond(context, message, handle, new CoapResponse(CoapCode.Continue, default,
+                        [new BlockOption(block1.Number, true, Math.Min(block1.Szx, _preferredSzx)).ToOption(CoapOptionNumber.Block1)]));
+                    return false;
+                case Block1Status.Incomplete:
+                    Interlocked.Increment(ref Statistics._block1Incomplete);
+                    Respond(context, message, handle, NoTransfer);
+                    return false;
+                case Block1Status.TooLarge:
+                    // RFC 7959 §2.9.3, §4: 4.13 with Size1 giving the largest body we take.
+                    Interlocked.Increment(ref Statistics._block1TooLarge);
+                    Respond(context, message, handle, new CoapResponse(CoapCode.RequestEntityTooLarge, default,
+                        [CoapOption.FromUInt(CoapOptionNumber.Size1, (uint)_options.MaxBodySize)]));
+                    return false;
+                case Block1Status.Malformed:
+                    Respond(context, message, handle, BadBlock);
+                    return false;
+            }
+            // Complete: the handler sees one request with the whole body and no Block1/Size1.
+            Interlocked.Increment(ref Statistics._block1Transfers);
+            var options = new List<CoapOption>(message.Options.Count);
+            foreach (var option in message.Options)
+            {
+                if (option.Number is not (CoapOptionNumber.Block1 or CoapOptionNumber.Size1)) options.Add(option);
+            }
+            message = new CoapMessage(message.Type, message.Code, message.MessageId, message.Token, options, body);
+        }
+
+        if (transfer.Block2 is { Number: > 0 } block2)
+        {
+            CachedBody? cached;
+            lock (_gate) _block2.TryGet(peer, key, now, _exchangeLifetime, out cached);
+            if (cached is not null)
+            {
+                Interlocked.Increment(ref Statistics._block2CacheHits);
+                int szx = BlockwiseTransfer.ResponseSzx(block2.Szx, _preferredSzx);
+                Respond(context, message, handle,
+                    BlockwiseTransfer.TrySlice(cached, block2.Number, block2.Szx, szx, transfer.Size2, out var block) ? block : BlockPastEnd);
+                return false;
+            }
+            // Not cached (expired or evicted): a safe method is simply recomputed (the ETag tells the
+            // client whether it changed, §2.4); an unsafe one must not run again for a later block.
+            if (!safe)
+            {
+                Respond(context, message, handle, NoTransfer);
+                return false;
+            }
+        }
+
+        request = new CoapRequest(message, peer) { Transfer = transfer, Key = key };
+        return true;
+    }
+
+    /// <summary>
+    /// The handler's whole response, made ready for the wire: Observe on an accepted registration,
+    /// Block1 echoed on the final block, and a large body cut to the requested block. The plain
+    /// path (no transfer options, body within a block) returns the response untouched.
+    /// </summary>
+    private CoapResponse Shape(CoapRequest request, CoapResponse response, SocketAddress to)
+    {
+        if (!request.Transfer.Any && response.Payload.Length <= _options.PreferredBlockSize) return response;
+        return ShapeTransfer(request, response, to);
+    }
+
+    private CoapResponse ShapeTransfer(CoapRequest request, CoapResponse response, SocketAddress to)
+    {
+        ref readonly var transfer = ref request.Transfer;
+        var extra = new List<CoapOption>(3);
+        if (request.ObserveTarget is { } target)
+        {
+            if (response.Code.IsSuccess)
+            {
+                var relation = Register(request, target, CopyAddress(to));
+                extra.Add(CoapOption.FromUInt(CoapOptionNumber.Observe, relation.LastSequence));
+                if (target.NotificationMaxAge is { } maxAge && response.MaxAge is null) extra.Add(CoapOption.FromUInt(CoapOptionNumber.MaxAge, maxAge));
+            }
+            else
+            {
+                // RFC 7641 §4.1: a non-2.xx answer to a registration leaves no entry behind.
+                RemoveRelation(request.Peer, request.Message.Token.Span, ObserveRemovalReason.RegistrationFailed);
+            }
+        }
+        if (transfer.Block1 is { } block1) extra.Add(new BlockOption(block1.Number, false, Math.Min(block1.Szx, _preferredSzx)).ToOption(CoapOptionNumber.Block1));
+
+        int szx = BlockwiseTransfer.ResponseSzx(transfer.Block2?.Szx, _preferredSzx);
+        if (response.Code.IsSuccess && (transfer.Block2 is not null || response.Payload.Length > 1 << (szx + 4)))
+        {
+            var body = new CachedBody(new CoapResponse(response.Code, response.Payload.ToArray(), response.Options), BlockwiseTransfer.ETagFor(response));
+            if (response.Payload.Length > 1 << (szx + 4))
+            {
+                var key = request.Key ?? RequestKey.From(request.Message.Code, request.Message.Options);
+                lock (_gate) _block2.Put(request.Peer, key, body, _time.GetTimestamp(), _exchangeLifetime);
+                Interlocked.Increment(ref Statistics._block2Transfers);
+            }
+            var requested = transfer.Block2 ?? new BlockOption(0, false, szx);
+            // RFC 7959 §2.2 (a NUM past the end cannot be served): 4.02 Bad Option, as libcoap and Californium answer.
+            if (!BlockwiseTransfer.TrySlice(body, requested.Number, requested.Szx, szx, transfer.Size2, out response)) return BlockPastEnd;
+        }
+        else if (transfer.Size2 && response.Code.IsSuccess)
+        {
+            extra.Add(CoapOption.FromUInt(CoapOptionNumber.Size2, (uint)response.Payload.Length));
+        }
+        return extra.Count == 0 ? response : new CoapResponse(response.Code, response.Payload, [.. response.Options, .. extra]);
+    }
+
+    /// <summary>Idle Block1 transfers are dropped by a timer that runs only while some exist. Under the gate.</summary>
+    private void ArmSweep()
+    {
+        if (_sweepArmed) return;
+        _sweepArmed = true;
+        var period = _options.BlockTransferIdleTimeout / 2;
+        if (_sweepTimer is null) _sweepTimer = _time.CreateTimer(static s => ((CoapEndpoint)s!).Sweep(), this, period, period);
+        else _sweepTimer.Change(period, period);
+    }
+
+    private void Sweep()
+    {
+        lock (_gate)
+        {
+            long idleSince = _time.GetTimestamp() - (long)(_options.BlockTransferIdleTimeout.TotalSeconds * _time.TimestampFrequency);
+            if (_block1Instance is null || _block1Instance.Expire(idleSince) == 0)
+            {
+                _sweepArmed = false;
+                _sweepTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+}

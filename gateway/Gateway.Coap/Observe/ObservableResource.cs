@@ -1,0 +1,167 @@
+using Gateway.Coap.Server;
+
+namespace Gateway.Coap.Observe;
+
+/// <summary>
+/// A resource clients can observe (RFC 7641). The endpoint does the protocol: registration and
+/// deregistration, Observe sequence numbers, CON/NON choice and the periodic CON liveness check,
+/// retransmission, replacing an unacknowledged notification by a newer one, block-wise transfer
+/// of large notifications, caps and eviction. The resource only says what to send.
+/// <para>
+/// A GET (or FETCH) with Observe=0 is answered by <see cref="RegisterAsync"/> (default: the normal
+/// GET). A 2.xx answer creates the relation and carries Observe; any other code creates none
+/// (RFC 7641 §4.1). Each notification is composed per observer by <see cref="ComposeNotificationAsync"/>
+/// (default: the normal GET for the registration request) when the resource calls
+/// <see cref="NotifyObservers()"/>, or given explicitly to one relation with <see cref="NotifyAsync(ObserveRelation, CoapResponse)"/>.
+/// </para>
+/// <example>
+/// ThingsBoard-style RPC and attribute resources:
+/// <code>
+/// sealed class RpcResource() : ObservableResource("rpc")
+/// {
+///     // One relation per device, whatever address it registers from (NAT rebinding replaces the old one).
+///     protected override string? GetObserverIdentity(CoapRequest request) => request.RouteValues["token"];
+///
+///     // First response: 2.03 Valid, no payload, Observe=0.
+///     protected override ValueTask&lt;CoapResponse&gt; RegisterAsync(CoapRequest request, CancellationToken ct) =&gt;
+///         new(CoapResponse.Empty(CoapCode.Valid));
+///
+///     // An RPC from the cloud goes to one device; the outcome says whether the device ACKed it.
+///     public Task&lt;NotificationOutcome&gt; SendRpcAsync(string token, byte[] json) =&gt;
+///         FindRelation(token) is { } relation
+///             ? NotifyAsync(relation, CoapResponse.WithFormat(CoapCode.Content, json, CoapContentFormat.Json))
+///             : Task.FromResult(NotificationOutcome.RelationGone);
+///
+///     protected override void OnRelationRemoved(ObserveRelation relation, ObserveRemovalReason reason) { /* fail or re-queue pending RPCs */ }
+/// }
+///
+/// sealed class AttributesResource() : ObservableResource("attributes")
+/// {
+///     // First response and every notification: 2.05 with the device's current shared attributes.
+///     protected override ValueTask&lt;CoapResponse&gt; GetAsync(CoapRequest request, CancellationToken ct) =&gt;
+///         new(CoapResponse.WithFormat(CoapCode.Content, LoadJson(request.RouteValues["token"]), CoapContentFormat.Json));
+/// }
+/// // when attributes of a device change: attributes.NotifyObservers(r =&gt; r.Identity == token);
+/// </code>
+/// </example>
+/// </summary>
+public abstract class ObservableResource : CoapResource
+{
+    private readonly object _relationsGate = new();
+    private readonly List<ObserveRelation> _relations = [];
+
+    protected ObservableResource(string name) : base(name) => Attributes.Observable = true;
+
+    /// <summary>
+    /// Max-Age (seconds) put on the first response and on notifications that set none themselves
+    /// (RFC 7641 §4.3.1: freshness of the notification; RFC 7252 §5.10.5 would imply 60 s). Null: add nothing.
+    /// </summary>
+    public uint? NotificationMaxAge { get; set; }
+
+    /// <summary>The current relations (a snapshot).</summary>
+    public IReadOnlyList<ObserveRelation> Relations { get { lock (_relationsGate) return [.. _relations]; } }
+
+    public int ObserverCount { get { lock (_relationsGate) return _relations.Count; } }
+
+    /// <summary>The relation registered with this observer identity (see <see cref="GetObserverIdentity"/>), or null.</summary>
+    public ObserveRelation? FindRelation(string identity)
+    {
+        lock (_relationsGate)
+        {
+            foreach (var relation in _relations) if (relation.Identity == identity) return relation;
+        }
+        return null;
+    }
+
+    public override ValueTask<CoapResponse> HandleAsync(CoapRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.IsObserveRegistration) return base.HandleAsync(request, cancellationToken);
+        request.ObserveTarget = this;
+        request.ObserveIdentity = GetObserverIdentity(request);
+        return RegisterAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Who the observer is beyond its address. Non-null means: a registration for the same target
+    /// with the same identity from another address replaces the old relation (a device behind a NAT
+    /// whose port changed), instead of leaving an orphan. Null (default): the peer address is the identity.
+    /// </summary>
+    protected virtual string? GetObserverIdentity(CoapRequest request) => null;
+
+    /// <summary>The first response to a registration (GET/FETCH with Observe=0). 2.xx registers; other codes do not.</summary>
+    protected virtual ValueTask<CoapResponse> RegisterAsync(CoapRequest request, CancellationToken cancellationToken) =>
+        base.HandleAsync(request, cancellationToken);
+
+    /// <summary>
+    /// The notification for one observer when the state changed; null sends nothing to it. Default:
+    /// what a GET with the registration request returns now.
+    /// </summary>
+    protected virtual ValueTask<CoapResponse?> ComposeNotificationAsync(ObserveRelation relation, CancellationToken cancellationToken)
+    {
+        var pending = base.HandleAsync(relation.Request, cancellationToken);
+        return pending.IsCompletedSuccessfully ? new(pending.Result) : AwaitComposed(pending);
+
+        static async ValueTask<CoapResponse?> AwaitComposed(ValueTask<CoapResponse> pending) => await pending.ConfigureAwait(false);
+    }
+
+    /// <summary>"My state changed": every observer gets a notification composed for it.</summary>
+    public void NotifyObservers() => NotifyObservers(static _ => true);
+
+    /// <summary>Notifies the observers <paramref name="filter"/> selects (e.g. the relations of one device).</summary>
+    public void NotifyObservers(Func<ObserveRelation, bool> filter)
+    {
+        foreach (var relation in Relations)
+        {
+            if (filter(relation)) _ = NotifyAsync(relation);
+        }
+    }
+
+    /// <summary>Sends the same response to every observer.</summary>
+    public void NotifyObservers(CoapResponse response)
+    {
+        foreach (var relation in Relations) _ = NotifyAsync(relation, response);
+    }
+
+    /// <summary>Composes and sends a notification for one relation.</summary>
+    public Task<NotificationOutcome> NotifyAsync(ObserveRelation relation)
+    {
+        ArgumentNullException.ThrowIfNull(relation);
+        if (relation.Resource != this) throw new ArgumentException("The relation belongs to another resource.", nameof(relation));
+        return relation.Endpoint.NotifyComposedAsync(relation, this);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="response"/> to one relation (e.g. an RPC to one device). Completes when
+    /// a CON notification is ACKed, a NON is sent, or the notification failed or was superseded.
+    /// </summary>
+    public Task<NotificationOutcome> NotifyAsync(ObserveRelation relation, CoapResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(relation);
+        ArgumentNullException.ThrowIfNull(response);
+        if (relation.Resource != this) throw new ArgumentException("The relation belongs to another resource.", nameof(relation));
+        return relation.Endpoint.NotifyAsync(relation, response);
+    }
+
+    /// <summary>A relation was established (the first response is on its way).</summary>
+    protected internal virtual void OnRelationAdded(ObserveRelation relation)
+    {
+    }
+
+    /// <summary>A relation ended; e.g. fail or re-queue an RPC that was waiting for it.</summary>
+    protected internal virtual void OnRelationRemoved(ObserveRelation relation, ObserveRemovalReason reason)
+    {
+    }
+
+    internal ValueTask<CoapResponse?> Compose(ObserveRelation relation, CancellationToken cancellationToken) =>
+        ComposeNotificationAsync(relation, cancellationToken);
+
+    internal void Attach(ObserveRelation relation)
+    {
+        lock (_relationsGate) _relations.Add(relation);
+    }
+
+    internal void Detach(ObserveRelation relation)
+    {
+        lock (_relationsGate) _relations.Remove(relation);
+    }
+}
