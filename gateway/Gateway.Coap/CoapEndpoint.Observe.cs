@@ -90,7 +90,7 @@ public sealed partial class CoapEndpoint
                 int szx = BlockwiseTransfer.ResponseSzx(request.Transfer.Block2?.Szx, _preferredSzx);
                 relation = new ObserveRelation(this, resource, OwnedCopy(request), to, message.Token.ToArray(), target, identity,
                     message.Type == CoapMessageType.Confirmable, request.Key ?? RequestKey.From(message.Code, message.Options), szx,
-                    continueAfter is { } last ? ObserveSequence.Next(last) : 0, now);
+                    continueAfter ?? 0, now);
                 _observe.Add(relation);
                 added = true;
             }
