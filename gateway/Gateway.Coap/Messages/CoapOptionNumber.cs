@@ -25,6 +25,7 @@ public static class CoapOptionNumber
     public const ushort ProxyUri = 35;
     public const ushort ProxyScheme = 39;
     public const ushort Size1 = 60;
+    public const ushort RequestTag = 292; // RFC 9175 §3.2: elective, safe to forward, repeatable, 0-8 bytes
 
     /// <summary>§5.4.6: an odd number is critical.</summary>
     public static bool IsCritical(int number) => (number & 1) != 0;
@@ -60,6 +61,7 @@ public static class CoapOptionNumber
             Size2 or Size1 => new(CoapOptionFormat.UInt, 0, 4, Repeatable: false),
             ProxyUri => new(CoapOptionFormat.String, 1, 1034, Repeatable: false),
             ProxyScheme => new(CoapOptionFormat.String, 1, 255, Repeatable: false),
+            RequestTag => new(CoapOptionFormat.Opaque, 0, 8, Repeatable: true),
             _ => default,
         };
         return definition.MaxLength > 0 || number == IfNoneMatch || number == IfMatch;
@@ -71,7 +73,7 @@ public static class CoapOptionNumber
         Observe => "Observe", UriPort => "Uri-Port", LocationPath => "Location-Path", UriPath => "Uri-Path",
         ContentFormat => "Content-Format", MaxAge => "Max-Age", UriQuery => "Uri-Query", Accept => "Accept",
         LocationQuery => "Location-Query", Block2 => "Block2", Block1 => "Block1", Size2 => "Size2",
-        ProxyUri => "Proxy-Uri", ProxyScheme => "Proxy-Scheme", Size1 => "Size1",
+        ProxyUri => "Proxy-Uri", ProxyScheme => "Proxy-Scheme", Size1 => "Size1", RequestTag => "Request-Tag",
         _ => $"Option {number}",
     };
 }
