@@ -1,0 +1,52 @@
+using Gateway.Coap.Messages;
+using Gateway.Coap.Server;
+using Gateway.Devices.ThingsBoard;
+
+namespace Gateway.Devices.Coap;
+
+/// <summary>Maps <see cref="DeviceApiResult"/> to ThingsBoard's CoAP answers (thingsboard.md §2.3, §2.4, §2.10).</summary>
+internal static class CoapResults
+{
+    private static readonly CoapResponse Created = CoapResponse.Empty(CoapCode.Created);
+    private static readonly CoapResponse Valid = CoapResponse.Empty(CoapCode.Valid);
+    private static readonly CoapResponse Unauthorized = CoapResponse.Empty(CoapCode.Unauthorized);
+    private static readonly CoapResponse NotFound = CoapResponse.Empty(CoapCode.NotFound);
+    private static readonly CoapResponse BadRequest = CoapResponse.Empty(CoapCode.BadRequest);
+    private static readonly CoapResponse InternalError = CoapResponse.Empty(CoapCode.InternalServerError);
+
+    public static readonly ValueTask<CoapResponse> BadRequestTask = new(BadRequest);
+    public static readonly ValueTask<CoapResponse> UnauthorizedTask = new(Unauthorized);
+
+    /// <summary>
+    /// §2.10: a JSON answer echoes the request's Content-Format when it has one, else 50. Silence has no
+    /// CoAP expression yet (the endpoint always answers a handler), so it is a bare 4.01 for now:
+    /// smaller than the request, so no amplification (reliability.md S4), and no lookup was made.
+    /// </summary>
+    public static CoapResponse ToCoap(DeviceApiResult result, CoapRequest request) => result.Status switch
+    {
+        DeviceApiStatus.Created => Created,
+        DeviceApiStatus.Valid => Valid,
+        DeviceApiStatus.Content => CoapResponse.WithFormat(CoapCode.Content, result.Body, ResponseFormat(request)),
+        DeviceApiStatus.BadRequest => result.Diagnostic is { } d ? CoapResponse.Error(CoapCode.BadRequest, d) : BadRequest,
+        DeviceApiStatus.Unauthorized or DeviceApiStatus.Silent => Unauthorized,
+        DeviceApiStatus.NotFound => NotFound,
+        DeviceApiStatus.Unavailable => new CoapResponse(CoapCode.ServiceUnavailable, default,
+            [CoapOption.FromUInt(CoapOptionNumber.MaxAge, (uint)Math.Max(1, Math.Ceiling(result.RetryAfter.TotalSeconds)))]),
+        _ => InternalError,
+    };
+
+    public static int ResponseFormat(CoapRequest request) => request.ContentFormat ?? CoapContentFormat.Json;
+
+    /// <summary>Completes synchronously when the service did (piggybacked on the receive thread), else awaits.</summary>
+    public static ValueTask<CoapResponse> Map(ValueTask<DeviceApiResult> pending, CoapRequest request)
+    {
+        if (pending.IsCompletedSuccessfully) return new(ToCoap(pending.Result, request));
+        return Await(pending, request);
+
+        static async ValueTask<CoapResponse> Await(ValueTask<DeviceApiResult> pending, CoapRequest request) => ToCoap(await pending.ConfigureAwait(false), request);
+    }
+
+    /// <summary>The source key of the failure limiter: the address without port (a device may change ports).</summary>
+    public static DeviceRequestContext Context(CoapRequest request, bool dedup = false) =>
+        new(request.PeerEndPoint.Address.ToString(), dedup ? request.ExchangeKey : null);
+}

@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Domain;
+using Gateway.Storage.Attributes;
+using Gateway.Storage.Devices;
+using Gateway.Storage.Downlinks;
+using Gateway.Storage.Outbox;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Devices.ThingsBoard;
+
+/// <summary>
+/// ThingsBoard's device API (thingsboard.md §1–§2) without a transport: the CoAP resources of this
+/// project and the HTTP endpoints (issue 9) call these methods and map <see cref="DeviceApiResult"/>
+/// to codes. Every write answers <see cref="DeviceApiStatus.Created"/> only after the outbox commit
+/// (DESIGN.md guarantees), <see cref="DeviceApiStatus.Unavailable"/> with the store's retry hint
+/// when it refuses. Payloads are parsed before the first await returns control to the caller's
+/// buffer owner, so a CoAP payload that aliases the receive buffer is never read late.
+/// </summary>
+public sealed class DeviceApi
+{
+    /// <summary>The cached response stored with a dedup record: "2.01" (a replay answers Created again).</summary>
+    private static readonly byte[] CreatedMarker = [0x41];
+
+    private readonly DeviceAuthenticator _auth;
+    private readonly IOutbox _outbox;
+    private readonly IAttributeStore _attributes;
+    private readonly IDownlinkQueue _downlinks;
+    private readonly AttributeReader _reader;
+    private readonly DeviceApiOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public DeviceApi(DeviceAuthenticator auth, IOutbox outbox, IAttributeStore attributes, IDownlinkQueue downlinks, ICloudLink cloud,
+        DeviceApiOptions options, TimeProvider time, ILogger<DeviceApi> logger)
+    {
+        _auth = auth;
+        _outbox = outbox;
+        _attributes = attributes;
+        _downlinks = downlinks;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _reader = new AttributeReader(attributes, cloud, options, time, logger);
+    }
+
+    public DeviceAuthenticator Authenticator => _auth;
+
+    /// <summary>
+    /// <c>POST /api/v1/{token}/telemetry</c>: the four forms of §1.2, typed per §1.1, one outbox row of
+    /// <c>[{"ts","values"}…]</c> with the server time where the device gave none. Deviation: an empty
+    /// array <c>[]</c> (ThingsBoard never answers, #6746) and records without values are acknowledged
+    /// as Created without a row.
+    /// </summary>
+    public async ValueTask<DeviceApiResult> IngestTelemetryAsync(string token, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        List<TelemetryRecord> records;
+        try
+        {
+            records = TelemetryParser.Parse(payload, now);
+        }
+        catch (PayloadException e)
+        {
+            // Parse first, authenticate second would reveal nothing either way; ThingsBoard authenticates first.
+            var auth0 = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+            if (!auth0.Succeeded) return auth0.Failure!;
+            return Rejected(auth0.Device!.Name, "telemetry", e);
+        }
+        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded) return auth.Failure!;
+        records.RemoveAll(r => r.Values.Count == 0);
+        if (records.Count == 0) return DeviceApiResult.Created;
+        return await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, TelemetryParser.ToOutboxPayload(records), context, [], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /api/v1/{token}/attributes</c>: a JSON object (§1.3), typed per §1.1 → outbox (compactable by key), then the local cache.</summary>
+    public async ValueTask<DeviceApiResult> PostClientAttributesAsync(string token, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
+    {
+        List<KeyValue>? values = null;
+        PayloadException? error = null;
+        try
+        {
+            using var document = JsonText.Parse(payload);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new PayloadException("Attributes must be a JSON object.");
+            values = KeyValueParser.ParseObject(document.RootElement);
+        }
+        catch (PayloadException e)
+        {
+            error = e;
+        }
+        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded) return auth.Failure!;
+        var device = auth.Device!.Name;
+        if (error is not null) return Rejected(device, "attributes", error);
+        if (values!.Count == 0) return DeviceApiResult.Created;
+
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer, JsonText.WriterOptions)) TelemetryParser.WriteValues(writer, values);
+        var result = await EnqueueAsync(device, OutboxMessageKind.ClientAttributes, buffer.WrittenSpan.ToArray(), context,
+            [.. values.Select(v => v.Key)], cancellationToken).ConfigureAwait(false);
+        if (result.Status == DeviceApiStatus.Created)
+        {
+            await _attributes.SetAsync(device, AttributeScope.Client, values.ToDictionary(v => v.Key, v => v.Json, StringComparer.Ordinal),
+                _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <c>GET /api/v1/{token}/attributes?clientKeys=&amp;sharedKeys=</c>: <c>{"client":{…},"shared":{…}}</c>
+    /// with empty scopes left out (§1.3); no keys at all → every cached attribute of both scopes;
+    /// nothing found → <see cref="DeviceApiStatus.NotFound"/> (CoAP 4.04, §2.3; HTTP answers <c>{}</c>).
+    /// Pass null for a scope the request did not name.
+    /// </summary>
+    public async ValueTask<DeviceApiResult> GetAttributesAsync(string token, IReadOnlyCollection<string>? clientKeys, IReadOnlyCollection<string>? sharedKeys,
+        DeviceRequestContext context, CancellationToken cancellationToken = default)
+    {
+        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded) return auth.Failure!;
+        return await _reader.ReadAsync(auth.Device!.Name, clientKeys, sharedKeys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The flat <c>{"k":v}</c> of all cached shared attributes: the first answer of an attributes observation (§2.5), <c>{}</c> if none.</summary>
+    public Task<byte[]> GetSharedAttributesFlatAsync(string device, CancellationToken cancellationToken = default) =>
+        _reader.SharedFlatAsync(device, cancellationToken);
+
+    /// <summary>
+    /// <c>POST /api/v1/{token}/rpc/{id}</c>: the device's reply to a server-side RPC → RpcReply row
+    /// <c>{"id":n,"data":reply}</c>, then the queued RPC is completed. Non-numeric id → 4.00; malformed
+    /// JSON → 4.00; valid JSON that is not an object → 5.00 (§1.4, §2.4: ThingsBoard throws inside its callback).
+    /// </summary>
+    public async ValueTask<DeviceApiResult> PostRpcReplyAsync(string token, string requestId, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
+    {
+        JsonNode? reply = null;
+        DeviceApiResult? invalid = null;
+        if (!int.TryParse(requestId, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int id))
+        {
+            invalid = DeviceApiResult.Invalid("RPC id must be an integer.");
+        }
+        else
+        {
+            try
+            {
+                using var document = JsonText.Parse(payload);
+                if (document.RootElement.ValueKind != JsonValueKind.Object) invalid = DeviceApiResult.InternalError;
+                else reply = JsonNode.Parse(document.RootElement.GetRawText());
+            }
+            catch (PayloadException e)
+            {
+                invalid = DeviceApiResult.Invalid(e.Message);
+            }
+        }
+        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded) return auth.Failure!;
+        if (invalid is not null) return invalid;
+        var device = auth.Device!.Name;
+        var result = await EnqueueAsync(device, OutboxMessageKind.RpcReply, UplinkPayloads.RpcReply(id, reply), context, [], cancellationToken).ConfigureAwait(false);
+        if (result.Status == DeviceApiStatus.Created) await _downlinks.CompleteRpcAsync(device, id, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/{token}/rpc</c> (client-side RPC, §1.4): <c>{"method":"…","params":…}</c>.
+    /// Built in: <c>getCurrentTime</c> → <c>{"time":unix ms}</c>. Every other method is answered
+    /// <c>{"error":"Unsupported client-side RPC method: m"}</c> (2.05): the gateway API has no client RPC for
+    /// sub-devices (§4.2) and the bridge offers no upstream path yet (see the README).
+    /// </summary>
+    public async ValueTask<DeviceApiResult> ClientRpcAsync(string token, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
+    {
+        string? method = null;
+        PayloadException? error = null;
+        try
+        {
+            using var document = JsonText.Parse(payload);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("method", out var m) || m.ValueKind != JsonValueKind.String)
+            {
+                throw new PayloadException("Client-side RPC needs {\"method\":\"…\",\"params\":…}.");
+            }
+            method = m.GetString()!;
+        }
+        catch (PayloadException e)
+        {
+            error = e;
+        }
+        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded) return auth.Failure!;
+        if (error is not null) return Rejected(auth.Device!.Name, "rpc", error);
+        if (method == "getCurrentTime")
+        {
+            return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["time"] = _time.GetUtcNow().ToUnixTimeMilliseconds() }));
+        }
+        DevicesLog.ClientRpcUnsupported(_logger, auth.Device!.Name, method!);
+        var answer = new JsonObject { ["error"] = "Unsupported client-side RPC method: " + method };
+        return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(answer, JsonSerializerOptions.Default));
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/{token}/claim</c> (§1.5): optional <c>{"secretKey","durationMs"}</c>, empty body allowed.
+    /// The row always carries <c>secretKey</c> (default ""); <c>durationMs</c> only when positive, so ThingsBoard
+    /// applies its own <c>security.claim.duration</c> (24 h by default) exactly as for a direct device.
+    /// </summary>
+    public async ValueTask<DeviceApiResult> ClaimAsync(string token, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
+    {
+        string secret = "";
+        long? duration = null;
+        PayloadException? error = null;
+        if (!payload.IsEmpty)
+        {
+            try
+            {
+                using var document = JsonText.Parse(payload);
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) throw new PayloadException("Claim must be a JSON object.");
+                if (root.TryGetProperty("secretKey", out var s) && s.ValueKind != JsonValueKind.Null)
+                {
+                    secret = s.ValueKind == JsonValueKind.String ? s.GetString()! : s.GetRawText();
+                }
+                if (root.TryGetProperty("durationMs", out var d) && d.ValueKind != JsonValueKind.Null)
+                {
+                    if (!d.TryGetInt64(out long ms)) throw new PayloadException("durationMs must be an integer.");
+                    if (ms > 0) duration = ms;
+                }
+            }
+            catch (PayloadException e)
+            {
+                error = e;
+            }
+        }
+        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded) return auth.Failure!;
+        if (error is not null) return Rejected(auth.Device!.Name, "claim", error);
+        return await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Claim, UplinkPayloads.Claim(secret, duration), context, [], cancellationToken).ConfigureAwait(false);
+    }
+
+    private DeviceApiResult Rejected(string device, string feature, PayloadException e)
+    {
+        DevicesLog.PayloadRejected(_logger, device, feature, e.Message);
+        return DeviceApiResult.Invalid(e.Message);
+    }
+
+    private async ValueTask<DeviceApiResult> EnqueueAsync(string device, OutboxMessageKind kind, byte[] payload, DeviceRequestContext context,
+        IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken)
+    {
+        var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys };
+        // The exchange key already names peer and Message ID; it goes in the record's peer field whole (MID 0).
+        var dedup = context.ExchangeKey is { } key ? new DedupRecord(key, 0, CreatedMarker, _options.DedupLifetime) : null;
+        var result = await _outbox.EnqueueAsync(message, dedup, cancellationToken).ConfigureAwait(false);
+        if (result.Status != EnqueueStatus.Refused) return DeviceApiResult.Created;
+        DevicesLog.EnqueueRefused(_logger, device, kind.ToString(), result.Refusal.ToString(), result.RetryAfter);
+        return DeviceApiResult.Refused(result.RetryAfter);
+    }
+}

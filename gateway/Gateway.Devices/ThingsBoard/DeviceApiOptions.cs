@@ -1,0 +1,36 @@
+namespace Gateway.Devices.ThingsBoard;
+
+/// <summary>Settings of the ThingsBoard device API (configuration section <c>Devices</c>).</summary>
+public sealed class DeviceApiOptions
+{
+    /// <summary>
+    /// Bounded wait for the cloud's answer to an attribute request (ThingsBoard waits
+    /// <c>transport.coap.timeout</c> = 10 s, then sends nothing; we answer from the cache instead). Default 5 s.
+    /// </summary>
+    public TimeSpan CloudRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a retransmitted write is recognised after a restart (CoAP EXCHANGE_LIFETIME, RFC 7252 §4.8.2). Default 247 s.</summary>
+    public TimeSpan DedupLifetime { get; set; } = TimeSpan.FromSeconds(247);
+
+    /// <summary>4.01 answers per second per source address (token bucket rate; reliability.md §2.4). Default 10.</summary>
+    public double AuthFailuresPerSecond { get; set; } = 10;
+
+    /// <summary>Token bucket burst for 4.01 answers. Default 20.</summary>
+    public int AuthFailureBurst { get; set; } = 20;
+
+    /// <summary>Failures within <see cref="AuthFailureWindow"/> that silence a source for <see cref="AuthSilence"/>. Default 20 in 60 s → 5 min.</summary>
+    public int AuthFailuresBeforeSilence { get; set; } = 20;
+
+    public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan AuthSilence { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Source addresses the limiter tracks at most (oldest forgotten first). Default 4096.</summary>
+    public int AuthTrackedSources { get; set; } = 4096;
+
+    /// <summary>How often expired RPCs are swept and reported upstream as timeouts. Default 5 s.</summary>
+    public TimeSpan RpcExpirySweep { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest firmware chunk served for one <c>size</c> request (a CoAP datagram must hold it). Default 1024 (Californium's MAX_MESSAGE_SIZE).</summary>
+    public int MaxChunkSize { get; set; } = 1024;
+}

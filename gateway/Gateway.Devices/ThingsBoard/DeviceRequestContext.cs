@@ -1,0 +1,11 @@
+namespace Gateway.Devices.ThingsBoard;
+
+/// <summary>
+/// Transport facts a device call needs besides its arguments.
+/// </summary>
+/// <param name="Source">The client's address without port (e.g. "192.0.2.10"): the key of the authentication-failure limiter.</param>
+/// <param name="ExchangeKey">
+/// Identifies this request among its retransmissions (CoAP: <c>CoapRequest.ExchangeKey</c>, peer + Message ID);
+/// stored with the outbox row so a retransmission never creates a second row, also after a restart. Null: no dedup (HTTP).
+/// </param>
+public readonly record struct DeviceRequestContext(string Source, string? ExchangeKey = null);

@@ -1,0 +1,37 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Gateway.Devices.ThingsBoard;
+
+/// <summary>Compact JSON text for values. Non-ASCII stays UTF-8 (as ThingsBoard's Gson writes it), not \u-escaped.</summary>
+internal static class JsonText
+{
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false };
+
+    private static readonly JsonSerializerOptions SerializerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static readonly JsonDocumentOptions ReaderOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
+    public static string String(string value) => JsonSerializer.Serialize(value, SerializerOptions);
+
+    public static string Compact(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) element.WriteTo(writer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Parses a device payload; malformed or empty JSON is ThingsBoard's 4.00 (§2.4).</summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> payload)
+    {
+        if (payload.IsEmpty) throw new PayloadException("Empty payload.");
+        try
+        {
+            return JsonDocument.Parse(payload, ReaderOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new PayloadException("Malformed JSON.", e);
+        }
+    }
+}
