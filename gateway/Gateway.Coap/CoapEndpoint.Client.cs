@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Coap.Client;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Reliability;
@@ -15,12 +16,15 @@ public sealed partial class CoapEndpoint
     /// <see cref="CoapResetException"/> on RST. Waiting for a separate response is bounded by the caller's token.
     /// </summary>
     public Task<CoapMessage> SendRequestAsync(IPEndPoint server, CoapCode method, IReadOnlyList<CoapOption> options,
-        ReadOnlyMemory<byte> payload = default, bool confirmable = true, CancellationToken cancellationToken = default)
+        ReadOnlyMemory<byte> payload = default, bool confirmable = true, CancellationToken cancellationToken = default) =>
+        SendRequestCoreAsync(server, method, options, payload, confirmable, _tokens.Next(), cancellationToken);
+
+    private Task<CoapMessage> SendRequestCoreAsync(IPEndPoint server, CoapCode method, IReadOnlyList<CoapOption> options,
+        ReadOnlyMemory<byte> payload, bool confirmable, ulong token, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var to = PeerAddress.From(server).ToSocketAddress(_transport.AddressFamily);
         var peer = PeerAddress.From(to);
-        ulong token = _tokens.Next();
         ushort messageId = _messageIds.Next();
         var exchange = new ClientExchange(peer, token, messageId);
         lock (_gate) _clientExchanges[(peer, token)] = exchange;
@@ -68,9 +72,14 @@ public sealed partial class CoapEndpoint
     private void HandleResponse(ReceiveContext context, ReadOnlyMemory<byte> datagram, CoapMessage message, PeerAddress peer)
     {
         ClientExchange? exchange;
+        ClientObservation? observation = null;
         if (message.Type != CoapMessageType.Confirmable)
         {
-            lock (_gate) _clientExchanges.Remove((peer, TokenValue(message.Token.Span)), out exchange);
+            lock (_gate)
+            {
+                if (!_clientExchanges.Remove((peer, TokenValue(message.Token.Span)), out exchange))
+                    _clientObservations.TryGetValue((peer, TokenValue(message.Token.Span)), out observation);
+            }
         }
         else
         {
@@ -92,9 +101,10 @@ public sealed partial class CoapEndpoint
                 }
                 else
                 {
-                    _clientExchanges.Remove((peer, TokenValue(message.Token.Span)), out exchange);
-                    // §5.2.2 ACK a separate response we wanted; §5.3.2 reject one that matches nothing.
-                    CoapCodec.Encode(exchange is null ? CoapMessageType.Reset : CoapMessageType.Acknowledgement,
+                    if (!_clientExchanges.Remove((peer, TokenValue(message.Token.Span)), out exchange))
+                        _clientObservations.TryGetValue((peer, TokenValue(message.Token.Span)), out observation);
+                    // §5.2.2 ACK a separate response we wanted (or a notification, RFC 7641 §4.5); §5.3.2 reject one that matches nothing.
+                    CoapCodec.Encode(exchange is null && observation is null ? CoapMessageType.Reset : CoapMessageType.Acknowledgement,
                         CoapCode.Empty, message.MessageId, default, [], default, reply);
                     _deduplicator.SetResponse(handle, reply, done: true);
                 }
@@ -105,9 +115,15 @@ public sealed partial class CoapEndpoint
                 Interlocked.Increment(ref Statistics._duplicates);
                 return;
             }
-            if (exchange is null) Interlocked.Increment(ref Statistics._resetsSent);
+            if (exchange is null && observation is null) Interlocked.Increment(ref Statistics._resetsSent);
         }
 
+        if (observation is not null)
+        {
+            CoapCodec.TryDecode(datagram.ToArray(), out var notification, out _);
+            observation.Deliver(notification!);
+            return;
+        }
         if (exchange is null)
         {
             Interlocked.Increment(ref Statistics._unmatched);
