@@ -9,7 +9,7 @@ namespace Gateway.Devices;
 public static class DeviceApiServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="DeviceApi"/>, <see cref="ProvisioningService"/>, <see cref="OtaService"/> and their parts as singletons.
+    /// Registers <see cref="DeviceApi"/>, <see cref="ProvisioningService"/>, <see cref="OtaService"/>, <see cref="RpcExpiryReporter"/> (the host runs its RunAsync) and their parts as singletons.
     /// Expects the storage services (IOutbox, IDeviceStore, IAttributeStore, IDownlinkQueue, IContentStore), logging, and
     /// optionally <see cref="DeviceApiOptions"/>, <see cref="ProvisioningOptions"/>, <see cref="ICloudLink"/> (default: offline),
     /// <see cref="IDownlinkSignal"/> and <see cref="TimeProvider"/> (default: system) to be registered by the host.
@@ -27,6 +27,7 @@ public static class DeviceApiServiceCollectionExtensions
         services.TryAddSingleton<DeviceApi>();
         services.TryAddSingleton<ProvisioningService>();
         services.TryAddSingleton<OtaService>();
+        services.TryAddSingleton<RpcExpiryReporter>();
         return services;
     }
 }

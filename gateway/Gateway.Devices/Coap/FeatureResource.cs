@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Coap.Messages;
+using Gateway.Coap.Observe;
 using Gateway.Coap.Server;
 using Gateway.Devices.ThingsBoard;
 
@@ -10,13 +13,63 @@ namespace Gateway.Devices.Coap;
 /// 4.04, and so are GET on telemetry/claim and GET on rpc without Observe (§2.4). These checks come
 /// before the token lookup, as in ThingsBoard. <c>firmware</c>/<c>software</c> serve the documented
 /// OTA path (§2.8: ThingsBoard itself answers 4.00 there; we serve it like <c>/fw/{token}</c>).
+/// <para>Observe (§2.5): <c>attributes</c> answers 2.05 with the flat current shared attributes
+/// (<c>{}</c> if none) and later pushes each flat update; <c>rpc</c> answers 2.03 without payload and
+/// then delivers RPCs (<see cref="RpcDelivery"/>). One relation per device and feature: the observer
+/// identity is a hash of feature and token (never the token itself), so a re-registration from a new
+/// port replaces the old relation. GET with Observe=1 on either answers 2.02 (§2.3).</para>
 /// </summary>
-internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota) : CoapResource("{feature}")
+internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDelivery rpc) : ObservableResource("{feature}")
 {
+    private static readonly CoapResponse Deleted = CoapResponse.Empty(CoapCode.Deleted);
+
+    /// <summary>The observer identity of a device's attributes or RPC relation.</summary>
+    public static string Identity(Feature.Kind feature, string token) =>
+        feature + ":" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)), 0, 12);
+
+    protected override string? GetObserverIdentity(CoapRequest request)
+    {
+        var feature = Feature.Parse(request.RouteValues["feature"]);
+        return feature is Feature.Kind.Attributes or Feature.Kind.Rpc ? Identity(feature, request.RouteValues["token"]) : null;
+    }
+
+    protected override ValueTask<CoapResponse> RegisterAsync(CoapRequest request, CancellationToken cancellationToken)
+    {
+        var feature = Feature.Parse(request.RouteValues["feature"]);
+        if (feature is not (Feature.Kind.Attributes or Feature.Kind.Rpc)) return GetAsync(request, cancellationToken); // e.g. telemetry: 4.00, no relation
+        return RegisterDeviceAsync(request, feature, cancellationToken);
+    }
+
+    private async ValueTask<CoapResponse> RegisterDeviceAsync(CoapRequest request, Feature.Kind feature, CancellationToken cancellationToken)
+    {
+        string token = request.RouteValues["token"];
+        var auth = await api.Authenticator.AuthenticateAsync(token, CoapResults.Context(request), cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded) return CoapResults.ToCoap(auth.Failure!, request);
+        var device = auth.Device!.Name;
+        rpc.Remember(feature, device, Identity(feature, token));
+        if (feature == Feature.Kind.Rpc) return CoapResponse.Empty(CoapCode.Valid); // §2.5: 2.03, Observe 0, no payload
+        var flat = await api.GetSharedAttributesFlatAsync(device, cancellationToken).ConfigureAwait(false);
+        return CoapResponse.WithFormat(CoapCode.Content, flat, CoapResults.ResponseFormat(request));
+    }
+
+    protected override void OnRelationAdded(ObserveRelation relation)
+    {
+        if (Feature.Parse(relation.Request.RouteValues.GetValueOrDefault("feature") ?? "") == Feature.Kind.Rpc) rpc.RelationAdded(relation);
+    }
+
+    /// <summary>Sends a flat shared-attribute update (§1.3) to the device's attributes observer, if any.</summary>
+    public Task<NotificationOutcome> NotifyAttributesAsync(string identity, ReadOnlyMemory<byte> update)
+    {
+        if (FindRelation(identity) is not { } relation) return Task.FromResult(NotificationOutcome.RelationGone);
+        return NotifyAsync(relation, CoapResponse.WithFormat(CoapCode.Content, update, CoapResults.ResponseFormat(relation.Request)));
+    }
+
     protected override ValueTask<CoapResponse> GetAsync(CoapRequest request, CancellationToken cancellationToken)
     {
         string token = request.RouteValues["token"];
-        switch (Feature.Parse(request.RouteValues["feature"]))
+        var feature = Feature.Parse(request.RouteValues["feature"]);
+        if (request.Observe == 1 && feature is Feature.Kind.Attributes or Feature.Kind.Rpc) return new(Deleted); // the endpoint removed the relation
+        switch (feature)
         {
             case Feature.Kind.Attributes:
                 return CoapResults.Map(api.GetAttributesAsync(token, CoapQuery.Keys(request.Query, "clientKeys"), CoapQuery.Keys(request.Query, "sharedKeys"),

@@ -1,6 +1,9 @@
 using Gateway.Coap.Server;
 using Gateway.Devices.ThingsBoard;
+using Gateway.Domain;
+using Gateway.Storage.Downlinks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Devices.Coap;
 
@@ -8,12 +11,29 @@ namespace Gateway.Devices.Coap;
 /// Puts ThingsBoard's CoAP device API (thingsboard.md §2.2) into a <see cref="CoapServer"/>:
 /// <c>/api/v1/{token}/{feature}</c>, <c>/api/v1/{token}/rpc/{id}</c>, <c>/api/v1/provision</c>,
 /// <c>/fw/{token}</c>, <c>/sw/{token}</c>. None of them is listed in <c>/.well-known/core</c> (token paths).
+/// Subscribes to <see cref="IDownlinkSignal"/>: a shared-attribute update is pushed to the device's
+/// attributes observer as is (flat, §1.3), a queued RPC starts <see cref="RpcDelivery"/>.
 /// </summary>
 public sealed class ThingsBoardCoapResources : IDisposable
 {
-    private ThingsBoardCoapResources()
+    private readonly FeatureResource _feature;
+    private readonly RpcDelivery _rpc;
+    private readonly IDisposable _subscription;
+    private readonly ILogger _logger;
+
+    private ThingsBoardCoapResources(FeatureResource feature, RpcDelivery rpc, IDownlinkSignal signal, ILogger logger)
     {
+        _feature = feature;
+        _rpc = rpc;
+        _logger = logger;
+        _subscription = signal.Subscribe(OnDownlink);
     }
+
+    /// <summary>Observers of <c>/api/v1/{token}/attributes</c> and <c>/rpc</c>.</summary>
+    public int ObserverCount => _feature.ObserverCount;
+
+    /// <summary>True when no RPC delivery pass is running (for tests and shutdown).</summary>
+    public bool RpcDeliveryIdle => _rpc.IsIdle;
 
     /// <summary>Maps the resources; services come from <see cref="DeviceApiServiceCollectionExtensions.AddThingsBoardDeviceApi"/>. Dispose on shutdown.</summary>
     public static ThingsBoardCoapResources MapTo(CoapServer server, IServiceProvider services)
@@ -25,14 +45,33 @@ public sealed class ThingsBoardCoapResources : IDisposable
 
         server.Add("api/v1", new ProvisionResource(services.GetRequiredService<ProvisioningService>()) { Visible = false });
         var token = server.Add("api/v1", new MissingTokenResource() { Visible = false });
-        var feature = token.Add(new FeatureResource(api, ota) { Visible = false });
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Devices.Coap");
+        var rpc = new RpcDelivery(services.GetRequiredService<IDownlinkQueue>(), logger);
+        var feature = token.Add(new FeatureResource(api, ota, rpc) { Visible = false });
+        rpc.Resource = feature;
         feature.Add(new RpcReplyResource(api) { Visible = false });
         server.Add("fw", new OtaResource(ota, OtaPackageType.Firmware) { Visible = false });
         server.Add("sw", new OtaResource(ota, OtaPackageType.Software) { Visible = false });
-        return new ThingsBoardCoapResources();
+        return new ThingsBoardCoapResources(feature, rpc, services.GetRequiredService<IDownlinkSignal>(), logger);
     }
 
-    public void Dispose()
+    private void OnDownlink(DownlinkEvent change)
     {
+        if (change.Kind == Gateway.Domain.DownlinkKind.Rpc)
+        {
+            _rpc.Kick(change.Device);
+            return;
+        }
+        if (_rpc.AttributeIdentity(change.Device) is not { } identity) return;
+        var payload = change.Payload.ToArray(); // the signal's buffer is not ours after we return
+        _ = NotifyAsync(change.Device, identity, payload);
     }
+
+    private async Task NotifyAsync(string device, string identity, byte[] payload)
+    {
+        var outcome = await _feature.NotifyAttributesAsync(identity, payload).ConfigureAwait(false);
+        DevicesLog.AttributesNotified(_logger, device, outcome.ToString());
+    }
+
+    public void Dispose() => _subscription.Dispose();
 }

@@ -31,6 +31,6 @@ public sealed class DeviceApiOptions
     /// <summary>How often expired RPCs are swept and reported upstream as timeouts. Default 5 s.</summary>
     public TimeSpan RpcExpirySweep { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Largest firmware chunk served for one <c>size</c> request (a CoAP datagram must hold it). Default 1024 (Californium's MAX_MESSAGE_SIZE).</summary>
-    public int MaxChunkSize { get; set; } = 1024;
+    /// <summary>Largest OTA range (a chunk, or the whole file) served in one transfer; CoAP slices it into Block2 blocks held in memory meanwhile. Default 4 MiB.</summary>
+    public int MaxWholeOtaBody { get; set; } = 4 << 20;
 }
