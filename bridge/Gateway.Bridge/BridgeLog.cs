@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Bridge;
+
+/// <summary>Source-generated log methods of the bridge; event ids 400–499 are fixed, greppable in the journal.</summary>
+internal static partial class BridgeLog
+{
+    [LoggerMessage(400, LogLevel.Information, "ThingsBoard bridge starting: {Endpoint}, {Devices} known devices, batch {BatchSize}, {MaxInFlight} in flight, pacing {RowsPerSecond} rows/s and {MessagesPerSecond} msg/s (0 = none)")]
+    public static partial void Starting(ILogger logger, string endpoint, int devices, int batchSize, int maxInFlight, double rowsPerSecond, double messagesPerSecond);
+
+    [LoggerMessage(401, LogLevel.Warning, "Mqtt:Host is empty: buffering only, nothing is forwarded until it is set")]
+    public static partial void BufferOnly(ILogger logger);
+
+    [LoggerMessage(402, LogLevel.Information, "Cloud link up (connect #{ConnectCount}); announcing {Devices} active devices before any new data")]
+    public static partial void LinkUp(ILogger logger, int connectCount, int devices);
+
+    [LoggerMessage(403, LogLevel.Warning, "Cloud link down: {Reason}; rows stay in the outbox")]
+    public static partial void LinkDown(ILogger logger, string reason);
+
+    [LoggerMessage(404, LogLevel.Information, "Announced {Devices} devices on v1/gateway/connect ({Failures} refused)")]
+    public static partial void Announced(ILogger logger, int devices, int failures);
+
+    [LoggerMessage(405, LogLevel.Warning, "v1/gateway/{Action} for device '{Device}' refused: {Reason}")]
+    public static partial void DeviceMessageRefused(ILogger logger, string action, string device, string reason);
+
+    [LoggerMessage(406, LogLevel.Warning, "PUBLISH on {Topic} with {Rows} rows refused ({ReasonCode} {ReasonString}); bisecting to find the bad rows")]
+    public static partial void Bisecting(ILogger logger, string topic, int rows, string reasonCode, string? reasonString);
+
+    [LoggerMessage(407, LogLevel.Error, "Dead-lettered {Rows} rows (first id {FirstId}, device '{Device}'): {Reason}")]
+    public static partial void DeadLettered(ILogger logger, int rows, long firstId, string device, string reason);
+
+    [LoggerMessage(409, LogLevel.Warning, "Forwarding paused: {Reason}; {Released} rows released, retrying in {Delay}")]
+    public static partial void RetryLater(ILogger logger, string reason, int released, TimeSpan delay);
+
+    [LoggerMessage(410, LogLevel.Error, "Forwarder loop failed; retrying in {Delay}")]
+    public static partial void ForwarderFailed(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(411, LogLevel.Information, "Device '{Device}' disconnected from the cloud: {Why}")]
+    public static partial void DeviceDisconnected(ILogger logger, string device, string why);
+
+    [LoggerMessage(413, LogLevel.Warning, "Downlink on {Topic} for unknown device '{Device}' ignored (further ones for it are only counted)")]
+    public static partial void UnknownDevice(ILogger logger, string topic, string device);
+
+    [LoggerMessage(414, LogLevel.Warning, "Malformed downlink on {Topic} ignored: {Problem}")]
+    public static partial void MalformedDownlink(ILogger logger, string topic, string problem);
+
+    [LoggerMessage(415, LogLevel.Warning, "The cloud disconnected device '{Device}' (reason {Reason}); it is announced again")]
+    public static partial void CloudDisconnected(ILogger logger, string device, int reason);
+
+    [LoggerMessage(416, LogLevel.Debug, "RPC {Id} '{Method}' queued for device '{Device}' (TTL {Ttl})")]
+    public static partial void RpcQueued(ILogger logger, long id, string method, string device, TimeSpan ttl);
+
+    [LoggerMessage(417, LogLevel.Debug, "Shared attributes of device '{Device}': {Set} set, {Deleted} deleted")]
+    public static partial void AttributesUpdated(ILogger logger, string device, int set, int deleted);
+
+    [LoggerMessage(418, LogLevel.Error, "Handling a downlink on {Topic} failed; the router continues")]
+    public static partial void DownlinkFailed(ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(419, LogLevel.Debug, "Attribute response {Id} matches no pending request (late, or already answered)")]
+    public static partial void AttributeResponseUnmatched(ILogger logger, long id);
+
+    [LoggerMessage(420, LogLevel.Warning, "Attribute request for '{Device}' answered offline: {Pending} requests already waiting for the cloud")]
+    public static partial void AttributeRequestsFull(ILogger logger, string device, int pending);
+
+    [LoggerMessage(421, LogLevel.Information, "Reported {Count} expired RPCs upstream as timeouts")]
+    public static partial void RpcTimeoutsReported(ILogger logger, int count);
+
+    [LoggerMessage(422, LogLevel.Information, "ThingsBoard bridge stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(423, LogLevel.Error, "Downlink router failed; restarting it in {Delay}")]
+    public static partial void RouterFailed(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(424, LogLevel.Warning, "SUBSCRIBE to the gateway downlink topics was refused: {Codes}; downlinks will not arrive")]
+    public static partial void SubscribeRefused(ILogger logger, string codes);
+}

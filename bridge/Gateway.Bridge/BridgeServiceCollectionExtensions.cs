@@ -1,0 +1,78 @@
+using Gateway.Bridge.Devices;
+using Gateway.Bridge.Downlinks;
+using Gateway.Bridge.Forwarding;
+using Gateway.Domain;
+using Gateway.Mqtt.Client;
+using Gateway.Storage.Attributes;
+using Gateway.Storage.Devices;
+using Gateway.Storage.Downlinks;
+using Gateway.Storage.Outbox;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Bridge;
+
+public static class BridgeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the ThingsBoard bridge: options <c>Mqtt:*</c> and <c>Bridge:*</c> (validated at start,
+    /// one line per problem naming the key), <see cref="BridgeStatus"/> (heartbeat, counters),
+    /// <see cref="BridgeMetrics"/> (Meter <c>CoapGateway.Bridge</c>), <see cref="ICloudLink"/>,
+    /// <see cref="IDownlinkSignal"/> (if not registered yet), <see cref="RpcTimeoutReporter"/> and the hosted
+    /// <see cref="ThingsBoardBridge"/>. Needs the storage services (IOutbox, IDeviceStore, IAttributeStore,
+    /// IDownlinkQueue). With an empty <c>Mqtt:Host</c> nothing connects: <see cref="ICloudLink"/> is
+    /// <see cref="OfflineCloudLink"/> and the outbox simply fills (buffer only).
+    /// </summary>
+    public static IServiceCollection AddThingsBoardBridge(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MqttClientOptions>().Bind(configuration.GetSection("Mqtt")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MqttClientOptions>>(new LineValidator<MqttClientOptions>(o => o.Validate("Mqtt")));
+        services.AddOptions<BridgeOptions>().Bind(configuration.GetSection(BridgeOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BridgeOptions>>(new LineValidator<BridgeOptions>(o => o.Validate()));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IDownlinkSignal, DownlinkSignal>();
+        services.TryAddSingleton(sp => new BridgeStatus(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new RpcTimeoutReporter(sp.GetRequiredService<IOutbox>(), sp.GetService<ILogger<RpcTimeoutReporter>>()));
+
+        if (string.IsNullOrWhiteSpace(configuration["Mqtt:Host"]))
+        {
+            services.TryAddSingleton<ICloudLink, OfflineCloudLink>();
+            services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>()));
+            services.AddHostedService<BufferOnlyNotice>();
+            return services;
+        }
+
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<BridgeOptions>>().Value);
+        services.AddSingleton(sp => new MqttClient(sp.GetRequiredService<IOptions<MqttClientOptions>>().Value,
+            sp.GetService<ILogger<MqttClient>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>()));
+        services.AddSingleton(sp => new DeviceTracker(sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MqttCloudLink(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<BridgeStatus>(),
+            sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MqttCloudLink>>()));
+        services.AddSingleton<ICloudLink>(sp => sp.GetRequiredService<MqttCloudLink>());
+        services.AddSingleton(sp => new Forwarder(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<IOutbox>(), sp.GetRequiredService<DeviceTracker>(),
+            sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<Forwarder>>()));
+        services.AddSingleton(sp => new DownlinkRouter(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<IDeviceStore>(),
+            sp.GetRequiredService<IAttributeStore>(), sp.GetRequiredService<IDownlinkQueue>(), sp.GetRequiredService<IDownlinkSignal>(),
+            sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
+            sp.GetRequiredService<BridgeStatus>(), sp.GetService<ILogger<DownlinkRouter>>()));
+        services.AddHostedService(sp => new ThingsBoardBridge(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<Forwarder>(),
+            sp.GetRequiredService<DownlinkRouter>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
+            sp.GetRequiredService<BridgeMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ThingsBoardBridge>>()));
+        return services;
+    }
+
+    private sealed class LineValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var problems = validate(options).ToList();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Gateway.Mqtt.Protocol;
+
+namespace Gateway.Bridge;
+
+/// <summary>A snapshot of <see cref="BridgeStatus"/> for <c>/metrics</c> and <c>coap-gateway status</c>; counters are monotonic since start.</summary>
+public sealed record BridgeStatistics
+{
+    public bool Connected { get; init; }
+    public long Reconnects { get; init; }
+    public long Publishes { get; init; }
+    public long RowsForwarded { get; init; }
+    public long DeadLetters { get; init; }
+    public long InvalidRows { get; init; }
+    public long RetryableFailures { get; init; }
+    public IReadOnlyDictionary<MqttReasonCode, long> PubAckFailures { get; init; } = new Dictionary<MqttReasonCode, long>();
+    public long Announcements { get; init; }
+    public long DeviceDisconnects { get; init; }
+    public long DownlinkAttributeUpdates { get; init; }
+    public long DownlinkRpcs { get; init; }
+    public long DownlinkUnknownDevice { get; init; }
+    public long DownlinkMalformed { get; init; }
+    public long CloudDisconnects { get; init; }
+    public long AttributeRequests { get; init; }
+    public long AttributeRequestsUnanswered { get; init; }
+    /// <summary>Rows acknowledged per second over the last few seconds (the backlog drain rate).</summary>
+    public double RowsPerSecond { get; init; }
+    /// <summary>Bumped on every forwarder loop turn, also while idle or waiting: the watchdog's progress counter.</summary>
+    public long Heartbeat { get; init; }
+    public DateTimeOffset? LastHeartbeat { get; init; }
+    public string? LastError { get; init; }
+}

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Bridge.Devices;
+using Gateway.Domain;
+using Gateway.Mqtt.Client;
+using Gateway.Storage.Outbox;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Bridge.Downlinks;
+
+/// <summary>
+/// <see cref="ICloudLink"/> over the gateway API: <c>v1/gateway/attributes/request</c>
+/// <c>{"id","device","client":bool,"keys":[…]}</c> (one scope per request, the format the server
+/// code really reads, thingsboard.md §4.2 ⚠), answered on <c>v1/gateway/attributes/response</c>.
+/// Ids of these requests are taken from 2^30 upward (ThingsBoard reads the id as a 32-bit int) so
+/// they never meet the small ids the device side puts in its own outbox attribute requests, whose
+/// responses are remembered here too (bounded) and written to the attribute cache by the router.
+/// </summary>
+public sealed class MqttCloudLink : ICloudLink
+{
+    private const int FirstId = 1 << 30;
+    private const int RememberedOutboxRequests = 1024;
+
+    private readonly MqttClient _client;
+    private readonly BridgeStatus _status;
+    private readonly BridgeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, Pending> _pending = [];
+    private readonly Dictionary<long, OutboxRequest> _outboxRequests = [];
+    private readonly Queue<long> _outboxOrder = new();
+    private int _nextId = FirstId;
+
+    public MqttCloudLink(MqttClient client, BridgeStatus status, BridgeOptions options, TimeProvider? time = null, ILogger<MqttCloudLink>? logger = null)
+    {
+        _client = client;
+        _status = status;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public bool IsConnected => _status.Connected;
+
+    public async Task<JsonObject?> RequestAttributesAsync(string device, bool client, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (!IsConnected) return null;
+        _status.AttributeRequest();
+        long id;
+        var pending = new Pending(keys);
+        lock (_gate)
+        {
+            if (_pending.Count >= _options.MaxPendingAttributeRequests)
+            {
+                _status.AttributeRequestUnanswered();
+                BridgeLog.AttributeRequestsFull(_logger, device, _pending.Count);
+                return null;
+            }
+            id = _nextId;
+            _nextId = _nextId == int.MaxValue ? FirstId : _nextId + 1;
+            _pending[id] = pending;
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.AttributeRequestTimeoutSeconds), _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            var payload = DeviceMessages.Json(w =>
+            {
+                w.WriteNumber("id", id);
+                w.WriteString("device", device);
+                w.WriteBoolean("client", client);
+                w.WriteStartArray("keys");
+                foreach (var key in keys) w.WriteStringValue(key);
+                w.WriteEndArray();
+            });
+            var published = await _client.PublishAsync(new MqttMessage { Topic = GatewayTopics.AttributeRequest, Payload = payload }, linked.Token).ConfigureAwait(false);
+            if (!published.IsSuccess)
+            {
+                _status.AttributeRequestUnanswered();
+                return null;
+            }
+            return await pending.Result.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _status.AttributeRequestUnanswered();
+            return null;
+        }
+        catch (ObjectDisposedException)
+        {
+            _status.AttributeRequestUnanswered();
+            return null;
+        }
+        finally
+        {
+            lock (_gate) _pending.Remove(id);
+        }
+    }
+
+    /// <summary>Remembers a device-side attribute request row about to be published, so its response can be cached.</summary>
+    internal void RememberOutboxRequest(OutboxEntry row)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(row.Message.Payload);
+            var root = doc.RootElement;
+            var id = root.GetProperty("id").GetInt64();
+            var keys = root.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).ToList();
+            lock (_gate)
+            {
+                if (_outboxRequests.TryAdd(id, new OutboxRequest(row.Message.Device, root.GetProperty("client").GetBoolean(), keys)))
+                {
+                    _outboxOrder.Enqueue(id);
+                    // Bounded: the oldest memory goes first; its late response is then only logged.
+                    while (_outboxOrder.Count > RememberedOutboxRequests) _outboxRequests.Remove(_outboxOrder.Dequeue());
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            // Validated before packing; nothing to remember if it still does not parse.
+        }
+    }
+
+    /// <summary>
+    /// A response arrived: completes the waiting <see cref="RequestAttributesAsync"/> (true), or returns
+    /// the remembered outbox request it answers (for the cache), or null if it matches nothing.
+    /// </summary>
+    internal (bool Completed, OutboxRequest? OutboxRequest) Complete(long id, JsonElement response)
+    {
+        Pending? pending;
+        OutboxRequest? request;
+        lock (_gate)
+        {
+            _pending.TryGetValue(id, out pending);
+            if (_outboxRequests.Remove(id, out request)) { /* forgotten lazily in _outboxOrder */ }
+        }
+        if (pending is not null) return (pending.Result.TrySetResult(ValuesOf(response, pending.Keys)), null);
+        return (false, request);
+    }
+
+    /// <summary>§4.2: <c>value</c> when exactly one key was requested and found, else <c>values</c>; neither when nothing was found.</summary>
+    internal static JsonObject ValuesOf(JsonElement response, IReadOnlyList<string> keys)
+    {
+        if (response.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Object)
+            return JsonNode.Parse(values.GetRawText())!.AsObject();
+        if (response.TryGetProperty("value", out var value) && keys.Count == 1)
+            return new JsonObject { [keys[0]] = JsonNode.Parse(value.GetRawText()) };
+        return [];
+    }
+
+    private sealed class Pending(IReadOnlyList<string> keys)
+    {
+        public IReadOnlyList<string> Keys { get; } = keys;
+        public TaskCompletionSource<JsonObject?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    internal sealed record OutboxRequest(string Device, bool Client, IReadOnlyList<string> Keys);
+}

@@ -1,0 +1,267 @@
+using Gateway.Bridge.Devices;
+using Gateway.Bridge.Downlinks;
+using Gateway.Mqtt.Client;
+using Gateway.Storage.Outbox;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Bridge.Forwarding;
+
+/// <summary>
+/// The one loop between the outbox and the cloud (aesthetics.md §2.7, DESIGN.md "Data flow"): lease a
+/// batch in id order, pack it (<see cref="MessagePacker"/>), publish it QoS 1 with several in flight
+/// (<see cref="BatchSender"/>), then ack the delivered rows by id, dead-letter the rejected ones and
+/// release the rest. Rows are deleted only after a PUBACK below 0x80 (thingsboard.md §4.4, §5.3:
+/// the Python gateway's unverified "sent" is what loses data after a link drop).
+/// <para>
+/// It leases only while the link is up and after every (re)connect first announces all active
+/// devices (§4.5). The publishes the client still held when the link dropped are resent by the
+/// client first, in their original order (MQTT §4.6), then the announcement, then new data; the
+/// resent ones are harmless before the connect because any data implicitly connects a device (§4.3).
+/// It never ends except on stop: failures are logged, counted in <see cref="BridgeStatus"/>, and
+/// retried with backoff; <see cref="BridgeStatus.Heartbeat"/> moves at least once a second.
+/// </para>
+/// </summary>
+public sealed class Forwarder
+{
+    private static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(1);
+
+    private readonly MqttClient _client;
+    private readonly IOutbox _outbox;
+    private readonly DeviceTracker _devices;
+    private readonly MqttCloudLink? _attributeRequests;
+    private readonly BridgeOptions _options;
+    private readonly BridgeStatus _status;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly DrainPacer _pacer;
+    private readonly BatchSender _sender;
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _up = NewSignal();
+    private int _failures;
+
+    public Forwarder(MqttClient client, IOutbox outbox, DeviceTracker devices, MqttCloudLink? attributeRequests, BridgeOptions options,
+        BridgeStatus status, TimeProvider? time = null, ILogger<Forwarder>? logger = null)
+    {
+        _client = client;
+        _outbox = outbox;
+        _devices = devices;
+        _attributeRequests = attributeRequests;
+        _options = options;
+        _status = status;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _pacer = new DrainPacer(options.DrainRowsPerSecond, options.DrainMessagesPerSecond, _time);
+        _sender = new BatchSender(PublishAsync, WaitUntilReadyAsync, _pacer, options.MaxInFlight, status, _logger);
+        client.ConnectionStateChanged += OnConnectionStateChanged;
+    }
+
+    /// <summary>Time the drain pacing has made the forwarder wait so far.</summary>
+    public TimeSpan PacingWait => _pacer.Waited;
+
+    /// <summary>Runs until <paramref name="stop"/>; never returns early, never throws except for the stop.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            _status.Beat();
+            try
+            {
+                await TurnAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // Never die silently (thingsboard.md §5.5 #2086): storage or anything else failing is logged and retried.
+                var delay = NextBackoff();
+                _status.Error(e.Message);
+                BridgeLog.ForwarderFailed(_logger, e, delay);
+                await DelayAsync(delay, stop).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task TurnAsync(CancellationToken stop)
+    {
+        await WaitUntilReadyAsync(stop).ConfigureAwait(false);
+        await DisconnectGoneDevicesAsync(stop).ConfigureAwait(false);
+
+        var rows = await _outbox.LeaseAsync(_options.BatchSize, TimeSpan.FromSeconds(_options.LeaseSeconds), stop).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            await DelayAsync(TimeSpan.FromMilliseconds(_options.IdlePollMilliseconds), stop).ConfigureAwait(false);
+            return;
+        }
+
+        var packer = new MessagePacker(PacketLimit(), _options.SuspectAfterAttempts);
+        var packed = packer.Pack(rows);
+        if (packed.Rejected.Count > 0)
+        {
+            _status.Invalid(packed.Rejected.Count);
+            await DeadLetterAsync(packed.Rejected, stop).ConfigureAwait(false);
+        }
+        if (_attributeRequests is not null)
+            foreach (var row in packed.Messages.SelectMany(m => m.Rows).Where(r => r.Message.Kind == OutboxMessageKind.AttributeRequest))
+                _attributeRequests.RememberOutboxRequest(row);
+
+        var outcome = await _sender.SendAsync(packed.Messages, _time, stop).ConfigureAwait(false);
+
+        // Acks first: a crash between here and the release only costs a lease expiry, never a resend of delivered rows.
+        if (outcome.Delivered.Count > 0)
+        {
+            await _outbox.AckAsync(outcome.Delivered.Select(r => r.Id).ToList(), CancellationToken.None).ConfigureAwait(false);
+            _status.Forwarded(outcome.Delivered.Count);
+            foreach (var row in outcome.Delivered) _devices.Observe(row);
+        }
+        if (outcome.DeadLetters.Count > 0) await DeadLetterAsync(outcome.DeadLetters, CancellationToken.None).ConfigureAwait(false);
+        if (outcome.Release.Count > 0) await _outbox.ReleaseAsync(outcome.Release.Select(r => r.Id).ToList(), CancellationToken.None).ConfigureAwait(false);
+
+        if (outcome.RetryReason is { } reason && !stop.IsCancellationRequested)
+        {
+            var delay = NextBackoff();
+            _status.Error(reason);
+            BridgeLog.RetryLater(_logger, reason, outcome.Release.Count, delay);
+            await DelayAsync(delay, stop).ConfigureAwait(false);
+        }
+        else if (outcome.RetryReason is null)
+        {
+            _failures = 0;
+        }
+    }
+
+    /// <summary>The smaller of ThingsBoard's limit (Bridge:MaxPacketBytes) and the broker's Maximum Packet Size.</summary>
+    private int PacketLimit()
+    {
+        int broker = _client.MaximumPacketSize;
+        return broker > 0 ? Math.Min(broker, _options.MaxPacketBytes) : _options.MaxPacketBytes;
+    }
+
+    private async Task DeadLetterAsync(IReadOnlyList<(OutboxEntry Row, string Reason)> rows, CancellationToken cancellationToken)
+    {
+        foreach (var group in rows.GroupBy(r => r.Reason))
+        {
+            var ids = group.Select(r => r.Row.Id).ToList();
+            await _outbox.DeadLetterAsync(ids, group.Key, cancellationToken).ConfigureAwait(false);
+            _status.DeadLettered(ids.Count);
+            // Logged once per reason and batch, not per row: a flood of bad rows must not flood the journal.
+            var first = group.First().Row;
+            BridgeLog.DeadLettered(_logger, ids.Count, first.Id, first.Message.Device, group.Key);
+        }
+    }
+
+    /// <summary>
+    /// Returns once the link is up and every pending announcement has been acknowledged (or refused).
+    /// Called before each lease and before each PUBLISH, so new data never overtakes an announcement.
+    /// </summary>
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task up;
+            lock (_gate) up = _up.Task;
+            if (!up.IsCompleted)
+            {
+                await Task.WhenAny(up, Task.Delay(BeatInterval, _time, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                _status.Beat();
+                continue;
+            }
+            var announce = _devices.TakeAnnouncements();
+            if (announce.Count == 0) return;
+            await AnnounceAsync(announce, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AnnounceAsync(IReadOnlyList<(string Device, string? Type)> devices, CancellationToken cancellationToken)
+    {
+        // Queued all at once (the client keeps call order on the wire), then awaited together.
+        var publishes = new List<(string Device, Task<MqttPublishResult> Result)>(devices.Count);
+        foreach (var (device, type) in devices)
+        {
+            await _pacer.WaitAsync(0, cancellationToken).ConfigureAwait(false);
+            publishes.Add((device, _client.PublishAsync(DeviceMessages.Connect(device, type), cancellationToken).AsTask()));
+        }
+        int failures = 0;
+        foreach (var (device, result) in publishes)
+        {
+            var r = await AwaitWithHeartbeatAsync(result, cancellationToken).ConfigureAwait(false);
+            if (r.IsSuccess) continue;
+            failures++;
+            _status.PubAckFailed(r.ReasonCode);
+            BridgeLog.DeviceMessageRefused(_logger, "connect", device, $"{r.ReasonCode} {r.ReasonString}");
+        }
+        _status.Announced(devices.Count);
+        BridgeLog.Announced(_logger, devices.Count, failures);
+    }
+
+    private async Task DisconnectGoneDevicesAsync(CancellationToken cancellationToken)
+    {
+        var gone = await _devices.SweepAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (device, why) in gone)
+        {
+            var result = await AwaitWithHeartbeatAsync(_client.PublishAsync(DeviceMessages.Disconnect(device), cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
+            _status.DeviceDisconnected();
+            if (result.IsSuccess) BridgeLog.DeviceDisconnected(_logger, device, why);
+            else BridgeLog.DeviceMessageRefused(_logger, "disconnect", device, $"{result.ReasonCode} {result.ReasonString}");
+        }
+    }
+
+    private async Task<T> AwaitWithHeartbeatAsync<T>(Task<T> task, CancellationToken cancellationToken)
+    {
+        while (!task.IsCompleted)
+        {
+            await Task.WhenAny(task, Task.Delay(BeatInterval, _time, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            _status.Beat();
+        }
+        return await task.ConfigureAwait(false);
+    }
+
+    private ValueTask<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken) =>
+        _client.PublishAsync(message, cancellationToken);
+
+    private void OnConnectionStateChanged(object? sender, MqttConnectionStateChangedEventArgs e)
+    {
+        if (e.State == MqttConnectionState.Connected)
+        {
+            // Announcement first, then "up": the loop must not see the link up without the announcement pending.
+            _devices.RequestAnnouncement();
+            _status.SetConnected(true, e.IsReconnect);
+            lock (_gate) _up.TrySetResult();
+            BridgeLog.LinkUp(_logger, e.ConnectCount, _devices.ActiveCount);
+            return;
+        }
+        bool wasUp;
+        lock (_gate)
+        {
+            wasUp = _up.Task.IsCompleted;
+            if (wasUp) _up = NewSignal();
+        }
+        _status.SetConnected(false, false);
+        if (wasUp) BridgeLog.LinkDown(_logger, e.Error?.Message ?? e.State.ToString());
+    }
+
+    private TimeSpan NextBackoff()
+    {
+        double seconds = Math.Min(_options.RetryMaxSeconds, _options.RetryMinSeconds * Math.Pow(2, Math.Min(_failures++, 30)));
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        // In slices, so the heartbeat keeps moving through long backoffs.
+        var until = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            var left = _time.GetElapsedTime(_time.GetTimestamp(), until);
+            if (left <= TimeSpan.Zero) return;
+            await Task.Delay(left < BeatInterval ? left : BeatInterval, _time, cancellationToken).ConfigureAwait(false);
+            _status.Beat();
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,17 @@
+namespace Gateway.Bridge;
+
+/// <summary>ThingsBoard MQTT gateway API topics (reference/thingsboard.md §4.2); there are no others.</summary>
+public static class GatewayTopics
+{
+    public const string Connect = "v1/gateway/connect";
+    /// <summary>Both directions: gw→cloud stops downlinks for a device; cloud→gw (MQTT 5 only) says the cloud dropped it.</summary>
+    public const string Disconnect = "v1/gateway/disconnect";
+    public const string Telemetry = "v1/gateway/telemetry";
+    /// <summary>gw→cloud client attributes; cloud→gw shared attribute updates and deletions.</summary>
+    public const string Attributes = "v1/gateway/attributes";
+    public const string AttributeRequest = "v1/gateway/attributes/request";
+    public const string AttributeResponse = "v1/gateway/attributes/response";
+    /// <summary>Both directions on the same topic: requests down, replies up with the same id.</summary>
+    public const string Rpc = "v1/gateway/rpc";
+    public const string Claim = "v1/gateway/claim";
+}
