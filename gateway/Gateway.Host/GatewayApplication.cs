@@ -1,55 +1,117 @@
 using Gateway.Host.Coap;
+using Gateway.Host.Configuration;
+using Gateway.Host.Health;
+using Gateway.Host.Http;
+using Gateway.Host.Storage;
+using Gateway.Host.Systemd;
+using Gateway.Storage;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Host;
 
 /// <summary>
-/// Composition of the service: one <c>Add…</c> per feature. Exit codes: 0 clean stop, 2 bad
-/// arguments or configuration (one line naming the key), 1 runtime failure.
+/// Composition of the service (<c>coap-gateway run</c>): one <c>Add…</c> per feature. Exit codes:
+/// 0 clean stop, 2 bad configuration (one line per problem, naming the key, before anything
+/// listens), 1 runtime failure (cannot listen, damaged database, a background service crashed).
 /// </summary>
 public static class GatewayApplication
 {
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Builds, validates and runs the service until SIGTERM/SIGINT; returns the exit code.</summary>
+    /// <param name="configuration">From <see cref="GatewayConfiguration.Build"/>.</param>
+    /// <param name="configure">Extra composition (tests add a failing service here).</param>
+    public static async Task<int> RunAsync(IConfiguration configuration, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        if (args.Length > 0 && args[0] == "run") args = args[1..];
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = args,
             // Under systemd the working directory is "/": never resolve anything against it.
             ContentRootPath = AppContext.BaseDirectory,
             ApplicationName = "coap-gateway",
         });
-        builder.Configuration.AddEnvironmentVariables("COAPGW_");
-        builder.Configuration.AddCommandLine(args);
+        // Exactly the gateway's sources (file, conf.d, COAPGW_ env, command line), not ASP.NET Core's defaults.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.AddCoapServer();
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            // Below the unit's TimeoutStopSec, so in-flight commits finish before systemd's SIGKILL.
+            o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
 
+        builder.AddSystemd();
+        builder.AddGatewayStorage();
+        builder.AddCoapServer();
+        builder.AddGatewayHealth();
+        builder.AddGatewayHttp();
+        configure?.Invoke(builder);
+
+        WebApplication app;
         try
         {
-            using var host = builder.Build();
-            // Validate every option before anything listens, so a bad value is one line, not a host crash log.
-            host.Services.GetService<IStartupValidator>()?.Validate();
-            await host.RunAsync().ConfigureAwait(false);
+            app = builder.Build();
+        }
+        catch (Exception e) when (StartupProblems.Describe(e) is { Count: > 0 } problems)
+        {
+            return await FailAsync(problems, 2).ConfigureAwait(false);
+        }
+        await using (app.ConfigureAwait(false))
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Host");
+            try
+            {
+                // Every option is checked before anything opens or listens, so a bad value is one line, not a crash log.
+                app.Services.GetService<IStartupValidator>()?.Validate();
+                app.MapGatewayHttpEndpoints();
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StartupProblems.Describe(e) is { Count: > 0 } problems)
+            {
+                return await FailAsync(problems, 2).ConfigureAwait(false);
+            }
+            catch (Exception e) when (CannotListen(e))
+            {
+                return await FailAsync([$"cannot listen: {e.Message.ReplaceLineEndings(" ")}"], 1).ConfigureAwait(false);
+            }
+            catch (StorageCorruptException e)
+            {
+                return await FailAsync([e.Message], 1).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.StartFailed(logger, e);
+                return await FailAsync([$"cannot start: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}"], 1).ConfigureAwait(false);
+            }
+
+            Log.Started(logger, typeof(GatewayApplication).Assembly.GetName().Version?.ToString(3) ?? "0.0.0", Environment.ProcessId,
+                app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.DataDir);
+            // Returns after the host stopped (SIGTERM, SIGINT, or a crashed BackgroundService stopping it).
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+
+            // The host stops, but exits 0, when a BackgroundService throws (dotnet/runtime#67146): systemd's
+            // Restart=on-failure would then not restart us. A crashed service is a failure of the process.
+            var crashed = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+                .FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true });
+            if (crashed is not null)
+            {
+                Log.BackgroundServiceFailed(logger, crashed.GetType().Name, crashed.ExecuteTask!.Exception!.GetBaseException());
+                return 1;
+            }
             return 0;
         }
-        catch (OptionsValidationException e)
-        {
-            foreach (var failure in e.Failures) await Console.Error.WriteLineAsync($"coap-gateway: {failure}").ConfigureAwait(false);
-            return 2;
-        }
-        catch (InvalidDataException e) when (e.Source == "Microsoft.Extensions.Configuration.Json" || e.InnerException is System.Text.Json.JsonException)
-        {
-            await Console.Error.WriteLineAsync($"coap-gateway: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            await Console.Error.WriteLineAsync($"coap-gateway: cannot listen: {e.Message}").ConfigureAwait(false);
-            return 1;
-        }
+    }
+
+    private static bool CannotListen(Exception e) =>
+        e is System.Net.Sockets.SocketException
+        || (e is IOException && e.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException);
+
+    private static async Task<int> FailAsync(IEnumerable<string> lines, int code)
+    {
+        foreach (var line in lines) await Console.Error.WriteLineAsync($"coap-gateway: {line}").ConfigureAwait(false);
+        return code;
     }
 }

@@ -1,3 +1,3 @@
-using Gateway.Host;
+using Gateway.Host.Cli;
 
-return await GatewayApplication.RunAsync(args);
+return await GatewayCommandLine.InvokeAsync(args);

@@ -1,4 +1,6 @@
 using Gateway.Coap.Server;
+using Gateway.Host.Configuration;
+using Gateway.Host.Health;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -11,19 +13,12 @@ public static class CoapHostingExtensions
     public static IHostApplicationBuilder AddCoapServer(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<CoapListenerOptions>().BindConfiguration(CoapListenerOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<CoapListenerOptions>, CoapListenerOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<CoapListenerOptions>>(new OptionsValidator<CoapListenerOptions>(o => o.Validate()));
+        builder.Services.AddLivenessProbe<CoapLivenessProbe>();
         builder.Services.AddSingleton<CoapServer>();
+        builder.Services.AddSingleton<CoapResponseCounter>();
         builder.Services.AddSingleton<CoapListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CoapListenerService>());
         return builder;
-    }
-
-    private sealed class CoapListenerOptionsValidator : IValidateOptions<CoapListenerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, CoapListenerOptions options)
-        {
-            var problems = options.Validate().ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
     }
 }

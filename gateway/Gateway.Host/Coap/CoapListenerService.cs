@@ -1,5 +1,4 @@
 using Gateway.Coap;
-using Gateway.Coap.Server;
 using Gateway.Coap.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,9 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Host.Coap;
 
 /// <summary>Binds the CoAP socket at start and serves the resource tree until stop.</summary>
-public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, CoapServer server, TimeProvider time, ILoggerFactory loggers) : IHostedService
+public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, CoapResponseCounter handler, TimeProvider time, ILoggerFactory loggers) : IHostedService
 {
     private CoapEndpoint? _endpoint;
+
+    public bool IsStarted => _endpoint is not null;
 
     public CoapEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("The CoAP listener has not started.");
 
@@ -18,7 +19,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, C
     {
         var settings = options.Value;
         var transport = new UdpDatagramTransport(settings.EndPoint);
-        _endpoint = new CoapEndpoint(transport, server, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
+        _endpoint = new CoapEndpoint(transport, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();
         return Task.CompletedTask;
     }

@@ -77,7 +77,9 @@ public sealed class GatewayProcess : IAsyncDisposable
         {
             int port = FreeUdpPort.Next();
             var output = new StringBuilder();
-            var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::"], output);
+            // Own data directory and no HTTP listener: parallel gateways must not share a database or port 8080.
+            string dataDir = Path.Combine(Path.GetTempPath(), $"coapgw-interop-{Guid.NewGuid():N}");
+            var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::", $"--data-dir={dataDir}", "--Http:Port=0"], output);
             var gateway = new GatewayProcess(process, port, output);
             if (await gateway.WaitUntilAnsweringAsync()) return gateway;
             await gateway.DisposeAsync();

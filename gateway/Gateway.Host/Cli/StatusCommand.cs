@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Gateway.Host.Health;
+using Gateway.Storage.Content;
+using Gateway.Storage.Devices;
+using Gateway.Storage.Outbox;
+
+namespace Gateway.Host.Cli;
+
+/// <summary>
+/// <c>status</c>: the gateway at a glance. Queue, drops and devices come from the database (so
+/// they are right whether or not the service runs); the service's own view (running, link,
+/// health, CoAP counters) comes from the status file it rewrites every few seconds.
+/// </summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var json = CommonOptions.Json();
+        var command = new Command("status", "Show service state, cloud link, queue depth/age, drops and devices") { json };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = CliContext.Create(parse);
+            var dataDir = context.StorageOptions().DataDir;
+            using var database = context.OpenDatabase();
+            var stats = SqliteOutbox.ReadStats(database);
+            var devices = await new SqliteDeviceStore(database).ListAsync(cancellationToken);
+            var content = await new SqliteContentStore(database).ListAsync(cancellationToken);
+            var service = ServiceStatusFile.TryRead(dataDir);
+            var now = DateTimeOffset.UtcNow;
+            var live = service is not null && ServiceStatusFile.IsLive(service, now);
+
+            var report = new
+            {
+                service = new
+                {
+                    running = live,
+                    pid = live ? service!.Pid : (int?)null,
+                    version = service?.Version,
+                    startedAt = live ? service!.StartedAt : (DateTimeOffset?)null,
+                    uptimeSeconds = live ? (long)(now - service!.StartedAt).TotalSeconds : (long?)null,
+                    statusUpdatedAt = service?.UpdatedAt,
+                    healthy = live && service!.Healthy,
+                    probes = live ? service!.Probes : [],
+                    coapEndpoint = live ? service!.CoapEndpoint : null,
+                },
+                link = new
+                {
+                    state = live ? service!.Link : "unknown",
+                    broker = service?.Broker,
+                },
+                queue = new
+                {
+                    depth = stats.Depth,
+                    bytes = stats.Bytes,
+                    oldestAgeSeconds = (long)stats.OldestAge.TotalSeconds,
+                    drops = stats.TotalDrops,
+                    dropsByReason = stats.Drops.GroupBy(d => d.Key.Reason).ToDictionary(g => Metrics.Names.Snake(g.Key.ToString()), g => g.Sum(d => d.Value)),
+                    deadLetters = stats.DeadLetters,
+                },
+                devices = new
+                {
+                    total = devices.Count,
+                    awaitingActivation = devices.Count(d => d.Serial is not null && !d.Activated),
+                },
+                content = new { items = content.Count },
+                coap = live ? service!.Coap : new Dictionary<string, long>(),
+                database = database.Path,
+            };
+            if (parse.GetValue(json))
+            {
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, CliJson.Options));
+                return 0;
+            }
+
+            var text = new StringBuilder();
+            var inv = CultureInfo.InvariantCulture;
+            if (live)
+            {
+                var health = service!.Healthy ? "healthy" : "UNHEALTHY: " + string.Join(", ", service.Probes.Where(p => !p.Alive).Select(p => $"{p.Name} {p.Detail}"));
+                text.Append(inv, $"service:      running, pid {service.Pid}, up {Format.Duration(now - service.StartedAt)}, {health}\n");
+                text.Append(inv, $"link:         {service.Link}{(service.Broker is null ? " (Mqtt:Host is empty: buffering only)" : $" ({service.Broker})")}\n");
+                text.Append(inv, $"coap:         {service.CoapEndpoint}, {service.Coap.GetValueOrDefault("datagrams")} datagrams, {service.Coap.GetValueOrDefault("requests")} requests, {service.Coap.GetValueOrDefault("malformed")} malformed\n");
+            }
+            else
+            {
+                var last = service is null ? "" : $" (last status {service.UpdatedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}, {service.State})";
+                text.Append(inv, $"service:      not running{last}\n");
+                text.Append("link:         unknown (the service is not running)\n");
+            }
+            var oldest = stats.Depth == 0 ? "" : $", oldest {Format.Duration(stats.OldestAge)}";
+            text.Append(inv, $"queue:        {stats.Depth} rows, {Format.Bytes(stats.Bytes)}{oldest}\n");
+            var reasons = stats.Drops.Count == 0 ? "" : " (" + string.Join(", ", report.queue.dropsByReason.Select(r => $"{r.Key.Replace('_', '-')} {r.Value}")) + ")";
+            text.Append(inv, $"drops:        {stats.TotalDrops}{reasons}\n");
+            text.Append(inv, $"dead letters: {stats.DeadLetters}\n");
+            text.Append(inv, $"devices:      {devices.Count}{(report.devices.awaitingActivation > 0 ? $" ({report.devices.awaitingActivation} awaiting Exosite activation)" : "")}\n");
+            text.Append(inv, $"content:      {content.Count} items\n");
+            text.Append(inv, $"database:     {database.Path}\n");
+            await context.Output.WriteAsync(text.ToString());
+            return 0;
+        });
+        return command;
+    }
+}

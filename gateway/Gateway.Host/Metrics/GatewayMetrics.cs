@@ -1,0 +1,82 @@
+using System.Diagnostics.Metrics;
+using Gateway.Host.Coap;
+using Gateway.Host.Health;
+using Gateway.Host.Storage;
+using Gateway.Storage.Outbox;
+using Microsoft.Extensions.Hosting;
+
+namespace Gateway.Host.Metrics;
+
+/// <summary>
+/// The host's instruments on the <see cref="MeterName"/> meter. All are observable: they read
+/// counters the CoAP endpoint and the outbox keep anyway, so the hot path pays nothing for them and
+/// <c>dotnet-counters monitor -n coap-gateway --counters CoapGateway</c> sees the same figures as
+/// <c>/metrics</c>. A hosted service only so that the instruments exist from the start.
+/// </summary>
+public sealed class GatewayMetrics : IHostedService
+{
+    /// <summary>The host's meter. Other components export through <c>/metrics</c> by creating meters named <c>CoapGateway.*</c> from the same <see cref="IMeterFactory"/>.</summary>
+    public const string MeterName = "CoapGateway";
+
+    public GatewayMetrics(IMeterFactory factory, CoapListenerService coap, CoapResponseCounter responses, OutboxStatsSampler outbox,
+        DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime)
+    {
+        var meter = factory.Create(MeterName);
+
+        Counter(meter, "coapgw.coap.datagrams", "CoAP datagrams received (watchdog pings included)", () => coap.IsStarted ? coap.Endpoint.Statistics.DatagramsReceived : 0);
+        meter.CreateObservableCounter("coapgw.coap.datagrams.dropped", () => coap.IsStarted ? Dropped(coap) : [],
+            description: "CoAP datagrams not handled as a new message, by reason: malformed (codec rejected; answered RST/4.xx or silence), ignored (silently dropped), duplicate (answered from the dedup cache), unmatched (response/ACK/RST matching nothing)");
+        Counter(meter, "coapgw.coap.requests", "CoAP requests passed to the resource tree", () => coap.IsStarted ? coap.Endpoint.Statistics.Requests : 0);
+        meter.CreateObservableCounter("coapgw.coap.responses", () => responses.Snapshot().Select(r => new Measurement<long>(r.Count, new KeyValuePair<string, object?>("code", r.Code))),
+            description: "CoAP responses from the resource tree, by response code");
+        Counter(meter, "coapgw.coap.resets_sent", "CoAP RST messages sent", () => coap.IsStarted ? coap.Endpoint.Statistics.ResetsSent : 0);
+        Counter(meter, "coapgw.coap.bad_options", "CoAP requests answered 4.02 for an unrecognised critical option", () => coap.IsStarted ? coap.Endpoint.Statistics.BadOptions : 0);
+        Counter(meter, "coapgw.coap.handler_errors", "CoAP requests whose handler threw (answered 5.00)", () => coap.IsStarted ? coap.Endpoint.Statistics.HandlerErrors : 0);
+        Counter(meter, "coapgw.coap.separate_responses", "CoAP responses sent separately after an empty ACK", () => coap.IsStarted ? coap.Endpoint.Statistics.SeparateResponses : 0);
+        Counter(meter, "coapgw.coap.retransmissions", "CoAP Confirmable retransmissions sent", () => coap.IsStarted ? coap.Endpoint.Retransmissions : 0);
+        Counter(meter, "coapgw.coap.dedup_evictions", "Deduplication entries evicted before their lifetime because the table was full", () => coap.IsStarted ? coap.Endpoint.DeduplicationEvictions : 0);
+        meter.CreateObservableGauge("coapgw.coap.pending_confirmables", () => coap.IsStarted ? coap.Endpoint.PendingConfirmables : 0,
+            description: "CoAP Confirmable messages awaiting an ACK");
+        meter.CreateObservableGauge("coapgw.coap.dedup_entries", () => coap.IsStarted ? coap.Endpoint.DeduplicationEntries : 0,
+            description: "CoAP deduplication entries held");
+
+        meter.CreateObservableGauge("coapgw.outbox.depth", () => outbox.Current.Depth, description: "Rows waiting in the outbox");
+        meter.CreateObservableGauge("coapgw.outbox.bytes", () => outbox.Current.Bytes, unit: "By", description: "Accounted bytes of the rows waiting in the outbox (what Storage:MaxQueueBytes bounds)");
+        meter.CreateObservableGauge("coapgw.outbox.oldest_age_seconds", () => outbox.Current.OldestAge.TotalSeconds, unit: "s", description: "Age of the oldest row in the outbox (store clock)");
+        meter.CreateObservableCounter("coapgw.outbox.drops", () => Drops(outbox.Current),
+            description: "Outbox rows dropped without delivery since the database was created, by kind and reason (expired, queue_full, disk_reserve, compacted)");
+        Counter(meter, "coapgw.outbox.dead_letters", "Outbox rows the cloud rejected, moved to the dead-letter table, since the database was created", () => outbox.Current.DeadLetters);
+        Counter(meter, "coapgw.outbox.commits", "Outbox transactions committed by this process (one WAL fsync each)", () => outbox.Current.Commits);
+
+        meter.CreateObservableGauge("coapgw.devices", () => devices.Total, description: "Registered devices");
+        meter.CreateObservableGauge("coapgw.devices.awaiting_activation", () => devices.AwaitingActivation, description: "Exosite devices registered but not yet activated");
+        meter.CreateObservableGauge("coapgw.link.up", () => link.State == LinkState.Up ? 1 : 0, description: "1 while the MQTT link to the cloud is up");
+        meter.CreateObservableGauge("coapgw.link.enabled", () => link.State == LinkState.Disabled ? 0 : 1, description: "1 when an uplink is configured (Mqtt:Host set)");
+        meter.CreateObservableGauge("coapgw.healthy", () => health.Latest?.Alive == true ? 1 : 0, description: "1 while every liveness probe passes (the systemd watchdog is fed)");
+        meter.CreateObservableGauge("coapgw.uptime_seconds", () => uptime.Elapsed.TotalSeconds, unit: "s", description: "Seconds since the service started");
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static void Counter(Meter meter, string name, string description, Func<long> read) =>
+        meter.CreateObservableCounter(name, read, description: description);
+
+    private static Measurement<long>[] Dropped(CoapListenerService coap)
+    {
+        var s = coap.Endpoint.Statistics;
+        return
+        [
+            new(s.Malformed, new KeyValuePair<string, object?>("reason", "malformed")),
+            new(s.Ignored, new KeyValuePair<string, object?>("reason", "ignored")),
+            new(s.Duplicates, new KeyValuePair<string, object?>("reason", "duplicate")),
+            new(s.Unmatched, new KeyValuePair<string, object?>("reason", "unmatched")),
+        ];
+    }
+
+    private static IEnumerable<Measurement<long>> Drops(OutboxStats stats) =>
+        stats.Drops.Select(d => new Measurement<long>(d.Value,
+            new KeyValuePair<string, object?>("kind", Names.Snake(d.Key.Kind.ToString())),
+            new KeyValuePair<string, object?>("reason", Names.Snake(d.Key.Reason.ToString()))));
+}
