@@ -62,9 +62,6 @@ internal static partial class BridgeLog
     [LoggerMessage(420, LogLevel.Warning, "Attribute request for '{Device}' answered offline: {Pending} requests already waiting for the cloud")]
     public static partial void AttributeRequestsFull(ILogger logger, string device, int pending);
 
-    [LoggerMessage(421, LogLevel.Information, "Reported {Count} expired RPCs upstream as timeouts")]
-    public static partial void RpcTimeoutsReported(ILogger logger, int count);
-
     [LoggerMessage(422, LogLevel.Information, "ThingsBoard bridge stopped")]
     public static partial void Stopped(ILogger logger);
 

@@ -21,10 +21,12 @@ public static class BridgeServiceCollectionExtensions
     /// Registers the ThingsBoard bridge: options <c>Mqtt:*</c> and <c>Bridge:*</c> (validated at start,
     /// one line per problem naming the key), <see cref="BridgeStatus"/> (heartbeat, counters),
     /// <see cref="BridgeMetrics"/> (Meter <c>CoapGateway.Bridge</c>), <see cref="ICloudLink"/>,
-    /// <see cref="IDownlinkSignal"/> (if not registered yet), <see cref="RpcTimeoutReporter"/> and the hosted
+    /// <see cref="IDownlinkSignal"/> (if not registered yet) and the hosted
     /// <see cref="ThingsBoardBridge"/>. Needs the storage services (IOutbox, IDeviceStore, IAttributeStore,
     /// IDownlinkQueue). With an empty <c>Mqtt:Host</c> nothing connects: <see cref="ICloudLink"/> is
-    /// <see cref="OfflineCloudLink"/> and the outbox simply fills (buffer only).
+    /// <see cref="OfflineCloudLink"/> and the outbox simply fills (buffer only). RPC timeouts are
+    /// reported by the device side (Gateway.Devices <c>RpcExpiryReporter</c>) as RpcReply rows, which
+    /// the forwarder publishes like any reply.
     /// </summary>
     public static IServiceCollection AddThingsBoardBridge(this IServiceCollection services, IConfiguration configuration)
     {
@@ -36,7 +38,6 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDownlinkSignal, DownlinkSignal>();
         services.TryAddSingleton(sp => new BridgeStatus(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new RpcTimeoutReporter(sp.GetRequiredService<IOutbox>(), sp.GetService<ILogger<RpcTimeoutReporter>>()));
 
         if (string.IsNullOrWhiteSpace(configuration["Mqtt:Host"]))
         {

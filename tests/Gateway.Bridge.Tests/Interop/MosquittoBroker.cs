@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gateway.Bridge.Tests.Interop;
+
+/// <summary>
+/// A real mosquitto (Debian 2.0.11) on 127.0.0.1 and a free port, with a temp config and persistence
+/// in its temp directory (so a persistent subscriber session survives a graceful restart), started
+/// and stopped by PID (same idea as tests/Gateway.Mqtt.Tests/Interop). Missing mosquitto is a failure,
+/// not a skip: tests/run installs it.
+/// </summary>
+public sealed class MosquittoBroker : IDisposable
+{
+    public const string Binary = "/usr/sbin/mosquitto";
+    private readonly string _directory = System.IO.Directory.CreateTempSubdirectory("bridge-interop-").FullName;
+    private Process? _process;
+
+    public MosquittoBroker()
+    {
+        RequireInstalled();
+        Port = FreePort();
+        Start();
+    }
+
+    public int Port { get; }
+
+    public static void RequireInstalled()
+    {
+        if (!File.Exists(Binary) || !File.Exists("/usr/bin/mosquitto_sub"))
+            Assert.Fail($"{Binary} or mosquitto_sub is not installed; tests/run installs them (apt-get install mosquitto mosquitto-clients)");
+    }
+
+    public void Start()
+    {
+        if (_process is { HasExited: false }) return;
+        string config = Path.Combine(_directory, "mosquitto.conf");
+        // "user root": as root mosquitto would otherwise drop to user mosquitto, which cannot write our temp directory.
+        File.WriteAllText(config,
+            $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {_directory}/\nuser root\nlog_dest stderr\nmax_queued_messages 100000\n");
+        var psi = new ProcessStartInfo(Binary, ["-c", config]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto did not start");
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            if (_process.HasExited) Assert.Fail($"mosquitto exited with {_process.ExitCode} (config {config})");
+            try
+            {
+                using var probe = new TcpClient();
+                probe.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
+
+    /// <summary>SIGTERM (mosquitto saves its persistence file and exits), SIGKILL if it does not within 10 s.</summary>
+    public void Stop()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) kill.WaitForExit(5000);
+            if (!_process.WaitForExit(10_000)) _process.Kill();
+            _process.WaitForExit(10_000);
+        }
+        _process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Runs a mosquitto client tool with a bounded wait; fails on a non-zero exit.</summary>
+    public static async Task RunToolAsync(string tool, params string[] args)
+    {
+        var psi = new ProcessStartInfo(tool, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException(tool + " did not start");
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try { await process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { process.Kill(); throw new TimeoutException($"{tool} {string.Join(' ', args)} did not finish"); }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} exited {process.ExitCode}: {await stderr}");
+    }
+
+    /// <summary>
+    /// <c>mosquitto_sub -t 'v1/gateway/#' -q 1 -v</c> as the cloud, with a persistent session (<c>-c -i</c>)
+    /// so what is published while it reconnects after a broker restart is queued for it. Lines land in <paramref name="lines"/>.
+    /// </summary>
+    public Process StartCloudSubscriber(string clientId, ConcurrentQueue<string> lines)
+    {
+        var psi = new ProcessStartInfo("mosquitto_sub", ["-h", "127.0.0.1", "-p", Port.ToString(), "-t", "v1/gateway/#", "-q", "1", "-v", "-c", "-i", clientId])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto_sub did not start");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        try { System.IO.Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
