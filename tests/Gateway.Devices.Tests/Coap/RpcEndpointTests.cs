@@ -1,0 +1,139 @@
+using System.Text;
+using Gateway.Coap.Codec;
+using Gateway.Coap.Messages;
+using Gateway.Devices.Tests.Support;
+using Gateway.Domain;
+using Gateway.Storage.Downlinks;
+using Gateway.Storage.Outbox;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Devices.Tests.Coap;
+
+/// <summary>Server-side RPC over Observe, replies, client-side RPC, expiry (thingsboard.md §1.4, §2.3, §2.5).</summary>
+public sealed class RpcEndpointTests : IDisposable
+{
+    private readonly Support.Gateway _gateway = new();
+    private readonly CoapDevice _device;
+
+    public RpcEndpointTests() => _device = new CoapDevice(_gateway.Server);
+
+    public void Dispose()
+    {
+        _device.Dispose();
+        _gateway.Dispose();
+    }
+
+    private Task<long> QueueRpcAsync(long id, string method, TimeSpan? ttl = null) =>
+        _gateway.Downlinks.EnqueueAsync("Dev A", Storage.Downlinks.DownlinkKind.RpcRequest, id,
+            Encoding.UTF8.GetBytes("{\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":{\"pin\":\"23\",\"value\":1}}"), ttl ?? TimeSpan.FromMinutes(1));
+
+    private void Ack(CoapMessage notification)
+    {
+        if (notification.Type == CoapMessageType.Confirmable) _device.Transport.Deliver(CoapCodec.Encode(CoapMessage.EmptyAck(notification.MessageId)), _device.Address);
+    }
+
+    [Fact]
+    public async Task Observe_First203Empty_ThenQueuedRpcAsNotification_MarkedDeliveredOnAck()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        await QueueRpcAsync(5, "setGpio"); // queued while the device slept
+
+        var first = await _device.GetAsync($"api/v1/{token}/rpc", CoapOption.FromUInt(CoapOptionNumber.Observe, 0));
+        Assert.Equal("2.03", Answer.Code(first));
+        Assert.True(first.Payload.IsEmpty);
+        Assert.Equal(0u, Answer.Option(first, CoapOptionNumber.Observe));
+
+        var rpc = _device.Receive(TimeSpan.FromSeconds(5));
+        Assert.NotNull(rpc);
+        Assert.Equal("2.05", Answer.Code(rpc));
+        Assert.Equal("""{"id":5,"method":"setGpio","params":{"pin":"23","value":1}}""", Answer.Text(rpc));
+        Assert.Equal(1u, Answer.Option(rpc, CoapOptionNumber.Observe));
+        Assert.Equal(CoapMessageType.Confirmable, rpc.Type); // CON registration → CON notifications
+        Ack(rpc);
+        await WaitAsync(async () => (await _gateway.Downlinks.PendingAsync("Dev A")).Single().Status == DownlinkStatus.Delivered);
+    }
+
+    [Fact]
+    public async Task SignalledRpc_ReachesLiveObserver()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        await _device.GetAsync($"api/v1/{token}/rpc", CoapOption.FromUInt(CoapOptionNumber.Observe, 0));
+
+        await QueueRpcAsync(9, "reboot");
+        _gateway.Signal.Notify(new DownlinkEvent("Dev A", Domain.DownlinkKind.Rpc));
+
+        var rpc = _device.Receive(TimeSpan.FromSeconds(5));
+        Assert.Equal("""{"id":9,"method":"reboot","params":{"pin":"23","value":1}}""", Answer.Text(rpc!));
+        Ack(rpc!);
+    }
+
+    [Fact]
+    public async Task Reply_Answers201_RowAndRpcCompleted()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        await QueueRpcAsync(5, "setGpio");
+
+        var response = await _device.PostAsync($"api/v1/{token}/rpc/5", """{"pin":"23","value":1,"result":"ok"}""");
+
+        Assert.Equal("2.01", Answer.Code(response));
+        Assert.Equal(["""RpcReply Dev A {"id":5,"data":{"pin":"23","value":1,"result":"ok"}}"""], await _gateway.RowTextsAsync(OutboxMessageKind.RpcReply));
+        Assert.Empty(await _gateway.Downlinks.PendingAsync("Dev A"));
+    }
+
+    [Theory]
+    [InlineData("rpc/abc", """{"a":1}""", "4.00")]   // non-numeric id
+    [InlineData("rpc/5", "{", "4.00")]               // malformed JSON
+    [InlineData("rpc/5", "[1]", "5.00")]             // valid JSON, not an object (§2.4)
+    [InlineData("foo/5", """{"a":1}""", "4.00")]     // reply path under another feature
+    public async Task Reply_Errors(string path, string payload, string code)
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        Assert.Equal(code, Answer.Code(await _device.PostAsync($"api/v1/{token}/{path}", payload)));
+    }
+
+    [Fact]
+    public async Task Expired_ReportedUpstreamAsTimeout()
+    {
+        await _gateway.AddDeviceAsync("Dev A");
+        await QueueRpcAsync(7, "sleepy", TimeSpan.FromSeconds(30));
+        _gateway.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var reported = await _gateway.Services.GetRequiredService<Gateway.Devices.ThingsBoard.RpcExpiryReporter>().SweepOnceAsync();
+
+        Assert.Equal(1, reported);
+        Assert.Equal(["""RpcReply Dev A {"id":7,"data":{"error":"timeout"}}"""], await _gateway.RowTextsAsync(OutboxMessageKind.RpcReply));
+    }
+
+    [Fact]
+    public async Task ClientRpc_GetCurrentTime_AnsweredLocally()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+
+        var response = await _device.PostAsync($"api/v1/{token}/rpc", """{"method":"getCurrentTime","params":{}}""");
+
+        Assert.Equal("2.05", Answer.Code(response));
+        Assert.Equal("""{"time":1700000000000}""", Answer.Text(response));
+    }
+
+    [Fact]
+    public async Task ClientRpc_OtherMethod_AnsweredWithErrorJson()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+
+        var response = await _device.PostAsync($"api/v1/{token}/rpc", """{"method":"getWeather","params":{}}""");
+
+        Assert.Equal("2.05", Answer.Code(response));
+        Assert.Equal("""{"error":"Unsupported client-side RPC method: getWeather"}""", Answer.Text(response));
+        Assert.Equal("4.00", Answer.Code(await _device.PostAsync($"api/v1/{token}/rpc", """{"params":{}}""")));
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("condition not met in 5 s");
+    }
+}
