@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
 {
     "coap" => await CoapBench.RunAsync(args[1..]),
     "storage" => await StorageBench.RunAsync(args[1..]),
+    "bridge" => await BridgeBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
