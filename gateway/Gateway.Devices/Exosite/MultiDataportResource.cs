@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using Gateway.Cbor;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Server;
+
+namespace Gateway.Devices.Exosite;
+
+/// <summary>
+/// <c>POST /1a?&lt;CIK&gt;&amp;&lt;alias r1&gt;…</c> (peers.md §A.1 multiple read and write): the first
+/// Uri-Query is the CIK (text or 20 raw bytes), the others name dataports to read; the CBOR map body
+/// (<c>{"alias": "value"}</c>) is written first, at one timestamp; the answer is 2.05 with a CBOR map of
+/// the read aliases that have a value (the HTTP twin leaves unknown aliases out, §A.4). An empty body
+/// writes nothing.
+/// </summary>
+internal sealed class MultiDataportResource(ExositeDataports dataports) : CoapResource("1a")
+{
+    protected override ValueTask<CoapResponse> PostAsync(CoapRequest request, CancellationToken cancellationToken)
+    {
+        var options = dataports.Options;
+        var cik = ExositeCik.FromQuery(request.Options);
+        var reads = request.Query.Skip(1).ToList();
+        List<(string, string)> writes = [];
+        string? invalid = null;
+        if (!request.Payload.IsEmpty)
+        {
+            if (!CborReader.TryValidate(request.Payload.Span, CborConformanceMode.Strict, 8, out var error))
+            {
+                invalid = $"The body is not CBOR ({error}).";
+            }
+            else if (CborJson.ToJsonNode(request.Payload.ToArray()) is JsonObject map)
+            {
+                foreach (var (alias, value) in map) writes.Add((alias, ExositeValues.ToText(value)));
+            }
+            else
+            {
+                invalid = "The body must be a CBOR map of alias to value.";
+            }
+        }
+        return HandleAsync(cik, ExositeCoap.Source(request), ExositeCoap.DedupKey(request), reads, writes, invalid, cancellationToken);
+    }
+
+    private async ValueTask<CoapResponse> HandleAsync(string? cik, string source, string dedupKey, List<string> reads, List<(string, string)> writes, string? invalid,
+        CancellationToken cancellationToken)
+    {
+        var options = dataports.Options;
+        var device = await dataports.AuthenticateAsync(cik, source, cancellationToken).ConfigureAwait(false);
+        if (device is null) return ExositeCoap.ToCoap(ExositeResult.Unauthorized, options);
+        if (invalid is not null) return ExositeCoap.ToCoap(ExositeResult.Invalid(invalid), options);
+        if (reads.Any(a => !options.MayAccess(a))) return ExositeCoap.ToCoap(ExositeResult.Forbidden, options);
+        if (writes.Count > 0)
+        {
+            var written = await dataports.WriteAsync(device, writes, dedupKey, cancellationToken).ConfigureAwait(false);
+            if (written.Status != ExositeStatus.Changed) return ExositeCoap.ToCoap(written, options);
+        }
+        var answer = new JsonObject();
+        foreach (var alias in reads.Distinct(StringComparer.Ordinal))
+        {
+            if (await dataports.LatestAsync(device.Name, alias, cancellationToken).ConfigureAwait(false) is { } latest) answer[alias] = latest.Value;
+        }
+        return CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Cbor;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Server;
+
+namespace Gateway.Devices.Exosite;
+
+/// <summary>
+/// <c>POST /rpc</c> (peers.md §A.1 RPC proxy): a CBOR body that maps 1:1 to the JSON-RPC body (§A.3),
+/// answered in CBOR (Content-Format 60), or in JSON when the request's Accept is application/json; a JSON
+/// body (Content-Format 50) is accepted too. Long answers go block-wise (the endpoint slices them;
+/// CoAPExample re-sends every block with Message ID 0x37, which the endpoint tells apart by Block2, §A.2).
+/// Unknown CIK → 4.01 (§A.1); a body that is neither → 4.00.
+/// </summary>
+internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options) : CoapResource("rpc")
+{
+    protected override ValueTask<CoapResponse> PostAsync(CoapRequest request, CancellationToken cancellationToken)
+    {
+        JsonNode? body;
+        try
+        {
+            if (request.ContentFormat == CoapContentFormat.Json)
+            {
+                body = JsonNode.Parse(request.Payload.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 16 });
+            }
+            else
+            {
+                if (!CborReader.TryValidate(request.Payload.Span, CborConformanceMode.Strict, 16, out var error))
+                    return new(ExositeCoap.ToCoap(ExositeResult.Invalid($"The body is not CBOR ({error})."), options));
+                body = CborJson.ToJsonNode(request.Payload.ToArray(), CborConformanceMode.Strict, 16);
+            }
+        }
+        catch (Exception e) when (e is JsonException or CborContentException)
+        {
+            return new(ExositeCoap.ToCoap(ExositeResult.Invalid("The body is not valid JSON or CBOR."), options));
+        }
+        bool json = request.Accept == CoapContentFormat.Json;
+        return AnswerAsync(body, ExositeCoap.Source(request), ExositeCoap.DedupKey(request), json, cancellationToken);
+    }
+
+    private async ValueTask<CoapResponse> AnswerAsync(JsonNode? body, string source, string dedupKey, bool json, CancellationToken cancellationToken)
+    {
+        var answer = await rpc.ProcessAsync(body, source, dedupKey, cancellationToken).ConfigureAwait(false);
+        if (answer is null) return ExositeCoap.ToCoap(ExositeResult.Unauthorized, options);
+        return json
+            ? CoapResponse.WithFormat(CoapCode.Content, JsonSerializer.SerializeToUtf8Bytes(answer), CoapContentFormat.Json)
+            : CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);
+    }
+}
