@@ -40,7 +40,7 @@ public sealed partial class CoapEndpoint : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Thread> _threads = [];
     private readonly long _exchangeLifetime, _nonLifetime;
-    private long _lastEvictionWarning = -1;
+    private long _lastEvictionWarning = long.MinValue, _evictionsWarned;
     private int _disposed;
 
     public CoapEndpoint(IDatagramTransport transport, ICoapRequestHandler? handler = null, CoapEndpointOptions? options = null,
@@ -218,10 +218,9 @@ public sealed partial class CoapEndpoint : IDisposable
                 cached.CopyTo(replayBuffer);
                 replay = cached.Length;
             }
-            else if (_deduplicator.EvictedEarly != evicted && evicted / 1024 != _lastEvictionWarning)
+            else if (_deduplicator.EvictedEarly != evicted)
             {
-                _lastEvictionWarning = evicted / 1024;
-                Log.DeduplicationFull(_logger, _options.DeduplicationCapacity);
+                WarnDeduplicationFull();
             }
         }
         if (lookup != Deduplicator.Lookup.New)
@@ -299,6 +298,17 @@ public sealed partial class CoapEndpoint : IDisposable
         Interlocked.Increment(ref Statistics._handlerErrors);
         Log.HandlerFailed(_logger, e, request.ToString());
         return CoapResponse.Empty(CoapCode.InternalServerError);
+    }
+
+    // Under sustained load every request evicts an entry: say so once a minute with a count, not per eviction.
+    private void WarnDeduplicationFull()
+    {
+        long now = _time.GetTimestamp();
+        if (_lastEvictionWarning != long.MinValue && now - _lastEvictionWarning < 60 * _time.TimestampFrequency) return;
+        long total = _deduplicator.EvictedEarly;
+        Log.DeduplicationFull(_logger, _options.DeduplicationCapacity, total - _evictionsWarned);
+        _lastEvictionWarning = now;
+        _evictionsWarned = total;
     }
 
     private static SocketAddress CopyAddress(SocketAddress address)

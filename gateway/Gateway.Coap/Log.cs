@@ -20,8 +20,8 @@ internal static partial class Log
     [LoggerMessage(104, LogLevel.Debug, "Separate response to {Peer} ended: {Outcome}")]
     public static partial void SeparateResponseEnded(ILogger logger, string peer, Reliability.ConfirmableOutcome outcome);
 
-    [LoggerMessage(105, LogLevel.Warning, "Deduplication table full: evicting entries before EXCHANGE_LIFETIME (capacity {Capacity})")]
-    public static partial void DeduplicationFull(ILogger logger, int capacity);
+    [LoggerMessage(105, LogLevel.Warning, "Deduplication table full (capacity {Capacity}): {Evicted} entries evicted before EXCHANGE_LIFETIME since the last warning; raise Coap:DeduplicationCapacity if retransmissions may be missed")]
+    public static partial void DeduplicationFull(ILogger logger, int capacity, long evicted);
 
     [LoggerMessage(106, LogLevel.Error, "Observe callback or notification composition failed for {Relation}")]
     public static partial void ObserveCallbackFailed(ILogger logger, Exception exception, string relation);

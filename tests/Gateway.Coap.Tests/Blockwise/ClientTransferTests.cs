@@ -69,8 +69,10 @@ public sealed class ClientTransferTests : IDisposable
             values.Add(System.Text.Encoding.UTF8.GetString(message.Payload.Span));
             if (values.Count == 4) break;
             _sensor.Value = $"{21 + values.Count - 1}";
-            // The relation is registered before the first response leaves; notify the next state.
-            await WaitUntil(() => _sensor.ObserverCount == 1);
+            // The relation is registered before the first response leaves; notify the next state only
+            // once the previous CON notification is ACKed: a newer one would otherwise replace it at its
+            // next retransmission (RFC 7641 §4.5.2), and this test's manual clock never gets there.
+            await WaitUntil(() => _sensor.ObserverCount == 1 && _server.PendingConfirmables == 0);
             _sensor.NotifyObservers();
         }
         Assert.Equal(["20", "21", "22", "23"], values);
