@@ -1,3 +1,4 @@
+using Gateway.Host.Bridge;
 using Gateway.Host.Coap;
 using Gateway.Host.Configuration;
 using Gateway.Host.Health;
@@ -46,6 +47,7 @@ public static class GatewayApplication
         builder.AddSystemd();
         builder.AddGatewayStorage();
         builder.AddCoapServer();
+        builder.AddBridge();
         builder.AddGatewayHealth();
         builder.AddGatewayHttp();
         configure?.Invoke(builder);

@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(501, LogLevel.Information, "Storage closed: {Path}")]
     public static partial void StorageClosed(ILogger logger, string path);
 
-    [LoggerMessage(502, LogLevel.Information, "Maintenance: {Rows} outbox rows expired, {Downlinks} downlinks expired")]
-    public static partial void MaintenanceDropped(ILogger logger, int rows, int downlinks);
+    [LoggerMessage(502, LogLevel.Information, "Maintenance: {Rows} outbox rows expired (older than Storage:MaxAge)")]
+    public static partial void MaintenanceExpired(ILogger logger, int rows);
 
     [LoggerMessage(503, LogLevel.Warning, "Maintenance failed; retrying at the next interval")]
     public static partial void MaintenanceFailed(ILogger logger, Exception exception);

@@ -9,7 +9,7 @@ namespace Gateway.Host.Tests;
 public sealed class PrometheusExporterTests
 {
     [Fact]
-    public async Task ExportsOurMetersOnly_WithEveryInstrumentKind()
+    public async Task ExportsTheGatewayMeters_WithEveryInstrumentKind()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
@@ -21,8 +21,10 @@ public sealed class PrometheusExporterTests
         meter.CreateObservableGauge("coapgw.bridge.weird", () => new Measurement<double>(1.5, new KeyValuePair<string, object?>("peer", "a\"b\\c\nd")));
         var foreign = factory.Create("SomeLibrary");
         foreign.CreateCounter<long>("library.calls").Add(5);
-        using var unscoped = new Meter("CoapGateway");
-        unscoped.CreateCounter<long>("coapgw.unscoped").Add(1);
+        using var unscoped = new Meter("CoapGateway.Plain");
+        unscoped.CreateObservableCounter("plain.turns", () => 7L);
+        using var otherHost = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        otherHost.GetRequiredService<IMeterFactory>().Create("CoapGateway").CreateObservableGauge("coapgw.other_host", () => 1);
 
         publishes.Add(2, new KeyValuePair<string, object?>("result", "ok"));
         publishes.Add(3, new KeyValuePair<string, object?>("result", "ok"));
@@ -44,7 +46,9 @@ public sealed class PrometheusExporterTests
         Assert.Contains("# TYPE coapgw_bridge_publishes_total counter\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE coapgw_bridge_puback_seconds summary\n", text, StringComparison.Ordinal);
         Assert.DoesNotContain("library_calls", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("coapgw_unscoped", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("coapgw_other_host", text, StringComparison.Ordinal);
+        // A plain meter named CoapGateway.* is exported, its names prefixed.
+        Assert.Equal(7, samples.Value("coapgw_plain_turns_total"));
     }
 
     [Theory]

@@ -5,13 +5,15 @@ using System.Text;
 namespace Gateway.Host.Metrics;
 
 /// <summary>
-/// Writes every instrument of the meters named <c>CoapGateway</c> or <c>CoapGateway.*</c> created by
-/// this service's <see cref="IMeterFactory"/> in the Prometheus text exposition format 0.0.4
-/// (the OpenTelemetry and prometheus-net exporters are not on the package mirror).
+/// Writes every instrument of the meters named <c>CoapGateway</c> or <c>CoapGateway.*</c> in the
+/// Prometheus text exposition format 0.0.4 (the OpenTelemetry and prometheus-net exporters are not
+/// on the package mirror). Meters created by this service's <see cref="IMeterFactory"/> and plain
+/// <c>new Meter("CoapGateway.X")</c> meters count; meters of another factory (another host in the
+/// same process, e.g. a test) do not.
 /// <list type="bullet">
 /// <item>Observable instruments are read at scrape time; Counter/UpDownCounter measurements are summed
 /// as they happen, Gauge keeps the last value, Histogram becomes a summary (sum and count, no quantiles).</item>
-/// <item>Names: dots become underscores; counters get <c>_total</c>. Tags become labels.</item>
+/// <item>Names: dots become underscores, a <c>coapgw_</c> prefix is added when missing; counters get <c>_total</c>. Tags become labels.</item>
 /// </list>
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
@@ -28,8 +30,8 @@ public sealed class PrometheusExporter : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             var meter = instrument.Meter.Name;
-            // Only this service's meters: an in-process test host or a library's own meter is not ours to export.
-            if (!ReferenceEquals(instrument.Meter.Scope, factory)) return;
+            // Only this service's meters: another host's factory in the same process is not ours to export.
+            if (instrument.Meter.Scope is not null && !ReferenceEquals(instrument.Meter.Scope, factory)) return;
             if (meter != GatewayMetrics.MeterName && !meter.StartsWith(GatewayMetrics.MeterName + ".", StringComparison.Ordinal)) return;
             var family = new Family(instrument);
             lock (_gate) _families.Add(family);
@@ -109,6 +111,7 @@ public sealed class PrometheusExporter : IDisposable
                 : type == typeof(Histogram<>) ? Kind.Histogram
                 : Kind.Gauge;
             var name = Names.Sanitize(instrument.Name);
+            if (!name.StartsWith("coapgw_", StringComparison.Ordinal)) name = "coapgw_" + name;
             if (_kind is Kind.Counter or Kind.ObservableCounter && !name.EndsWith("_total", StringComparison.Ordinal)) name += "_total";
             Name = name;
             Type = _kind switch

@@ -1,6 +1,4 @@
-using Gateway.Storage.Downlinks;
 using Gateway.Storage.Outbox;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,15 +6,13 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Host.Storage;
 
 /// <summary>
-/// Runs the storage sweeps nothing else schedules: outbox rows past MaxAge and expired dedup
-/// records (<see cref="IOutbox.PurgeExpiredAsync"/>), and downlinks past their TTL
-/// (<see cref="IDownlinkQueue.ExpireAsync"/>, handed to every <see cref="IExpiredDownlinkHandler"/>).
-/// A failed sweep is logged and retried; it is not worth a restart.
+/// Runs the outbox sweep nothing else schedules: rows past MaxAge and expired dedup records
+/// (<see cref="IOutbox.PurgeExpiredAsync"/>). Downlink expiry is not swept here: the device side's
+/// RPC expiry reporter is the downlink queue's only sweeper, because each expired RPC must be
+/// reported upstream exactly once. A failed sweep is logged and retried; it is not worth a restart.
 /// </summary>
 public sealed class StorageMaintenanceService(
     IOutbox outbox,
-    IDownlinkQueue downlinks,
-    IServiceProvider services,
     IOptions<StorageMaintenanceOptions> options,
     TimeProvider time,
     ILogger<StorageMaintenanceService> logger) : BackgroundService
@@ -29,15 +25,7 @@ public sealed class StorageMaintenanceService(
             try
             {
                 var rows = await outbox.PurgeExpiredAsync(stoppingToken).ConfigureAwait(false);
-                var expired = await downlinks.ExpireAsync(stoppingToken).ConfigureAwait(false);
-                if (expired.Count > 0)
-                {
-                    foreach (var handler in services.GetServices<IExpiredDownlinkHandler>())
-                    {
-                        await handler.HandleAsync(expired, stoppingToken).ConfigureAwait(false);
-                    }
-                }
-                if (rows > 0 || expired.Count > 0) Log.MaintenanceDropped(logger, rows, expired.Count);
+                if (rows > 0) Log.MaintenanceExpired(logger, rows);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
