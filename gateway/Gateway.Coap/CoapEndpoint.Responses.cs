@@ -13,6 +13,12 @@ public sealed partial class CoapEndpoint
     private void Respond(ReceiveContext context, CoapMessage request, Deduplicator.Handle handle, CoapResponse response)
     {
         bool confirmable = request.Type == CoapMessageType.Confirmable;
+        if (response.Code.IsEmpty)
+        {
+            // CoapResponse.NoResponse: answer nothing, and nothing to retransmissions either.
+            lock (_gate) _deduplicator.SetResponse(handle, default, done: true);
+            return;
+        }
         var type = confirmable ? CoapMessageType.Acknowledgement : CoapMessageType.NonConfirmable;
         ushort messageId = confirmable ? request.MessageId : _messageIds.Next();
         var bytes = Encode(type, messageId, request.Token.Span, response, context.SendBuffer);
@@ -70,7 +76,12 @@ public sealed partial class CoapEndpoint
                 exchange.Deadline?.Dispose();
                 separate = exchange.EmptyAckSent;
             }
-            if (exchange.Type == CoapMessageType.NonConfirmable)
+            if (response.Code.IsEmpty)
+            {
+                // CoapResponse.NoResponse: nothing more (an empty ACK may already have gone out).
+                if (!separate) lock (_gate) _deduplicator.SetResponse(exchange.Handle, default, done: true);
+            }
+            else if (exchange.Type == CoapMessageType.NonConfirmable)
             {
                 var bytes = CoapCodec.Encode(new CoapMessage(CoapMessageType.NonConfirmable, response.Code, _messageIds.Next(), exchange.Token, response.Options, response.Payload));
                 lock (_gate) _deduplicator.SetResponse(exchange.Handle, default, done: true);

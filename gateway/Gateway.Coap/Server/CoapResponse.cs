@@ -30,6 +30,13 @@ public sealed class CoapResponse
 
     public static CoapResponse Empty(CoapCode code) => new(code);
 
+    /// <summary>
+    /// Send nothing at all, not even an ACK (the idea of RFC 7967 No-Response, decided by the
+    /// server): for sources that must get silence, e.g. after too many failed credentials
+    /// (reliability.md S6). Retransmissions of the request are silently dropped as duplicates.
+    /// </summary>
+    public static readonly CoapResponse NoResponse = new(CoapCode.Empty);
+
     /// <summary>A text/plain response (Content-Format 0).</summary>
     public static CoapResponse Text(CoapCode code, string text) =>
         new(code, System.Text.Encoding.UTF8.GetBytes(text), [CoapOption.FromUInt(CoapOptionNumber.ContentFormat, CoapContentFormat.TextPlain)]);

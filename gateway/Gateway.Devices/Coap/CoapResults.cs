@@ -18,9 +18,8 @@ internal static class CoapResults
     public static readonly ValueTask<CoapResponse> UnauthorizedTask = new(Unauthorized);
 
     /// <summary>
-    /// §2.10: a JSON answer echoes the request's Content-Format when it has one, else 50. Silence has no
-    /// CoAP expression yet (the endpoint always answers a handler), so it is a bare 4.01 for now:
-    /// smaller than the request, so no amplification (reliability.md S4), and no lookup was made.
+    /// §2.10: a JSON answer echoes the request's Content-Format when it has one, else 50. A source
+    /// silenced for too many failed credentials gets no answer at all (reliability.md S6).
     /// </summary>
     public static CoapResponse ToCoap(DeviceApiResult result, CoapRequest request) => result.Status switch
     {
@@ -28,7 +27,8 @@ internal static class CoapResults
         DeviceApiStatus.Valid => Valid,
         DeviceApiStatus.Content => CoapResponse.WithFormat(CoapCode.Content, result.Body, ResponseFormat(request)),
         DeviceApiStatus.BadRequest => result.Diagnostic is { } d ? CoapResponse.Error(CoapCode.BadRequest, d) : BadRequest,
-        DeviceApiStatus.Unauthorized or DeviceApiStatus.Silent => Unauthorized,
+        DeviceApiStatus.Unauthorized => Unauthorized,
+        DeviceApiStatus.Silent => CoapResponse.NoResponse,
         DeviceApiStatus.NotFound => NotFound,
         DeviceApiStatus.Unavailable => new CoapResponse(CoapCode.ServiceUnavailable, default,
             [CoapOption.FromUInt(CoapOptionNumber.MaxAge, (uint)Math.Max(1, Math.Ceiling(result.RetryAfter.TotalSeconds)))]),

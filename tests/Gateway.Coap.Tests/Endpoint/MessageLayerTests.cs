@@ -171,3 +171,33 @@ public class MessageLayerTests
         Assert.Equal(1, h.Endpoint.Statistics.HandlerErrors);
     }
 }
+
+public class NoResponseTests
+{
+    [Fact]
+    public void NoResponse_SendsNothing_AndRetransmissionsGetNothingEither()
+    {
+        var handler = new ScriptedHandler { Respond = _ => new(CoapResponse.NoResponse) };
+        using var h = new EndpointHarness(handler);
+        var request = EndpointHarness.Get(0x5150, "a");
+        h.Send(request);
+        h.Send(request);
+        h.ExpectNothing();
+        Assert.Equal(1, handler.Calls);
+        Assert.Equal(1, h.Endpoint.Statistics.Duplicates);
+    }
+
+    [Fact]
+    public void SlowNoResponse_AfterTheEmptyAck_SendsNoSeparateResponse()
+    {
+        var pending = new TaskCompletionSource<CoapResponse>();
+        using var h = new EndpointHarness(new ScriptedHandler { Respond = _ => new(pending.Task) });
+        h.Send(EndpointHarness.Get(1, "a"));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(h.Expect().IsEmpty);
+        pending.SetResult(CoapResponse.NoResponse);
+        h.Time.Advance(TimeSpan.FromSeconds(60));
+        Assert.False(h.Transport.TryTakeSent(out _, out _, TimeSpan.FromMilliseconds(200)));
+        Assert.Equal(0, h.Endpoint.PendingConfirmables);
+    }
+}
