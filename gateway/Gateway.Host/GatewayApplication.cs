@@ -1,5 +1,6 @@
 using Gateway.Host.Bridge;
 using Gateway.Host.Coap;
+using Gateway.Host.Devices;
 using Gateway.Host.Configuration;
 using Gateway.Host.Health;
 using Gateway.Host.Http;
@@ -48,6 +49,7 @@ public static class GatewayApplication
         builder.AddGatewayStorage();
         builder.AddCoapServer();
         builder.AddBridge();
+        builder.AddDevices();
         builder.AddGatewayHealth();
         builder.AddGatewayHttp();
         configure?.Invoke(builder);

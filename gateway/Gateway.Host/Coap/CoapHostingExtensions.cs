@@ -21,4 +21,8 @@ public static class CoapHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CoapListenerService>());
         return builder;
     }
+
+    /// <summary>Adds a feature's resources to the tree before the socket is bound (see <see cref="ICoapResourceMapping"/>).</summary>
+    public static IServiceCollection AddCoapResources(this IServiceCollection services, Func<CoapServer, IServiceProvider, IDisposable?> map) =>
+        services.AddSingleton<ICoapResourceMapping>(new DelegateCoapResourceMapping(map));
 }

@@ -1,4 +1,5 @@
 using Gateway.Coap;
+using Gateway.Coap.Server;
 using Gateway.Coap.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,10 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Host.Coap;
 
 /// <summary>Binds the CoAP socket at start and serves the resource tree until stop.</summary>
-public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, CoapResponseCounter handler, TimeProvider time, ILoggerFactory loggers) : IHostedService
+public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, CoapResponseCounter handler, TimeProvider time, ILoggerFactory loggers,
+    CoapServer server, IEnumerable<ICoapResourceMapping> mappings, IServiceProvider services) : IHostedService
 {
+    private readonly List<IDisposable> _mapped = [];
     private CoapEndpoint? _endpoint;
 
     public bool IsStarted => _endpoint is not null;
@@ -18,6 +21,10 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, C
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        foreach (var mapping in mappings)
+        {
+            if (mapping.Map(server, services) is { } mapped) _mapped.Add(mapped);
+        }
         var transport = new UdpDatagramTransport(settings.EndPoint);
         _endpoint = new CoapEndpoint(transport, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();
@@ -27,6 +34,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, C
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _endpoint?.Dispose();
+        foreach (var mapped in _mapped) mapped.Dispose();
         return Task.CompletedTask;
     }
 }
