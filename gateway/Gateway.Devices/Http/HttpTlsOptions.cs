@@ -23,7 +23,11 @@ public sealed class HttpTlsOptions
 
     public IEnumerable<string> Validate()
     {
-        if (Port is < 0 or > 65535) yield return $"{Section}:Port: {Port} is not a port";
+        if (Port is < 0 or > 65535)
+        {
+            yield return $"{Section}:Port: {Port} is not a port";
+            yield break;
+        }
         if (!Enabled) yield break;
         if (string.IsNullOrWhiteSpace(CertificateFile)) yield return $"{Section}:CertificateFile is required when {Section}:Port is set";
         else if (!File.Exists(CertificateFile)) yield return $"{Section}:CertificateFile: '{CertificateFile}' does not exist";
