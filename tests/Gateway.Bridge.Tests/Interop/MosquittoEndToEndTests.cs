@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Gateway.Domain;
@@ -47,7 +48,7 @@ public sealed class MosquittoEndToEndTests
     [Fact]
     public async Task Broker_outage_every_row_arrives_as_stored_in_order_per_device_and_is_acknowledged()
     {
-        using var broker = new MosquittoBroker();
+        using var broker = new MosquittoBroker(persistent: true);
         var lines = new ConcurrentQueue<string>();
         using var cloud = broker.StartCloudSubscriber("cloud-outage", lines);
         try
@@ -96,7 +97,7 @@ public sealed class MosquittoEndToEndTests
     [Fact]
     public async Task Rpc_and_attribute_updates_from_the_cloud_reach_storage_and_the_signal_and_the_reply_goes_back_with_the_id()
     {
-        using var broker = new MosquittoBroker();
+        using var broker = new MosquittoBroker(persistent: true);
         var lines = new ConcurrentQueue<string>();
         using var cloud = broker.StartCloudSubscriber("cloud-downlink", lines);
         try
@@ -150,7 +151,7 @@ public sealed class MosquittoEndToEndTests
     [Fact]
     public async Task Attribute_request_through_the_cloud_link_is_answered_from_the_response_topic()
     {
-        using var broker = new MosquittoBroker();
+        using var broker = new MosquittoBroker(persistent: true);
         await using var h = new BridgeHarness(Options(broker.Port, "gw-attr"), transport: null);
         await h.AddDeviceAsync("thermo-1");
         // The cloud: answers each request on v1/gateway/attributes/response with the same id (§4.2).

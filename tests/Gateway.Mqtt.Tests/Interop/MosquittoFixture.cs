@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 namespace Gateway.Mqtt.Tests.Interop;
 
 /// <summary>One anonymous mosquitto shared by the interop tests that need nothing special.</summary>

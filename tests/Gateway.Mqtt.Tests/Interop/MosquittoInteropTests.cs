@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 using System.Text;
 using Gateway.Mqtt.Client;
 using Gateway.Mqtt.Connection;

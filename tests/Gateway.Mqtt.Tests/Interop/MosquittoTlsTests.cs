@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 using Gateway.Mqtt.Client;
 using Gateway.Mqtt.Connection;
 using Gateway.Mqtt.Transport;
