@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Gateway.Devices.ThingsBoard;
 using Microsoft.AspNetCore.Http;
@@ -89,6 +88,4 @@ internal static class HttpResults
     }
 
     public static string Route(HttpContext context, string name) => context.Request.RouteValues[name] as string ?? "";
-
-    public static IPAddress? Address(HttpContext context) => context.Connection.RemoteIpAddress;
 }
