@@ -70,7 +70,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the gateway and returns once it answers a GET of /.well-known/core; retries once on a port race.</summary>
-    public static async Task<GatewayProcess> StartAsync()
+    /// <param name="dataDir">The data directory (default: a new temp directory).</param>
+    /// <param name="extra">More <c>--Section:Key=value</c> arguments.</param>
+    public static async Task<GatewayProcess> StartAsync(string? dataDir = null, params string[] extra)
     {
         string failures = "";
         for (int attempt = 0; attempt < 3; attempt++)
@@ -78,8 +80,8 @@ public sealed class GatewayProcess : IAsyncDisposable
             int port = FreeUdpPort.Next();
             var output = new StringBuilder();
             // Own data directory and no HTTP listener: parallel gateways must not share a database or port 8080.
-            string dataDir = Path.Combine(Path.GetTempPath(), $"coapgw-interop-{Guid.NewGuid():N}");
-            var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::", $"--data-dir={dataDir}", "--Http:Port=0"], output);
+            dataDir ??= Path.Combine(Path.GetTempPath(), $"coapgw-interop-{Guid.NewGuid():N}");
+            var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::", $"--data-dir={dataDir}", "--Http:Port=0", .. extra], output);
             var gateway = new GatewayProcess(process, port, output);
             if (await gateway.WaitUntilAnsweringAsync()) return gateway;
             await gateway.DisposeAsync();
