@@ -1,28 +1,69 @@
+using System.Net;
 using Gateway.Devices;
 using Gateway.Devices.Coap;
+using Gateway.Devices.Exosite;
+using Gateway.Devices.Http;
 using Gateway.Devices.ThingsBoard;
 using Gateway.Host.Coap;
+using Gateway.Host.Configuration;
+using Gateway.Host.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Host.Devices;
 
 public static class DevicesHostingExtensions
 {
     /// <summary>
-    /// The device APIs: ThingsBoard's over CoAP (thingsboard.md §2) with provisioning profiles from
-    /// <c>Provisioning:Profiles</c>, and the RPC expiry sweep that reports timeouts upstream (the only
-    /// sweeper of the downlink queue). Register after the bridge, so the bridge's cloud link and
-    /// downlink signal are the ones the device side uses.
+    /// The device APIs: ThingsBoard's over CoAP (thingsboard.md §2) and HTTP (§3, optional HTTPS on
+    /// <c>Http:Tls:Port</c>), Exosite's over CoAP (peers.md §A, section <c>Exosite</c>), provisioning
+    /// profiles from <c>Provisioning:Profiles</c>, and the RPC expiry sweep that reports timeouts
+    /// upstream (the only sweeper of the downlink queue). Register after the bridge, so the bridge's
+    /// cloud link and downlink signal are the ones the device side uses.
     /// </summary>
-    public static IHostApplicationBuilder AddDevices(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddDevices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton(builder.Configuration.GetSection("Provisioning").Get<ProvisioningOptions>() ?? new ProvisioningOptions());
+        var configuration = builder.Configuration;
+        services.AddSingleton(Bind<ProvisioningOptions>(configuration, "Provisioning"));
         services.AddThingsBoardDeviceApi();
+        try
+        {
+            services.AddThingsBoardHttpApi(configuration);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigurationException(e.Message, e); // one line naming the key, exit 2
+        }
+
+        var exosite = Bind<ExositeOptions>(configuration, "Exosite");
+        if (exosite.Validate().FirstOrDefault() is { } problem) throw new ConfigurationException(problem);
+        services.AddExositeDeviceApi(o => configuration.GetSection("Exosite").Bind(o));
+
         services.AddCoapResources((server, sp) => ThingsBoardCoapResources.MapTo(server, sp));
+        services.AddCoapResources((server, sp) => ExositeCoapResources.MapTo(server, sp));
+        services.AddHttpEndpoints(endpoints => endpoints.MapThingsBoardHttpApi());
+        builder.WebHost.ConfigureKestrel((_, kestrel) =>
+        {
+            var http = kestrel.ApplicationServices.GetRequiredService<IOptions<HttpOptions>>().Value;
+            kestrel.ListenThingsBoardHttps(kestrel.ApplicationServices.GetRequiredService<HttpTlsOptions>(), IPAddress.Parse(http.Address));
+        });
         services.AddHostedService<RpcExpiryService>();
         return builder;
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        try
+        {
+            return configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigurationException($"{section}: {e.Message}", e);
+        }
     }
 }
