@@ -70,4 +70,10 @@ internal static partial class BridgeLog
 
     [LoggerMessage(424, LogLevel.Warning, "SUBSCRIBE to the gateway downlink topics was refused: {Codes}; downlinks will not arrive")]
     public static partial void SubscribeRefused(ILogger logger, string codes);
+
+    [LoggerMessage(425, LogLevel.Debug, "Client-side RPC reply {Id} matches no pending request (late, or already answered)")]
+    public static partial void ClientRpcReplyUnmatched(ILogger logger, long id);
+
+    [LoggerMessage(426, LogLevel.Warning, "Client-side RPC '{Method}' of '{Device}' not forwarded: {Pending} already waiting for the cloud")]
+    public static partial void ClientRpcsFull(ILogger logger, string device, string method, int pending);
 }

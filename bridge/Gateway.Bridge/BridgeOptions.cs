@@ -49,6 +49,15 @@ public sealed class BridgeOptions
     /// <summary>Attribute requests waiting for their response at once; more are answered "no answer" at once (counted). Default 256.</summary>
     public int MaxPendingAttributeRequests { get; set; } = 256;
 
+    /// <summary>
+    /// Upper bound on waiting for the reply to a forwarded client-side RPC (the caller may cancel sooner).
+    /// Default 10, ThingsBoard's own <c>transport.coap.timeout</c> for client-side RPC (thingsboard.md §2.1).
+    /// </summary>
+    public int ClientRpcTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Forwarded client-side RPCs waiting for their reply at once; more are answered "no answer" at once (counted). Default 256.</summary>
+    public int MaxPendingClientRpcs { get; set; } = 256;
+
     /// <summary>Lease of a batch in the outbox; only matters after a crash (the next run releases all leases). Default 120.</summary>
     public int LeaseSeconds { get; set; } = 120;
 
@@ -83,6 +92,8 @@ public sealed class BridgeOptions
         if (RpcTtlSeconds < 1) Error(nameof(RpcTtlSeconds), $"{RpcTtlSeconds} is below 1");
         if (AttributeRequestTimeoutSeconds < 1) Error(nameof(AttributeRequestTimeoutSeconds), $"{AttributeRequestTimeoutSeconds} is below 1");
         if (MaxPendingAttributeRequests < 1) Error(nameof(MaxPendingAttributeRequests), $"{MaxPendingAttributeRequests} is below 1");
+        if (ClientRpcTimeoutSeconds < 1) Error(nameof(ClientRpcTimeoutSeconds), $"{ClientRpcTimeoutSeconds} is below 1");
+        if (MaxPendingClientRpcs < 1) Error(nameof(MaxPendingClientRpcs), $"{MaxPendingClientRpcs} is below 1");
         if (LeaseSeconds < 1) Error(nameof(LeaseSeconds), $"{LeaseSeconds} is below 1");
         if (IdlePollMilliseconds is < 1 or > 60_000) Error(nameof(IdlePollMilliseconds), $"{IdlePollMilliseconds} is not 1..60000");
         if (RetryMinSeconds <= 0) Error(nameof(RetryMinSeconds), $"{RetryMinSeconds} must be positive");

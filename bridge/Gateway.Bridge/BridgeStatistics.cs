@@ -22,6 +22,9 @@ public sealed record BridgeStatistics
     public long CloudDisconnects { get; init; }
     public long AttributeRequests { get; init; }
     public long AttributeRequestsUnanswered { get; init; }
+    /// <summary>Device client-side RPCs forwarded as the gateway's own (§4.1), and those that got no reply (link down, full, timeout).</summary>
+    public long ClientRpcs { get; init; }
+    public long ClientRpcsUnanswered { get; init; }
     /// <summary>Rows acknowledged per second over the last few seconds (the backlog drain rate).</summary>
     public double RowsPerSecond { get; init; }
     /// <summary>Bumped on every forwarder loop turn, also while idle or waiting: the watchdog's progress counter.</summary>

@@ -13,7 +13,7 @@ public sealed class BridgeStatus(TimeProvider time)
     private readonly Lock _rateGate = new();
     private long _heartbeat, _heartbeatAtMs = -1;
     private long _publishes, _rows, _deadLetters, _invalid, _retryable, _reconnects, _announcements, _deviceDisconnects;
-    private long _attributeUpdates, _rpcs, _unknownDevice, _malformed, _cloudDisconnects, _attributeRequests, _unanswered;
+    private long _attributeUpdates, _rpcs, _unknownDevice, _malformed, _cloudDisconnects, _attributeRequests, _unanswered, _clientRpcs, _clientRpcsUnanswered;
     private volatile bool _connected;
     private volatile string? _lastError;
     private long _rateSampleTimestamp = time.GetTimestamp(), _rateSampleRows;
@@ -48,6 +48,8 @@ public sealed class BridgeStatus(TimeProvider time)
             CloudDisconnects = Interlocked.Read(ref _cloudDisconnects),
             AttributeRequests = Interlocked.Read(ref _attributeRequests),
             AttributeRequestsUnanswered = Interlocked.Read(ref _unanswered),
+            ClientRpcs = Interlocked.Read(ref _clientRpcs),
+            ClientRpcsUnanswered = Interlocked.Read(ref _clientRpcsUnanswered),
             RowsPerSecond = RowsPerSecond,
             Heartbeat = Heartbeat,
             LastHeartbeat = heartbeatAt < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(heartbeatAt),
@@ -102,5 +104,7 @@ public sealed class BridgeStatus(TimeProvider time)
     internal void CloudDisconnect() => Interlocked.Increment(ref _cloudDisconnects);
     internal void AttributeRequest() => Interlocked.Increment(ref _attributeRequests);
     internal void AttributeRequestUnanswered() => Interlocked.Increment(ref _unanswered);
+    internal void ClientRpc() => Interlocked.Increment(ref _clientRpcs);
+    internal void ClientRpcUnanswered() => Interlocked.Increment(ref _clientRpcsUnanswered);
     internal void Error(string message) => _lastError = message;
 }

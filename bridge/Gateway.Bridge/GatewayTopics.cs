@@ -14,4 +14,13 @@ public static class GatewayTopics
     /// <summary>Both directions on the same topic: requests down, replies up with the same id.</summary>
     public const string Rpc = "v1/gateway/rpc";
     public const string Claim = "v1/gateway/claim";
+
+    // Not gateway-API topics: the device API the gateway uses for itself (§4.1), here only for
+    // client-side RPC, which the gateway API lacks for sub-devices (§4.2).
+
+    /// <summary>gw→cloud: the gateway's own client-side RPC request; the request id follows the last slash.</summary>
+    public const string OwnRpcRequestPrefix = "v1/devices/me/rpc/request/";
+    /// <summary>cloud→gw: the reply to <see cref="OwnRpcRequestPrefix"/> with the same id.</summary>
+    public const string OwnRpcResponsePrefix = "v1/devices/me/rpc/response/";
+    public const string OwnRpcResponses = OwnRpcResponsePrefix + "+";
 }

@@ -37,6 +37,8 @@ public sealed class ThingsBoardBridge(
             new() { TopicFilter = GatewayTopics.Attributes, NoLocal = v5 },
             new() { TopicFilter = GatewayTopics.Rpc, NoLocal = v5 },
             new() { TopicFilter = GatewayTopics.AttributeResponse },
+            // Replies to the gateway's own client-side RPCs (§4.1), which carry the devices' forwarded calls.
+            new() { TopicFilter = GatewayTopics.OwnRpcResponses },
         };
         // cloud→gw disconnect exists on MQTT 5 only (§4.2).
         if (v5) list.Add(new() { TopicFilter = GatewayTopics.Disconnect, NoLocal = true });

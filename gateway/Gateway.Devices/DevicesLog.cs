@@ -47,8 +47,11 @@ internal static partial class DevicesLog
     [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "RPC delivery to {Device} failed")]
     public static partial void RpcDeliveryFailed(ILogger logger, string device, Exception exception);
 
-    [LoggerMessage(EventId = 313, Level = LogLevel.Debug, Message = "Client-side RPC {Method} of {Device} has no upstream path; answered with an error")]
-    public static partial void ClientRpcUnsupported(ILogger logger, string device, string method);
+    [LoggerMessage(EventId = 313, Level = LogLevel.Debug, Message = "Client-side RPC {Method} of {Device} got no cloud reply ({Outcome}); answered with an error")]
+    public static partial void ClientRpcUnanswered(ILogger logger, string device, string method, string outcome);
+
+    [LoggerMessage(EventId = 362, Level = LogLevel.Warning, Message = "Forwarding client-side RPC {Method} of {Device} failed")]
+    public static partial void ClientRpcFailed(ILogger logger, string device, string method, Exception exception);
 
     [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Cloud attribute request for {Device} failed")]
     public static partial void CloudAttributesFailed(ILogger logger, string device, Exception exception);

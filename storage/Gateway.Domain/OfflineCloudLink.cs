@@ -9,4 +9,7 @@ public sealed class OfflineCloudLink : ICloudLink
 
     public Task<JsonObject?> RequestAttributesAsync(string device, bool client, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
         Task.FromResult<JsonObject?>(null);
+
+    public Task<JsonNode?> CallRpcAsync(string device, string method, JsonNode? parameters, CancellationToken cancellationToken) =>
+        Task.FromResult<JsonNode?>(null);
 }

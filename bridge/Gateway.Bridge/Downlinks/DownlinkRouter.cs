@@ -17,7 +17,8 @@ namespace Gateway.Bridge.Downlinks;
 /// attribute cache, RPC requests to the per-device downlink queue with a TTL; each is stored first
 /// and then signalled (<see cref="IDownlinkSignal"/>), so a device asleep now gets it on its next
 /// contact, also after a restart. Attribute responses complete <see cref="MqttCloudLink"/> requests
-/// or fill the cache. Downlinks for devices this gateway does not know are counted and logged once
+/// or fill the cache, replies to the gateway's own client-side RPCs (§4.1) complete
+/// <see cref="MqttCloudLink.CallRpcAsync"/>. Downlinks for devices this gateway does not know are counted and logged once
 /// per name; an RPC for one is answered upstream with an error and the device is disconnected, so
 /// the cloud neither waits for a timeout nor keeps routing to it.
 /// The client's inbound queue is bounded and back-pressures QoS 1 (its PUBACK waits for room), so
@@ -76,6 +77,11 @@ public sealed class DownlinkRouter(
         using (document)
         {
             var root = document.RootElement;
+            if (message.Topic.StartsWith(GatewayTopics.OwnRpcResponsePrefix, StringComparison.Ordinal))
+            {
+                OwnRpcResponse(message.Topic, root);
+                return;
+            }
             switch (message.Topic)
             {
                 case GatewayTopics.Attributes: await AttributeUpdateAsync(root, cancellationToken).ConfigureAwait(false); break;
@@ -160,6 +166,20 @@ public sealed class DownlinkRouter(
         await attributes.SetAsync(request.Device, scope, values.ToDictionary(p => p.Key, p => p.Value?.ToJsonString() ?? "null"), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         if (scope == AttributeScope.Shared)
             signal.Notify(new DownlinkEvent(request.Device, Domain.DownlinkKind.SharedAttributes, JsonSerializer.SerializeToUtf8Bytes(values)));
+    }
+
+    /// <summary>
+    /// §4.1: the rule chain's reply to a client-side RPC the gateway forwarded as its own, on
+    /// <c>v1/devices/me/rpc/response/{id}</c>; any JSON is a valid reply (§1.4), so only the id is checked.
+    /// </summary>
+    private void OwnRpcResponse(string topic, JsonElement root)
+    {
+        if (!long.TryParse(topic.AsSpan(GatewayTopics.OwnRpcResponsePrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+        {
+            Malformed(topic, "no numeric request id in the topic");
+            return;
+        }
+        if (!cloudLink.CompleteRpc(id, root)) BridgeLog.ClientRpcReplyUnmatched(_logger, id);
     }
 
     /// <summary>§4.2 (MQTT 5 only): <c>{"device":"Dev A","reason":150}</c>; the device loses its downlinks until announced again.</summary>

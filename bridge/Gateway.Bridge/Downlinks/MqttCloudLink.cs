@@ -16,6 +16,10 @@ namespace Gateway.Bridge.Downlinks;
 /// Ids of these requests are taken from 2^30 upward (ThingsBoard reads the id as a 32-bit int) so
 /// they never meet the small ids the device side puts in its own outbox attribute requests, whose
 /// responses are remembered here too (bounded) and written to the attribute cache by the router.
+/// Client-side RPCs of devices go out as the gateway's own (§4.1; the gateway API has none for
+/// sub-devices, §4.2) on <c>v1/devices/me/rpc/request/{n}</c> with ids of their own counter (another
+/// topic, so no clash with attribute ids), answered on <c>v1/devices/me/rpc/response/{n}</c>; the
+/// envelope is documented on <see cref="ICloudLink.CallRpcAsync"/>.
 /// </summary>
 public sealed class MqttCloudLink : ICloudLink
 {
@@ -31,7 +35,9 @@ public sealed class MqttCloudLink : ICloudLink
     private readonly Dictionary<long, Pending> _pending = [];
     private readonly Dictionary<long, OutboxRequest> _outboxRequests = [];
     private readonly Queue<long> _outboxOrder = new();
+    private readonly Dictionary<long, TaskCompletionSource<JsonNode?>> _pendingRpcs = [];
     private int _nextId = FirstId;
+    private int _nextRpcId = 1;
 
     public MqttCloudLink(MqttClient client, BridgeStatus status, BridgeOptions options, TimeProvider? time = null, ILogger<MqttCloudLink>? logger = null)
     {
@@ -97,6 +103,85 @@ public sealed class MqttCloudLink : ICloudLink
         {
             lock (_gate) _pending.Remove(id);
         }
+    }
+
+    /// <summary>
+    /// Publishes <c>{"method":m,"params":{"device":d,"params":p}}</c> QoS 1 on <c>v1/devices/me/rpc/request/{n}</c>
+    /// and waits for <c>v1/devices/me/rpc/response/{n}</c>, at most <see cref="BridgeOptions.ClientRpcTimeoutSeconds"/>
+    /// or until the caller cancels. Null when the link is down, too many calls are waiting, the PUBLISH failed, or
+    /// no reply came in time; a late reply is then only logged by the router.
+    /// </summary>
+    public async Task<JsonNode?> CallRpcAsync(string device, string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        if (!IsConnected) return null;
+        _status.ClientRpc();
+        long id;
+        var pending = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            // Bounded like attribute requests: a device storm must not grow memory while the cloud is slow.
+            if (_pendingRpcs.Count >= _options.MaxPendingClientRpcs)
+            {
+                _status.ClientRpcUnanswered();
+                BridgeLog.ClientRpcsFull(_logger, device, method, _pendingRpcs.Count);
+                return null;
+            }
+            id = _nextRpcId;
+            // ThingsBoard parses the id from the topic as an int (§4.1 MqttTopics); wrap before it overflows.
+            _nextRpcId = _nextRpcId == int.MaxValue ? 1 : _nextRpcId + 1;
+            _pendingRpcs[id] = pending;
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ClientRpcTimeoutSeconds), _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            var payload = DeviceMessages.Json(w =>
+            {
+                w.WriteString("method", method);
+                w.WriteStartObject("params");
+                w.WriteString("device", device);
+                w.WritePropertyName("params");
+                if (parameters is null) w.WriteNullValue();
+                else parameters.WriteTo(w);
+                w.WriteEndObject();
+            });
+            var message = new MqttMessage
+            {
+                Topic = GatewayTopics.OwnRpcRequestPrefix + id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Payload = payload,
+            };
+            var published = await _client.PublishAsync(message, linked.Token).ConfigureAwait(false);
+            if (!published.IsSuccess)
+            {
+                _status.ClientRpcUnanswered();
+                return null;
+            }
+            return await pending.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _status.ClientRpcUnanswered();
+            return null;
+        }
+        catch (ObjectDisposedException)
+        {
+            _status.ClientRpcUnanswered();
+            return null;
+        }
+        finally
+        {
+            lock (_gate) _pendingRpcs.Remove(id);
+        }
+    }
+
+    /// <summary>A reply on <c>v1/devices/me/rpc/response/{id}</c> arrived: completes the waiting call; false if none waits.</summary>
+    internal bool CompleteRpc(long id, JsonElement reply)
+    {
+        TaskCompletionSource<JsonNode?>? pending;
+        lock (_gate) _pendingRpcs.TryGetValue(id, out pending);
+        // JsonNode.Parse of a JSON null is a null node: the cloud's literal null reply comes back as null too
+        // (indistinguishable from "no answer" for the caller, which is acceptable for a reply that says nothing).
+        return pending is not null && pending.TrySetResult(JsonNode.Parse(reply.GetRawText()));
     }
 
     /// <summary>Remembers a device-side attribute request row about to be published, so its response can be cached.</summary>

@@ -30,10 +30,15 @@ internal static class CoapResults
         DeviceApiStatus.Unauthorized => Unauthorized,
         DeviceApiStatus.Silent => CoapResponse.NoResponse,
         DeviceApiStatus.NotFound => NotFound,
-        DeviceApiStatus.Unavailable => new CoapResponse(CoapCode.ServiceUnavailable, default,
-            [CoapOption.FromUInt(CoapOptionNumber.MaxAge, (uint)Math.Max(1, Math.Ceiling(result.RetryAfter.TotalSeconds)))]),
+        DeviceApiStatus.Unavailable when result.Body.IsEmpty => new CoapResponse(CoapCode.ServiceUnavailable, default, [MaxAge(result)]),
+        // A JSON body (client-side RPC: {"error":…}) keeps its Content-Format, so a device parses it as it would a 2.05 answer.
+        DeviceApiStatus.Unavailable => CoapResponse.WithFormat(CoapCode.ServiceUnavailable, result.Body, ResponseFormat(request), MaxAge(result)),
+        DeviceApiStatus.GatewayTimeout => CoapResponse.WithFormat(CoapCode.GatewayTimeout, result.Body, ResponseFormat(request)),
         _ => InternalError,
     };
+
+    private static CoapOption MaxAge(DeviceApiResult result) =>
+        CoapOption.FromUInt(CoapOptionNumber.MaxAge, (uint)Math.Max(1, Math.Ceiling(result.RetryAfter.TotalSeconds)));
 
     public static int ResponseFormat(CoapRequest request) => request.ContentFormat ?? CoapContentFormat.Json;
 

@@ -20,7 +20,8 @@ internal static class HttpResults
     /// Created → 200 empty; Content → 200 with the body; BadRequest → 400 <c>{"error":…}</c> (deviation: ThingsBoard
     /// answers malformed JSON with 500 and the parser's message, §3 — a client error is a 4xx here); Unauthorized → 401
     /// empty; Silent → 401 as well (HTTP has no "no answer"; no lookup was made, as in CoAP); NotFound → 404;
-    /// Unavailable → 503 + Retry-After; InternalError → 500 (§2.4: valid JSON of the wrong kind, e.g. an RPC reply array).
+    /// Unavailable → 503 + Retry-After (with the result's JSON body if it has one); GatewayTimeout → 408 with the body
+    /// (a forwarded client-side RPC the cloud left unanswered: ThingsBoard's own HTTP code for that, §3); InternalError → 500 (§2.4: valid JSON of the wrong kind, e.g. an RPC reply array).
     /// </summary>
     public static Task WriteAsync(HttpContext context, DeviceApiResult result) => result.Status switch
     {
@@ -29,7 +30,9 @@ internal static class HttpResults
         DeviceApiStatus.BadRequest => ErrorAsync(context, StatusCodes.Status400BadRequest, result.Diagnostic ?? "Bad request."),
         DeviceApiStatus.Unauthorized or DeviceApiStatus.Silent => EmptyAsync(context, StatusCodes.Status401Unauthorized),
         DeviceApiStatus.NotFound => EmptyAsync(context, StatusCodes.Status404NotFound),
-        DeviceApiStatus.Unavailable => UnavailableAsync(context, result.RetryAfter),
+        DeviceApiStatus.Unavailable when result.Body.IsEmpty => UnavailableAsync(context, result.RetryAfter),
+        DeviceApiStatus.Unavailable => UnavailableAsync(context, result.RetryAfter, result.Body),
+        DeviceApiStatus.GatewayTimeout => BodyAsync(context, StatusCodes.Status408RequestTimeout, result.Body, Json),
         _ => ErrorAsync(context, StatusCodes.Status500InternalServerError, result.Diagnostic ?? "Internal error."),
     };
 
@@ -70,6 +73,13 @@ internal static class HttpResults
     {
         context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable, retry later.");
+    }
+
+    /// <summary>503 with Retry-After and a JSON body of the caller's (client-side RPC: <c>{"error":"cloud unavailable"}</c>).</summary>
+    public static Task UnavailableAsync(HttpContext context, TimeSpan retryAfter, ReadOnlyMemory<byte> body)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return BodyAsync(context, StatusCodes.Status503ServiceUnavailable, body, Json);
     }
 
     /// <summary>

@@ -28,6 +28,7 @@ public sealed class DeviceApi
     private readonly IAttributeStore _attributes;
     private readonly IDownlinkQueue _downlinks;
     private readonly AttributeReader _reader;
+    private readonly ICloudLink _cloud;
     private readonly DeviceApiOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -39,6 +40,7 @@ public sealed class DeviceApi
         _outbox = outbox;
         _attributes = attributes;
         _downlinks = downlinks;
+        _cloud = cloud;
         _options = options;
         _time = time;
         _logger = logger;
@@ -161,15 +163,26 @@ public sealed class DeviceApi
         return result;
     }
 
+    /// <summary>Max-Age / Retry-After when the link is down: a reconnect takes seconds, asking sooner gets the same answer.</summary>
+    private static readonly TimeSpan LinkDownRetryAfter = TimeSpan.FromSeconds(10);
+
+    private static readonly byte[] CloudUnavailable = """{"error":"cloud unavailable"}"""u8.ToArray();
+    private static readonly byte[] CloudTimeout = """{"error":"cloud timeout"}"""u8.ToArray();
+
     /// <summary>
     /// <c>POST /api/v1/{token}/rpc</c> (client-side RPC, §1.4): <c>{"method":"…","params":…}</c>.
-    /// Built in: <c>getCurrentTime</c> → <c>{"time":unix ms}</c>. Every other method is answered
-    /// <c>{"error":"Unsupported client-side RPC method: m"}</c> (2.05): the gateway API has no client RPC for
-    /// sub-devices (§4.2) and the bridge offers no upstream path yet (see the README).
+    /// Built in: <c>getCurrentTime</c> → <c>{"time":unix ms}</c>. Every other method is forwarded through
+    /// <see cref="ICloudLink.CallRpcAsync"/> as the gateway's own client-side RPC (§4.1; the gateway API has
+    /// none for sub-devices, §4.2), envelope <c>{"method":m,"params":{"device":name,"params":p}}</c>, and the
+    /// rule chain's reply JSON is answered 2.05 (HTTP 200) as is. No reply (deterministic where ThingsBoard
+    /// sends nothing at all, §2.4): link down (before the call, or dropped during it) → 5.03 + Max-Age 10 (HTTP 503 +
+    /// Retry-After) <c>{"error":"cloud unavailable"}</c>; no reply within <see cref="DeviceApiOptions.ClientRpcTimeout"/>
+    /// while the link stays up → 5.04 (HTTP 408, ThingsBoard's HTTP code for it, §3) <c>{"error":"cloud timeout"}</c>.
     /// </summary>
     public async ValueTask<DeviceApiResult> ClientRpcAsync(string token, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
     {
         string? method = null;
+        JsonNode? parameters = null;
         PayloadException? error = null;
         try
         {
@@ -180,6 +193,8 @@ public sealed class DeviceApi
                 throw new PayloadException("Client-side RPC needs {\"method\":\"…\",\"params\":…}.");
             }
             method = m.GetString()!;
+            // Copied out now: the payload may alias a CoAP receive buffer that is reused after the first await.
+            if (document.RootElement.TryGetProperty("params", out var p)) parameters = JsonNode.Parse(p.GetRawText());
         }
         catch (PayloadException e)
         {
@@ -192,9 +207,38 @@ public sealed class DeviceApi
         {
             return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["time"] = _time.GetUtcNow().ToUnixTimeMilliseconds() }));
         }
-        DevicesLog.ClientRpcUnsupported(_logger, auth.Device!.Name, method!);
-        var answer = new JsonObject { ["error"] = "Unsupported client-side RPC method: " + method };
-        return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(answer, JsonSerializerOptions.Default));
+        var device = auth.Device!.Name;
+        if (!_cloud.IsConnected) return NoCloudReply(device, method!, "link down", timedOut: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ClientRpcTimeout);
+        JsonNode? reply;
+        try
+        {
+            reply = await _cloud.CallRpcAsync(device, method!, parameters, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The link's contract is null on cancellation; a link that throws instead means the same.
+            reply = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            DevicesLog.ClientRpcFailed(_logger, device, method!, e);
+            return NoCloudReply(device, method!, "failed", timedOut: false);
+        }
+        if (reply is not null) return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(reply, JsonSerializerOptions.Default));
+        // Our deadline passed, or the link is still up but gave up (its own bound, or too many calls already
+        // waiting on a slow cloud): the cloud did not answer → timeout. A link that dropped meanwhile → unavailable.
+        bool timedOut = (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested) || _cloud.IsConnected;
+        return NoCloudReply(device, method!, timedOut ? "timeout" : "link down", timedOut);
+    }
+
+    private DeviceApiResult NoCloudReply(string device, string method, string outcome, bool timedOut)
+    {
+        DevicesLog.ClientRpcUnanswered(_logger, device, method, outcome);
+        return timedOut
+            ? DeviceApiResult.Failed(DeviceApiStatus.GatewayTimeout, CloudTimeout)
+            : DeviceApiResult.Failed(DeviceApiStatus.Unavailable, CloudUnavailable, LinkDownRetryAfter);
     }
 
     /// <summary>

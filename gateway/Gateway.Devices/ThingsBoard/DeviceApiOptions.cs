@@ -9,6 +9,13 @@ public sealed class DeviceApiOptions
     /// </summary>
     public TimeSpan CloudRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Bounded wait for the cloud's reply to a forwarded client-side RPC; then the device gets 5.04
+    /// (HTTP 408) <c>{"error":"cloud timeout"}</c> where ThingsBoard would send nothing (thingsboard.md §2.4).
+    /// Default 10 s, ThingsBoard's <c>transport.coap.timeout</c> (§2.1).
+    /// </summary>
+    public TimeSpan ClientRpcTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a retransmitted write is recognised after a restart (CoAP EXCHANGE_LIFETIME, RFC 7252 §4.8.2). Default 247 s.</summary>
     public TimeSpan DedupLifetime { get; set; } = TimeSpan.FromSeconds(247);
 

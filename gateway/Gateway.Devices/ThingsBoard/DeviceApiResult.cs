@@ -27,5 +27,9 @@ public sealed record DeviceApiResult(DeviceApiStatus Status, ReadOnlyMemory<byte
 
     public static DeviceApiResult Refused(TimeSpan retryAfter) => new(DeviceApiStatus.Unavailable) { RetryAfter = retryAfter };
 
+    /// <summary>A JSON error answer with a non-success status (client-side RPC without a cloud reply).</summary>
+    public static DeviceApiResult Failed(DeviceApiStatus status, ReadOnlyMemory<byte> body, TimeSpan retryAfter = default) =>
+        new(status, body) { RetryAfter = retryAfter };
+
     public static DeviceApiResult Invalid(string diagnostic) => new(DeviceApiStatus.BadRequest) { Diagnostic = diagnostic };
 }

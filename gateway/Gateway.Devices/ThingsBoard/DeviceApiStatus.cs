@@ -18,8 +18,16 @@ public enum DeviceApiStatus : byte
     Unauthorized,
     /// <summary>Nothing matched (CoAP 4.04; HTTP: attributes GET answers 200 <c>{}</c>, firmware 404).</summary>
     NotFound,
-    /// <summary>Storage refused the write (CoAP 5.03 + Max-Age = <see cref="DeviceApiResult.RetryAfter"/>; HTTP 503 + Retry-After).</summary>
+    /// <summary>
+    /// Storage refused the write, or the cloud link is down for a forwarded client-side RPC (CoAP 5.03 +
+    /// Max-Age = <see cref="DeviceApiResult.RetryAfter"/>; HTTP 503 + Retry-After). A body, when present, is sent.
+    /// </summary>
     Unavailable,
+    /// <summary>
+    /// The cloud did not reply to a forwarded client-side RPC in time (CoAP 5.04 with the JSON body; HTTP 408, the
+    /// code ThingsBoard's own HTTP API gives then, §3). ThingsBoard's CoAP transport sends nothing at all (§2.4).
+    /// </summary>
+    GatewayTimeout,
     /// <summary>A valid JSON body of the wrong kind where ThingsBoard throws inside its callback (CoAP 5.00, HTTP 500).</summary>
     InternalError,
     /// <summary>The source address exceeded the authentication-failure limit: answer nothing.</summary>

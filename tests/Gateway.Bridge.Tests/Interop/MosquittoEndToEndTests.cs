@@ -178,4 +178,44 @@ public sealed class MosquittoEndToEndTests
         Assert.Equal("2.1.0", values["fw_version"]!.GetValue<string>());
         Assert.Contains("\"keys\":[\"fw_version\"]", await answering);
     }
+
+    [Fact]
+    public async Task Client_side_rpc_goes_out_as_the_gateways_own_and_the_cloud_reply_comes_back()
+    {
+        using var broker = new MosquittoBroker(persistent: true);
+        await using var h = new BridgeHarness(Options(broker.Port, "gw-client-rpc"), transport: null);
+        // The cloud: mosquitto_sub sees the gateway's own client-side RPC requests (§4.1), mosquitto_pub replies.
+        var lines = new ConcurrentQueue<string>();
+        using var cloud = MosquittoBroker.StartTool("mosquitto_sub", "-h", "127.0.0.1", "-p", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-t", "v1/devices/me/rpc/request/+", "-q", "1", "-v");
+        cloud.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        cloud.BeginOutputReadLine();
+        try
+        {
+            var deadline = DateTime.UtcNow + BridgeHarness.Timeout;
+            while (!lines.Any(l => l.StartsWith("v1/devices/me/rpc/request/probe ", StringComparison.Ordinal)))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "mosquitto_sub never subscribed");
+                await MosquittoBroker.RunToolAsync("mosquitto_pub", "-h", "127.0.0.1", "-p", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "-t", "v1/devices/me/rpc/request/probe", "-q", "1", "-m", "x");
+                await Task.Delay(100);
+            }
+            await h.StartAsync();
+            await BridgeHarness.WaitForAsync(() => h.CloudLink.IsConnected, "the link");
+
+            var call = h.CloudLink.CallRpcAsync("thermo-1", "getWeather", System.Text.Json.Nodes.JsonNode.Parse("""{"city":"Oslo"}"""),
+                new CancellationTokenSource(BridgeHarness.Timeout).Token);
+            await BridgeHarness.WaitForAsync(() => lines.Any(l => l.StartsWith("v1/devices/me/rpc/request/1 ", StringComparison.Ordinal)), "the request at the cloud");
+            Assert.Contains("""v1/devices/me/rpc/request/1 {"method":"getWeather","params":{"device":"thermo-1","params":{"city":"Oslo"}}}""", lines);
+            await MosquittoBroker.RunToolAsync("mosquitto_pub", "-h", "127.0.0.1", "-p", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-t", "v1/devices/me/rpc/response/1", "-q", "1", "-m", """{"temp":21.5}""");
+
+            var reply = await call.WaitAsync(BridgeHarness.Timeout);
+            Assert.Equal("""{"temp":21.5}""", reply!.ToJsonString());
+        }
+        finally
+        {
+            cloud.Kill();
+        }
+    }
 }

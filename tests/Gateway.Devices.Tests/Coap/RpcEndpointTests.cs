@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Devices.Tests.Support;
@@ -116,15 +117,58 @@ public sealed class RpcEndpointTests : IDisposable
     }
 
     [Fact]
-    public async Task ClientRpc_OtherMethod_AnsweredWithErrorJson()
+    public async Task ClientRpc_OtherMethod_ForwardedWithTheDeviceName_CloudReplyAnswered205()
     {
         var token = await _gateway.AddDeviceAsync("Dev A");
+        _gateway.Cloud.IsConnected = true;
+        _gateway.Cloud.RpcAnswer = (device, method, p) => new JsonObject { ["city"] = p?["city"]?.GetValue<string>(), ["temp"] = 21.5 };
+
+        var response = await _device.PostAsync($"api/v1/{token}/rpc", """{"method":"getWeather","params":{"city":"Oslo"}}""");
+
+        Assert.Equal("2.05", Answer.Code(response));
+        Assert.Equal("""{"city":"Oslo","temp":21.5}""", Answer.Text(response));
+        Assert.Equal(["""Dev A getWeather {"city":"Oslo"}"""], _gateway.Cloud.Rpcs);
+        Assert.Equal(CoapContentFormat.Json, Answer.Option(response, CoapOptionNumber.ContentFormat));
+        Assert.Equal("4.00", Answer.Code(await _device.PostAsync($"api/v1/{token}/rpc", """{"params":{}}""")));
+        Assert.Single(_gateway.Cloud.Rpcs); // a malformed request never reaches the cloud
+    }
+
+    [Fact]
+    public async Task ClientRpc_LinkDown_503WithMaxAgeAndErrorJson_NothingForwarded()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        _gateway.Cloud.IsConnected = false;
 
         var response = await _device.PostAsync($"api/v1/{token}/rpc", """{"method":"getWeather","params":{}}""");
 
-        Assert.Equal("2.05", Answer.Code(response));
-        Assert.Equal("""{"error":"Unsupported client-side RPC method: getWeather"}""", Answer.Text(response));
-        Assert.Equal("4.00", Answer.Code(await _device.PostAsync($"api/v1/{token}/rpc", """{"params":{}}""")));
+        Assert.Equal("5.03", Answer.Code(response));
+        Assert.Equal("""{"error":"cloud unavailable"}""", Answer.Text(response));
+        Assert.Equal(10u, Answer.Option(response, CoapOptionNumber.MaxAge));
+        Assert.Empty(_gateway.Cloud.Rpcs);
+
+        // The link drops while the call waits (the link answers null early): unavailable too, not a timeout.
+        _gateway.Cloud.IsConnected = true;
+        _gateway.Cloud.RpcAnswer = (_, _, _) => { _gateway.Cloud.IsConnected = false; return null; };
+        var dropped = await _device.PostAsync($"api/v1/{token}/rpc", """{"method":"getWeather","params":{}}""");
+        Assert.Equal("5.03", Answer.Code(dropped));
+        Assert.Equal("""{"error":"cloud unavailable"}""", Answer.Text(dropped));
+        Assert.Single(_gateway.Cloud.Rpcs);
+    }
+
+    [Fact]
+    public async Task ClientRpc_CloudSilent_504ErrorJsonAfterTheBoundedWait()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        _gateway.Cloud.IsConnected = true;
+        _gateway.Cloud.Hang = true; // ClientRpcTimeout is 300 ms in the test gateway
+
+        var started = DateTime.UtcNow;
+        var response = await _device.PostAsync($"api/v1/{token}/rpc", """{"method":"getWeather"}""");
+
+        Assert.Equal("5.04", Answer.Code(response));
+        Assert.Equal("""{"error":"cloud timeout"}""", Answer.Text(response));
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(250));
+        Assert.Equal(["Dev A getWeather null"], _gateway.Cloud.Rpcs); // no params → null in the envelope
     }
 
     private static async Task WaitAsync(Func<Task<bool>> condition)

@@ -136,10 +136,21 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ClientRpc_GetCurrentTime200_UnknownMethod200Error_NoMethod400()
+    public async Task ClientRpc_GetCurrentTime200_Forwarded200_LinkDown503_Timeout408_NoMethod400()
     {
         Assert.Equal("""200 {"time":1700000000000}""", await Describe(await Client.PostAsync($"/api/v1/{_token}/rpc", Json("""{"method":"getCurrentTime","params":{}}"""))));
-        Assert.Equal("""200 {"error":"Unsupported client-side RPC method: x"}""", await Describe(await Client.PostAsync($"/api/v1/{_token}/rpc", Json("""{"method":"x","params":1}"""))));
+
+        var down = await Client.PostAsync($"/api/v1/{_token}/rpc", Json("""{"method":"x","params":1}"""));
+        Assert.Equal("""503 {"error":"cloud unavailable"}""", await Describe(down));
+        Assert.Equal("10", down.Headers.GetValues("Retry-After").Single());
+
+        _gateway.Cloud.IsConnected = true;
+        _gateway.Cloud.RpcAnswer = (_, method, p) => new System.Text.Json.Nodes.JsonObject { ["echo"] = method, ["p"] = p?.DeepClone() };
+        Assert.Equal("""200 {"echo":"x","p":1}""", await Describe(await Client.PostAsync($"/api/v1/{_token}/rpc", Json("""{"method":"x","params":1}"""))));
+
+        _gateway.Cloud.Hang = true;
+        // §3: ThingsBoard's HTTP API answers 408 when the rule chain never replies; we add the JSON reason.
+        Assert.Equal("""408 {"error":"cloud timeout"}""", await Describe(await Client.PostAsync($"/api/v1/{_token}/rpc", Json("""{"method":"x","params":1}"""))));
         Assert.Equal(HttpStatusCode.BadRequest, (await Client.PostAsync($"/api/v1/{_token}/rpc", Json("""{"params":1}"""))).StatusCode);
     }
 

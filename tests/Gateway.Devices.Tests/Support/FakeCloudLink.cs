@@ -25,4 +25,23 @@ public sealed class FakeCloudLink : ICloudLink
         }
         return Answer(device, client, keys);
     }
+
+    /// <summary>The cloud's reply to a forwarded client-side RPC (device, method, params); null = no answer.</summary>
+    public Func<string, string, JsonNode?, JsonNode?> RpcAnswer { get; set; } = (_, _, _) => null;
+
+    /// <summary>Every forwarded client-side RPC as "device method params-json".</summary>
+    public ConcurrentQueue<string> Rpcs { get; } = new();
+
+    public async Task<JsonNode?> CallRpcAsync(string device, string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        Rpcs.Enqueue($"{device} {method} {parameters?.ToJsonString() ?? "null"}");
+        if (!IsConnected) return null; // the real link's contract: null at once while down
+        if (Hang)
+        {
+            // As the real link: cancellation by the caller's bound is answered with null, not an exception.
+            try { await Task.Delay(Timeout.Infinite, cancellationToken); }
+            catch (OperationCanceledException) { return null; }
+        }
+        return RpcAnswer(device, method, parameters);
+    }
 }

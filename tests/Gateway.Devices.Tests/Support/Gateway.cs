@@ -62,7 +62,7 @@ public sealed class Gateway : IDisposable
         var options = new StorageOptions { DataDir = _directory };
         _configureStorage?.Invoke(options);
         Database = SqliteDatabase.Open(options);
-        var apiOptions = new DeviceApiOptions { CloudRequestTimeout = TimeSpan.FromMilliseconds(300) };
+        var apiOptions = new DeviceApiOptions { CloudRequestTimeout = TimeSpan.FromMilliseconds(300), ClientRpcTimeout = TimeSpan.FromMilliseconds(300) };
         _configureApi?.Invoke(apiOptions);
         var db = Database;
         var services = new ServiceCollection()
