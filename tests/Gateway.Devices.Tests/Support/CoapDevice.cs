@@ -23,7 +23,9 @@ public sealed class CoapDevice : IDisposable
     {
         Address = address ?? new IPEndPoint(IPAddress.Parse("192.0.2.10"), 40000);
         Transport = new InMemoryDatagramTransport(ServerAddress);
-        Endpoint = new CoapEndpoint(Transport, server, new CoapEndpointOptions { ReceiveThreads = 1 });
+        // A long piggyback deadline: tests here pin exact reply bytes, and on a loaded machine a commit
+        // can take longer than the default 500 ms (the separate-response path is tested in Gateway.Coap.Tests).
+        Endpoint = new CoapEndpoint(Transport, server, new CoapEndpointOptions { ReceiveThreads = 1, SeparateResponseDelay = TimeSpan.FromSeconds(5) });
         Endpoint.Start();
     }
 
