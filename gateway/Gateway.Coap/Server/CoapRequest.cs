@@ -93,5 +93,15 @@ public sealed class CoapRequest
         return null;
     }
 
-    public override string ToString() => $"{Method} /{string.Join('/', Path)} from {Peer}";
+    /// <summary>
+    /// For logs: segments bound to a <c>{parameter}</c> are shown as <c>{parameter}</c>, because such
+    /// segments carry credentials (ThingsBoard's <c>/api/v1/{token}/…</c>); the query is left out for
+    /// the same reason (Exosite's CIK).
+    /// </summary>
+    public override string ToString()
+    {
+        var segments = Path.Select(segment =>
+            RouteValues.FirstOrDefault(v => v.Value == segment) is { Key: { } name } ? $"{{{name}}}" : segment);
+        return $"{Method} /{string.Join('/', segments)} from {Peer}";
+    }
 }

@@ -122,3 +122,21 @@ public class CoapServerTests
         Assert.Null(request.GetQueryValue("client"));
     }
 }
+
+public class CoapRequestTextTests
+{
+    [Fact]
+    public async Task ToString_HidesBoundParameterSegments()
+    {
+        var server = new CoapServer();
+        server.Add("api/v1/{token}", new DelegateResource("telemetry").On(CoapCode.Post, r => CoapResponse.Empty(CoapCode.Created)));
+        var request = CoapRequest.Create(CoapCode.Post, PeerAddress.From(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 40000)),
+        [
+            CoapOption.FromString(CoapOptionNumber.UriPath, "api"), CoapOption.FromString(CoapOptionNumber.UriPath, "v1"),
+            CoapOption.FromString(CoapOptionNumber.UriPath, "SECRET_TOKEN_1"), CoapOption.FromString(CoapOptionNumber.UriPath, "telemetry"),
+            CoapOption.FromString(CoapOptionNumber.UriQuery, "cik=SECRET_2"),
+        ]);
+        await server.HandleAsync(request, default);
+        Assert.Equal("0.02 /api/v1/{token}/telemetry from 127.0.0.1:40000", request.ToString());
+    }
+}
