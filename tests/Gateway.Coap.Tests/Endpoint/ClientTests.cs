@@ -55,8 +55,14 @@ public sealed class ClientTests : IDisposable
     {
         var request = _client.SendRequestAsync(ServerAddress, CoapCode.Get, Path("slow"));
         await WaitUntil(() => _server.Statistics.Requests == 1);
-        _time.Advance(TimeSpan.FromSeconds(1));                        // server sends the empty ACK
-        await WaitUntil(() => _client.PendingConfirmables == 0);       // ...which stops the client's retransmission
+        // Step the clock until the server's empty ACK stops the client's retransmission: the request is
+        // counted just before the server arms its 500 ms deadline, so one big step could come too early.
+        await WaitUntil(() =>
+        {
+            if (_client.PendingConfirmables == 0) return true;
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            return false;
+        });
         _slow.SetResult(CoapResponse.Text(CoapCode.Content, "late"));
         var response = await request.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(CoapMessageType.Confirmable, response.Type);
