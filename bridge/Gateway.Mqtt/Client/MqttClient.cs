@@ -32,20 +32,16 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
 
-    // Guarded by _gate: the ordered in-flight list and the live connection.
-    private readonly LinkedList<PendingPublish> _pending = new();
+    // Guarded by _gate: the publish window, the subscriptions and the live connection.
+    private readonly PublishWindow _publishes;
     private readonly List<MqttSubscription> _subscriptions = [];
-    private LinkedListNode<PendingPublish>? _nextToSend;
     private MqttConnection? _connection;
-    private int _onWire;
-    private int _window;
-    private int _maximumPacketSize;
     private TaskCompletionSource _connected = NewSignal();
 
     private Task _supervisor = Task.CompletedTask;
     private volatile MqttConnectionState _state = MqttConnectionState.Disconnected;
     private int _connectCount;
-    private long _connectFailures, _sent, _resent, _acknowledged, _pubAckFailures, _received, _dropped;
+    private long _connectFailures, _received, _dropped;
 
     public MqttClient(MqttClientOptions options, ILogger<MqttClient>? logger = null, TimeProvider? timeProvider = null,
         IMqttTransport? transport = null, Random? random = null)
@@ -58,7 +54,7 @@ public sealed class MqttClient : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _random = random ?? Random.Shared;
-        _window = options.MaxInflight;
+        _publishes = new PublishWindow(options.MaxInflight, _packetIds, _gate, _logger);
         _inbound = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(options.InboundCapacity)
         {
             SingleWriter = true,
@@ -75,17 +71,17 @@ public sealed class MqttClient : IAsyncDisposable
     public event EventHandler<MqttConnectionStateChangedEventArgs>? ConnectionStateChanged;
 
     /// <summary>The broker's Maximum Packet Size from the last CONNACK (0 = no limit announced); size batches below it.</summary>
-    public int MaximumPacketSize { get { lock (_gate) return _maximumPacketSize; } }
+    public int MaximumPacketSize { get { lock (_gate) return _publishes.MaximumPacketSize; } }
 
     /// <summary>The effective in-flight window: min(MaxInflight, broker Receive Maximum).</summary>
-    public int InflightWindow { get { lock (_gate) return _window; } }
+    public int InflightWindow { get { lock (_gate) return _publishes.Size; } }
 
     public MqttProtocolVersion ProtocolVersion => _options.Version;
 
     public MqttClientCounters GetCounters() => new(
         Volatile.Read(ref _connectCount), Math.Max(0, Volatile.Read(ref _connectCount) - 1), Interlocked.Read(ref _connectFailures),
-        Interlocked.Read(ref _sent), Interlocked.Read(ref _resent), Interlocked.Read(ref _acknowledged),
-        Interlocked.Read(ref _pubAckFailures), Interlocked.Read(ref _received), Interlocked.Read(ref _dropped));
+        _publishes.Sent, _publishes.Resent, _publishes.Acknowledged,
+        _publishes.Failures, Interlocked.Read(ref _received), Interlocked.Read(ref _dropped));
 
     /// <summary>Starts the supervisor; returns at once. Publishes made before the first connect are queued.</summary>
     public void Start()
@@ -118,30 +114,12 @@ public sealed class MqttClient : IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Stopped, this);
-            // Accepted in call order, sent in that order as the window allows: ordering never
-            // depends on which waiter wins a race.
-            // The packet id is taken when the message first goes on the wire (Pump), so a long
-            // queue never exhausts the 65,535 ids; only the window holds them.
-            node = _pending.AddLast(new PendingPublish(message.ToPacket(0)));
-            _nextToSend ??= node;
-            Pump();
+            node = _publishes.Enqueue(message.ToPacket(0));
         }
         using var registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.Register(static s => { var (client, node) = ((MqttClient, LinkedListNode<PendingPublish>))s!; client.WithdrawUnsent(node); }, (this, node))
+            ? cancellationToken.Register(static s => { var (window, node) = ((PublishWindow, LinkedListNode<PendingPublish>))s!; window.WithdrawUnsent(node); }, (_publishes, node))
             : default;
         return await node.Value.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A cancelled publish that never reached the wire is withdrawn; one already sent stays in flight.</summary>
-    private void WithdrawUnsent(LinkedListNode<PendingPublish> node)
-    {
-        lock (_gate)
-        {
-            if (node.List is null || node.Value.EverSent) return;
-            if (_nextToSend == node) _nextToSend = node.Next;
-            _pending.Remove(node);
-        }
-        node.Value.Result.TrySetCanceled();
     }
 
     /// <summary>
@@ -209,9 +187,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             connection = _connection;
             _connection = null;
-            abandoned = [.. _pending];
-            _pending.Clear();
-            _nextToSend = null;
+            abandoned = _publishes.Abandon();
             _state = MqttConnectionState.Stopped;
         }
         if (connection is not null) await connection.DisconnectAsync().ConfigureAwait(false);
@@ -297,12 +273,8 @@ public sealed class MqttClient : IAsyncDisposable
         lock (_gate)
         {
             _connection = connection;
-            _window = Math.Max(1, Math.Min(_options.MaxInflight, (int)connection.ReceiveMaximum));
-            _maximumPacketSize = connection.MaximumPacketSize;
-            _onWire = 0;
-            _nextToSend = _pending.First;
-            pending = _pending.Count;
-            Pump();
+            _publishes.Attach(connection, Math.Max(1, Math.Min(_options.MaxInflight, (int)connection.ReceiveMaximum)), connection.MaximumPacketSize);
+            pending = _publishes.Count;
             _connected.TrySetResult();
         }
         MqttClientLog.Connected(_logger, connection.SessionPresent, connection.ReceiveMaximum, connection.MaximumPacketSize, connection.KeepAlive, pending);
@@ -316,77 +288,11 @@ public sealed class MqttClient : IAsyncDisposable
         lock (_gate)
         {
             if (_connection == connection) _connection = null;
-            _onWire = 0;
-            foreach (var p in _pending) p.SentOn = null;
-            _nextToSend = _pending.First;
-            pending = _pending.Count;
+            _publishes.Detach();
+            pending = _publishes.Count;
             if (_connected.Task.IsCompleted) _connected = NewSignal();
         }
         MqttClientLog.ConnectionLost(_logger, reason.Reason, reason.Message, pending);
-    }
-
-    /// <summary>
-    /// Sends unsent publishes, oldest first, while the window has room. Called under <see cref="_gate"/>;
-    /// it only queues packets on the connection's writer, so holding the lock is cheap.
-    /// </summary>
-    private void Pump()
-    {
-        var connection = _connection;
-        if (connection is null) return;
-        while (_nextToSend is { } node && _onWire < _window)
-        {
-            _nextToSend = node.Next;
-            var pending = node.Value;
-            if (pending.Packet.PacketId == 0) pending.Packet = pending.Packet with { PacketId = _packetIds.Allocate() };
-            // MQTT 5.0 §3.2.2.3.6: never send a packet above the broker's Maximum Packet Size.
-            if (_maximumPacketSize > 0 && MqttPacketWriter.GetSize(pending.Packet, connection.ProtocolVersion) > _maximumPacketSize)
-            {
-                Finish(node, MqttPublishResult.Local(MqttReasonCode.PacketTooLarge, $"larger than the broker's maximum packet size {_maximumPacketSize}"));
-                continue;
-            }
-            // MQTT 5.0 §4.4 / 3.1.1 §4.4: a resent PUBLISH keeps its packet id and sets DUP (§3.3.1.1).
-            var packet = pending.EverSent ? pending.Packet with { Dup = true } : pending.Packet;
-            if (pending.EverSent) Interlocked.Increment(ref _resent); else Interlocked.Increment(ref _sent);
-            pending.EverSent = true;
-            pending.SentOn = connection;
-            _onWire++;
-            var ack = connection.PublishAtLeastOnce(packet);
-            ack.ContinueWith(static (t, s) => { var (client, node, conn) = ((MqttClient, LinkedListNode<PendingPublish>, MqttConnection))s!; client.OnAck(node, conn, t); },
-                (this, node, connection), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private void OnAck(LinkedListNode<PendingPublish> node, MqttConnection connection, Task<PubAckPacket> ack)
-    {
-        // A failed ack means the connection died: the publish stays pending and is resent later.
-        if (!ack.IsCompletedSuccessfully) return;
-        var pubAck = ack.Result;
-        lock (_gate)
-        {
-            // An ack from a connection that is no longer current is stale: the message was (or will be) resent.
-            if (node.List is null || node.Value.SentOn != connection) return;
-            _onWire--;
-            var result = pubAck.ReasonCode == MqttReasonCode.Success && pubAck.Properties.ReasonString is null
-                ? MqttPublishResult.Success
-                : new MqttPublishResult(pubAck.ReasonCode, pubAck.Properties.ReasonString);
-            Finish(node, result);
-            Pump();
-        }
-    }
-
-    /// <summary>Removes a publish from the window and completes its caller. Under <see cref="_gate"/>.</summary>
-    private void Finish(LinkedListNode<PendingPublish> node, MqttPublishResult result)
-    {
-        if (_nextToSend == node) _nextToSend = node.Next;
-        _pending.Remove(node);
-        if (node.Value.Packet.PacketId != 0) _packetIds.Release(node.Value.Packet.PacketId);
-        if (result.IsSuccess) Interlocked.Increment(ref _acknowledged);
-        else
-        {
-            Interlocked.Increment(ref _pubAckFailures);
-            MqttClientLog.PublishRejected(_logger, node.Value.Packet.Topic, result.ReasonCode.Describe(), result.ReasonString);
-        }
-        node.Value.Result.TrySetResult(result);
     }
 
     private MqttPublishResult PublishAtMostOnce(MqttMessage message)
@@ -395,7 +301,7 @@ public sealed class MqttClient : IAsyncDisposable
         lock (_gate) connection = _connection;
         if (connection is null || !connection.PublishAtMostOnce(message.ToPacket(0)))
             return MqttPublishResult.Local(MqttReasonCode.UnspecifiedError, "not connected; QoS 0 messages are not queued");
-        Interlocked.Increment(ref _sent);
+        _publishes.CountAtMostOnce();
         return MqttPublishResult.Success;
     }
 
@@ -502,13 +408,4 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private sealed class PendingPublish(PublishPacket packet)
-    {
-        public PublishPacket Packet { get; set; } = packet;
-        public TaskCompletionSource<MqttPublishResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public bool EverSent { get; set; }
-        /// <summary>The connection it is currently on the wire of, null when waiting to be (re)sent.</summary>
-        public MqttConnection? SentOn { get; set; }
-    }
 }
