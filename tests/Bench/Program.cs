@@ -1,11 +1,13 @@
 // Load generators and benchmarks; run by hand (README "Performance"), never by the tests.
 //   dotnet run -c Release --project tests/Bench -- coap [options]
+//   dotnet run -c Release --project tests/Bench -- coap-alloc [requests]
 //   dotnet run -c Release --project tests/Bench -- storage [options]
 using Gateway.Bench;
 
 return args.FirstOrDefault() switch
 {
     "coap" => await CoapBench.RunAsync(args[1..]),
+    "coap-alloc" => await CoapAllocationBench.RunAsync(args[1..]),
     "storage" => await StorageBench.RunAsync(args[1..]),
     "bridge" => await BridgeBench.RunAsync(args[1..]),
     _ => Usage(),
@@ -13,6 +15,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|storage [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|coap-alloc|storage|bridge [options]   (each prints its own --help)");
     return 2;
 }
