@@ -39,6 +39,14 @@ public sealed class GatewayMetrics : IHostedService
             description: "CoAP Confirmable messages awaiting an ACK");
         meter.CreateObservableGauge("coapgw.coap.dedup_entries", () => coap.IsStarted ? coap.Endpoint.DeduplicationEntries : 0,
             description: "CoAP deduplication entries held");
+        meter.CreateObservableGauge("coapgw.coap.observers", () => coap.IsStarted ? coap.Endpoint.Statistics.Observers : 0,
+            description: "CoAP Observe relations held (RFC 7641)");
+        Counter(meter, "coapgw.coap.observers_evicted", "Observe relations evicted by the per-peer or total cap", () => coap.IsStarted ? coap.Endpoint.Statistics.ObserversEvicted : 0);
+        Counter(meter, "coapgw.coap.notifications", "Observe notifications sent", () => coap.IsStarted ? coap.Endpoint.Statistics.Notifications : 0);
+        Counter(meter, "coapgw.coap.block2_transfers", "Block-wise responses started (RFC 7959 Block2)", () => coap.IsStarted ? coap.Endpoint.Statistics.Block2Transfers : 0);
+        Counter(meter, "coapgw.coap.block1_transfers", "Block-wise request bodies reassembled (RFC 7959 Block1)", () => coap.IsStarted ? coap.Endpoint.Statistics.Block1Transfers : 0);
+        meter.CreateObservableGauge("coapgw.coap.partial_bodies", () => coap.IsStarted ? coap.Endpoint.PartialBodies : 0,
+            description: "Block1 uploads in progress");
 
         meter.CreateObservableGauge("coapgw.outbox.depth", () => outbox.Current.Depth, description: "Rows waiting in the outbox");
         meter.CreateObservableGauge("coapgw.outbox.bytes", () => outbox.Current.Bytes, unit: "By", description: "Accounted bytes of the rows waiting in the outbox (what Storage:MaxQueueBytes bounds)");
