@@ -9,7 +9,9 @@ public sealed class DownlinkSignal : IDownlinkSignal
     private volatile Action<DownlinkEvent>[] _listeners = [];
     private readonly object _gate = new();
 
+    /// <summary>Listeners that threw (exported as <c>coapgw_downlink_listener_failures_total</c>).</summary>
     public long ListenerFailures => Interlocked.Read(ref _failures);
+
     private long _failures;
 
     public void Notify(DownlinkEvent change)

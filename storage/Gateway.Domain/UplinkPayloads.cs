@@ -17,6 +17,10 @@ namespace Gateway.Domain;
 /// <item><term>DeviceDisconnect</term><description><c>{}</c> — <c>{"device":"Dev"}</c> on <c>v1/gateway/disconnect</c></description></item>
 /// <item><term>AttributeRequest</term><description><c>{"id":n,"client":bool,"keys":[…]}</c> — plus <c>"device"</c> on <c>v1/gateway/attributes/request</c></description></item>
 /// </list>
+/// Builders exist for the rows assembled from JSON nodes; client attributes and ThingsBoard telemetry
+/// are written by the device layer straight from typed key-values (thingsboard.md §1.1), and
+/// disconnects and attribute requests go to the cloud directly from the bridge today (the bridge still
+/// validates such rows should a producer appear).
 /// </summary>
 public static class UplinkPayloads
 {
@@ -39,8 +43,6 @@ public static class UplinkPayloads
         }
         return buffer.WrittenSpan.ToArray();
     }
-
-    public static byte[] ClientAttributes(JsonObject attributes) => JsonSerializer.SerializeToUtf8Bytes(attributes);
 
     public static byte[] RpcReply(long requestId, JsonNode? data)
     {
@@ -67,12 +69,4 @@ public static class UplinkPayloads
 
     public static byte[] DeviceConnect(string? type) =>
         JsonSerializer.SerializeToUtf8Bytes(type is null ? new JsonObject() : new JsonObject { ["type"] = type });
-
-    public static byte[] DeviceDisconnect() => "{}"u8.ToArray();
-
-    public static byte[] AttributeRequest(long requestId, bool client, IReadOnlyList<string> keys)
-    {
-        var request = new JsonObject { ["id"] = requestId, ["client"] = client, ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)k)]) };
-        return JsonSerializer.SerializeToUtf8Bytes(request);
-    }
 }

@@ -11,8 +11,6 @@ public readonly record struct BlockOption(uint Number, bool More, int Szx)
 
     public int Size => 1 << (Szx + 4);
 
-    public int Offset => (int)Number * Size;
-
     public uint Encode() => (Number << 4) | (More ? 8u : 0u) | (uint)Szx;
 
     public static BlockOption Decode(uint value) => new(value >> 4, (value & 8) != 0, (int)(value & 7));

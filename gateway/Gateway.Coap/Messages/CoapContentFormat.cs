@@ -10,16 +10,4 @@ public static class CoapContentFormat
     public const ushort Exi = 47;
     public const ushort Json = 50;
     public const ushort Cbor = 60;
-
-    public static string Name(int format) => format switch
-    {
-        TextPlain => "text/plain;charset=utf-8",
-        LinkFormat => "application/link-format",
-        Xml => "application/xml",
-        OctetStream => "application/octet-stream",
-        Exi => "application/exi",
-        Json => "application/json",
-        Cbor => "application/cbor",
-        _ => $"format {format}",
-    };
 }

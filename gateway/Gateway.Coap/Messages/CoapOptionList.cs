@@ -19,18 +19,6 @@ public sealed class CoapOptionList
         return this;
     }
 
-    public CoapOptionList Set(CoapOption option)
-    {
-        _options.RemoveAll(o => o.Number == option.Number);
-        return Add(option);
-    }
-
-    public CoapOptionList Remove(ushort number)
-    {
-        _options.RemoveAll(o => o.Number == number);
-        return this;
-    }
-
     public CoapOption[] ToArray() => [.. _options];
 
     public static CoapOption[] Sorted(IReadOnlyList<CoapOption> options)

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Gateway.Host.Coap;
 using Gateway.Host.Health;
 using Gateway.Host.Storage;
+using Gateway.Domain;
 using Gateway.Storage.Outbox;
 using Microsoft.Extensions.Hosting;
 
@@ -19,9 +20,11 @@ public sealed class GatewayMetrics : IHostedService
     public const string MeterName = "CoapGateway";
 
     public GatewayMetrics(IMeterFactory factory, CoapListenerService coap, CoapResponseCounter responses, OutboxStatsSampler outbox,
-        DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime)
+        DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime, IDownlinkSignal downlinks)
     {
         var meter = factory.Create(MeterName);
+        if (downlinks is DownlinkSignal signal)
+            Counter(meter, "coapgw.downlink.listener_failures", "Device-side listeners that threw on a cloud change (the change stays stored; the device gets it on its next request)", () => signal.ListenerFailures);
 
         Counter(meter, "coapgw.coap.datagrams", "CoAP datagrams received (watchdog pings included)", () => coap.IsStarted ? coap.Endpoint.Statistics.DatagramsReceived : 0);
         meter.CreateObservableCounter("coapgw.coap.datagrams.dropped", () => coap.IsStarted ? Dropped(coap) : [],
