@@ -25,7 +25,7 @@ public sealed class MosquittoBroker : IDisposable
         RequireInstalled();
         _extraConfig = extraConfig;
         _persistent = persistent;
-        Port = FreePort();
+        Port = FreePort.Tcp();
         Start();
     }
 
@@ -119,13 +119,6 @@ public sealed class MosquittoBroker : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

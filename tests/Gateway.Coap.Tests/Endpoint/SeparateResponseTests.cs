@@ -15,6 +15,17 @@ public class SeparateResponseTests
         return (new EndpointHarness(handler, options), pending, handler);
     }
 
+    /// <summary>A CON GET whose handler outlives the deadline: empty ACK sent, then the 2.04 separate response (returned as sent).</summary>
+    private static (EndpointHarness Harness, byte[] Response) SeparateResponseSent(CoapEndpointOptions? options = null)
+    {
+        var (h, pending, _) = SlowServer(options);
+        h.Send(EndpointHarness.Get(1, "a"));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(h.Expect().IsEmpty);
+        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
+        return (h, h.ExpectBytes());
+    }
+
     [Fact]
     public void SlowHandler_GetsEmptyAckAtTheDeadline_ThenAConfirmableResponse()
     {
@@ -54,13 +65,8 @@ public class SeparateResponseTests
     public void SeparateResponse_IsRetransmittedWithDoublingTimeouts_UntilAcked()
     {
         // ACK_RANDOM_FACTOR 1 pins the first timeout to ACK_TIMEOUT (2 s); then 4 s, 8 s (§4.2).
-        var (h, pending, _) = SlowServer(new CoapEndpointOptions { AckRandomFactor = 1.0 });
+        var (h, original) = SeparateResponseSent(new CoapEndpointOptions { AckRandomFactor = 1.0 });
         using var __ = h;
-        h.Send(EndpointHarness.Get(1, "a"));
-        h.Time.Advance(TimeSpan.FromSeconds(1));
-        h.Expect(); // empty ACK
-        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
-        var original = h.ExpectBytes();
 
         foreach (double wait in new[] { 2.0, 4.0, 8.0 })
         {
@@ -79,13 +85,9 @@ public class SeparateResponseTests
     [Fact]
     public void SeparateResponse_StopsOnReset()
     {
-        var (h, pending, _) = SlowServer();
+        var (h, bytes) = SeparateResponseSent();
         using var __ = h;
-        h.Send(EndpointHarness.Get(1, "a"));
-        h.Time.Advance(TimeSpan.FromSeconds(1));
-        h.Expect();
-        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
-        var response = h.Expect();
+        Assert.True(CoapCodec.TryDecode(bytes, out var response, out _));
         h.Send(CoapMessage.Reset(response.MessageId));
         Assert.Equal(0, h.Endpoint.PendingConfirmables);
         h.Time.Advance(TimeSpan.FromMinutes(5));
@@ -95,13 +97,8 @@ public class SeparateResponseTests
     [Fact]
     public void FirstRetransmission_FallsWithinAckTimeoutTimesRandomFactor()
     {
-        var (h, pending, _) = SlowServer();
+        var (h, _) = SeparateResponseSent();
         using var __ = h;
-        h.Send(EndpointHarness.Get(1, "a"));
-        h.Time.Advance(TimeSpan.FromSeconds(1));
-        h.Expect();
-        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
-        h.ExpectBytes();
         h.Time.Advance(TimeSpan.FromSeconds(1.999));   // before ACK_TIMEOUT: never
         h.ExpectNothing();
         h.Time.Advance(TimeSpan.FromSeconds(1.001));   // by ACK_TIMEOUT × ACK_RANDOM_FACTOR = 3 s: exactly once
@@ -111,13 +108,8 @@ public class SeparateResponseTests
     [Fact]
     public void SeparateResponse_NeverAcked_IsSentOnePlusMaxRetransmitTimes()
     {
-        var (h, pending, _) = SlowServer();
+        var (h, _) = SeparateResponseSent();
         using var __ = h;
-        h.Send(EndpointHarness.Get(1, "a"));
-        h.Time.Advance(TimeSpan.FromSeconds(1));
-        h.Expect();
-        pending.SetResult(CoapResponse.Empty(CoapCode.Changed));
-        h.ExpectBytes();
         for (int i = 0; i < 10; i++) h.Time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(4, h.Transport.SentCount);                     // MAX_RETRANSMIT = 4 (§4.8)
         Assert.Equal(0, h.Endpoint.PendingConfirmables);

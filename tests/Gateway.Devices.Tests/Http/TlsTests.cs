@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -33,7 +34,7 @@ public sealed class TlsTests : IDisposable
         Assert.Empty(new HttpTlsOptions { Port = 8443, CertificateFile = tls.CertificateFile, KeyFile = tls.KeyFile }.Validate());
         using var gateway = new Support.Gateway();
         var token = await gateway.AddDeviceAsync("Dev A");
-        await using var host = await HttpHost.StartAsync(gateway, tls: new HttpTlsOptions { Port = FreePort(), CertificateFile = tls.CertificateFile, KeyFile = tls.KeyFile });
+        await using var host = await HttpHost.StartAsync(gateway, tls: new HttpTlsOptions { Port = FreePort.Tcp(), CertificateFile = tls.CertificateFile, KeyFile = tls.KeyFile });
 
         string? seen = null;
         using var handler = new HttpClientHandler
@@ -57,12 +58,5 @@ public sealed class TlsTests : IDisposable
         Assert.Equal(["Http:Tls:CertificateFile is required when Http:Tls:Port is set"], new HttpTlsOptions { Port = 8443 }.Validate());
         Assert.Equal(["Http:Tls:CertificateFile: '/nonexistent.pem' does not exist"], new HttpTlsOptions { Port = 8443, CertificateFile = "/nonexistent.pem" }.Validate());
         Assert.Equal(["Http:Tls:Port: 70000 is not a port"], new HttpTlsOptions { Port = 70000 }.Validate());
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;

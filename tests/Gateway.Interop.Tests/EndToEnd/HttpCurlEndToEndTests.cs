@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -22,7 +23,7 @@ public sealed class HttpCurlEndToEndTests : IAsyncLifetime
     {
         _cloud.StartSubscriber($"cloud-http-{Guid.NewGuid():N}");
         _token = await CloudSide.AddDeviceAsync(_dataDir, "Dev H");
-        _httpPort = FreeTcpPort();
+        _httpPort = FreePort.Tcp();
         // GatewayProcess passes --Http:Port=0 before these arguments; the later value wins (checked by the curls below).
         _gateway = await GatewayProcess.StartAsync(_dataDir, _cloud.GatewayArguments("gateway-e2e-http",
             $"--Http:Port={_httpPort.ToString(CultureInfo.InvariantCulture)}", "--Http:Address=127.0.0.1"));
@@ -90,13 +91,6 @@ public sealed class HttpCurlEndToEndTests : IAsyncLifetime
         string output = result.StandardOutput;
         int last = output.LastIndexOf('\n');
         return (int.Parse(output[(last + 1)..], CultureInfo.InvariantCulture), output[..last]);
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()

@@ -1,3 +1,4 @@
+using Gateway.TestKit;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -77,7 +78,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         string failures = "";
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            int port = FreeUdpPort.Next();
+            int port = FreePort.Udp();
             var output = new StringBuilder();
             // Own data directory and no HTTP listener: parallel gateways must not share a database or port 8080.
             dataDir ??= Path.Combine(Path.GetTempPath(), $"coapgw-interop-{Guid.NewGuid():N}");

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Gateway.Host.Tests.Support;
+namespace Gateway.TestKit;
 
 /// <summary>Ports that were free a moment ago (callers retry if another process takes one first).</summary>
 public static class FreePort
