@@ -344,7 +344,9 @@ public sealed partial class CoapEndpoint
             if (!RequestKey.IsTransferOption(option.Number)) options.Add(new CoapOption(option.Number, option.Value.ToArray()));
         }
         var copy = new CoapMessage(message.Type, message.Code, 0, message.Token.ToArray(), options, message.Payload.ToArray());
-        return new CoapRequest(copy, request.Peer) { RouteValues = request.RouteValues };
+        var owned = new CoapRequest(copy, request.Peer);
+        owned.CopyRouteValuesFrom(request);
+        return owned;
     }
 
     private static string TargetOf(CoapRequest request) =>

@@ -106,16 +106,25 @@ public sealed partial class CoapEndpoint : IDisposable
 
     private ReceiveContext NewContext() => new(_options.MaxMessageSize, new SocketAddress(_transport.AddressFamily));
 
-    /// <summary>Processes one datagram synchronously, as the receive loop does (scripted tests drive this).</summary>
+    /// <summary>
+    /// Processes one datagram synchronously, as the receive loop does (scripted tests drive this):
+    /// through one reused context, so tests see the same object reuse as a receive thread.
+    /// </summary>
     internal void Inject(ReadOnlySpan<byte> datagram, IPEndPoint from)
     {
-        var context = NewContext();
-        var address = from.Serialize();
-        address.Buffer.Span.CopyTo(context.Remote.Buffer.Span);
-        context.Remote.Size = address.Size;
-        datagram.CopyTo(context.Buffer);
-        Process(context, datagram.Length);
+        lock (_injectGate)
+        {
+            var context = _injectContext ??= NewContext();
+            var address = from.Serialize();
+            address.Buffer.Span.CopyTo(context.Remote.Buffer.Span);
+            context.Remote.Size = address.Size;
+            datagram.CopyTo(context.Buffer);
+            Process(context, datagram.Length);
+        }
     }
+
+    private readonly object _injectGate = new();
+    private ReceiveContext? _injectContext;
 
     private void Process(ReceiveContext context, int length)
     {
@@ -123,7 +132,7 @@ public sealed partial class CoapEndpoint : IDisposable
         try
         {
             var datagram = context.Buffer.AsMemory(0, length);
-            if (!CoapCodec.TryDecode(datagram, out var message, out var error))
+            if (!CoapCodec.TryDecode(datagram, context.Message, out var message, out var error))
             {
                 Reject(context, error);
                 return;
@@ -233,7 +242,7 @@ public sealed partial class CoapEndpoint : IDisposable
 
         Interlocked.Increment(ref Statistics._requests);
         CoapRequest request;
-        if (!transfer.Any) request = new CoapRequest(message, peer);
+        if (!transfer.Any) request = context.RequestFor(message, peer);
         else if (!PrepareTransfer(context, message, peer, handle, transfer, out request)) return;
         ValueTask<CoapResponse> pending;
         try
@@ -254,9 +263,9 @@ public sealed partial class CoapEndpoint : IDisposable
             return;
         }
 
-        // The handler is still working: it keeps the datagram buffer (its payload points into it).
+        // The handler is still working: it keeps the datagram buffer, message and request.
         var exchange = new ServerExchange(peer, CopyAddress(context.Remote), message.Type, message.MessageId,
-            message.Token.ToArray(), handle, context.DetachBuffer(), request.ToString());
+            message.Token.ToArray(), handle, context.Detach(), request.ToString());
         if (confirmable)
         {
             exchange.Deadline = _time.CreateTimer(static s => { var (self, x) = ((CoapEndpoint, ServerExchange))s!; self.OnSeparateDeadline(x); },

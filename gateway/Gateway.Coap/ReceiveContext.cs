@@ -1,12 +1,16 @@
 using System.Buffers;
 using System.Net;
+using Gateway.Coap.Messages;
+using Gateway.Coap.Server;
+using Gateway.Coap.Transport;
 
 namespace Gateway.Coap;
 
 /// <summary>
-/// One receive thread's reusable state: the datagram buffer, a send scratch buffer and the
-/// sender's address. Nothing here is allocated per datagram; a handler that goes asynchronous
-/// takes the datagram buffer with it (<see cref="DetachBuffer"/>) and the thread rents another.
+/// One receive thread's reusable state: the datagram buffer, the message decoded from it, the
+/// request made of that, a send scratch buffer and the sender's address. Nothing here is
+/// allocated per datagram; a handler that goes asynchronous takes buffer, message and request
+/// with it (<see cref="Detach"/>) and the thread starts over with fresh ones.
 /// </summary>
 internal sealed class ReceiveContext(int maxMessageSize, SocketAddress remote)
 {
@@ -14,11 +18,29 @@ internal sealed class ReceiveContext(int maxMessageSize, SocketAddress remote)
     public byte[] SendBuffer { get; } = new byte[maxMessageSize];
     public SocketAddress Remote { get; } = remote;
 
-    /// <summary>Hands the current datagram buffer to an asynchronous exchange (which returns it to the pool).</summary>
-    public byte[] DetachBuffer()
+    /// <summary>The datagram in <see cref="Buffer"/>, decoded in place (overwritten by the next one).</summary>
+    public CoapMessage Message { get; private set; } = CoapMessage.CreateReusable();
+
+    private CoapRequest? _request;
+
+    /// <summary>The request for the datagram just decoded into <see cref="Message"/>: the same object every time.</summary>
+    public CoapRequest RequestFor(CoapMessage message, PeerAddress peer)
+    {
+        if (_request is null) _request = new CoapRequest(message, peer);
+        else _request.Reset(message, peer);
+        return _request;
+    }
+
+    /// <summary>
+    /// A handler went asynchronous: its exchange keeps the datagram buffer (returned to the pool
+    /// when it completes), the message and the request aliasing it; this thread takes fresh ones.
+    /// </summary>
+    public byte[] Detach()
     {
         var detached = Buffer;
         Buffer = ArrayPool<byte>.Shared.Rent(maxMessageSize);
+        Message = CoapMessage.CreateReusable();
+        _request = null;
         return detached;
     }
 

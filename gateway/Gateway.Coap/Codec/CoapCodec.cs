@@ -6,8 +6,9 @@ namespace Gateway.Coap.Codec;
 
 /// <summary>
 /// The RFC 7252 §3 message format. Pure: no I/O, no policy, never throws on untrusted input
-/// (decode returns an error value), and allocates only the decoded message and its option array;
-/// option values and the payload are slices of the input memory.
+/// (decode returns an error value), and allocates only the decoded message and its option array
+/// (nothing when decoding into a reusable message); option values and the payload are slices of
+/// the input memory.
 /// </summary>
 public static class CoapCodec
 {
@@ -16,7 +17,14 @@ public static class CoapCodec
     private const int Version = 1;
 
     /// <summary>Decodes one datagram. Option values and payload alias <paramref name="datagram"/>.</summary>
-    public static bool TryDecode(ReadOnlyMemory<byte> datagram, [NotNullWhen(true)] out CoapMessage? message, out CoapDecodeError error)
+    public static bool TryDecode(ReadOnlyMemory<byte> datagram, [NotNullWhen(true)] out CoapMessage? message, out CoapDecodeError error) =>
+        TryDecode(datagram, reuse: null, out message, out error);
+
+    /// <summary>
+    /// Decodes into <paramref name="reuse"/> (a <see cref="CoapMessage.CreateReusable"/> instance,
+    /// overwritten, its option arrays reused) when given: the receive loop's allocation-free path.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlyMemory<byte> datagram, CoapMessage? reuse, [NotNullWhen(true)] out CoapMessage? message, out CoapDecodeError error)
     {
         message = null;
         var span = datagram.Span;
@@ -68,7 +76,7 @@ public static class CoapCodec
             return false;
         }
 
-        var options = optionCount == 0 ? [] : new CoapOption[optionCount];
+        var options = reuse is null ? (optionCount == 0 ? [] : new CoapOption[optionCount]) : reuse.OptionStorage(optionCount);
         int number = 0;
         for (int i = 0; i < optionCount; i++)
         {
@@ -79,7 +87,13 @@ public static class CoapCodec
         }
 
         var payload = payloadStart < 0 ? ReadOnlyMemory<byte>.Empty : datagram[payloadStart..];
-        message = new CoapMessage(type, code, messageId, datagram.Slice(HeaderLength, tokenLength), options, payload, trusted: true);
+        var token = datagram.Slice(HeaderLength, tokenLength);
+        if (reuse is null) message = new CoapMessage(type, code, messageId, token, options, payload, trusted: true);
+        else
+        {
+            reuse.Overwrite(type, code, messageId, token, options, payload);
+            message = reuse;
+        }
         error = header;
         return true;
     }

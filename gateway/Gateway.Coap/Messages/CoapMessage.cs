@@ -6,6 +6,9 @@ namespace Gateway.Coap.Messages;
 /// The wire model of one CoAP message (RFC 7252 §3). Options are kept sorted by number, as
 /// they must be on the wire, so encoding never reorders. Immutable once built; the application
 /// model is <see cref="Server.CoapRequest"/> / <see cref="Server.CoapResponse"/>.
+/// <para>The one exception is internal: each receive thread decodes every datagram into one
+/// reusable instance (<see cref="CreateReusable"/>), so the steady-state receive path allocates
+/// nothing. Such an instance is never handed out beyond the request it carries.</para>
 /// </summary>
 public sealed class CoapMessage
 {
@@ -36,12 +39,39 @@ public sealed class CoapMessage
         Payload = payload;
     }
 
-    public CoapMessageType Type { get; }
-    public CoapCode Code { get; }
-    public ushort MessageId { get; }
-    public ReadOnlyMemory<byte> Token { get; }
-    public IReadOnlyList<CoapOption> Options { get; }
-    public ReadOnlyMemory<byte> Payload { get; }
+    public CoapMessageType Type { get; private set; }
+    public CoapCode Code { get; private set; }
+    public ushort MessageId { get; private set; }
+    public ReadOnlyMemory<byte> Token { get; private set; }
+    public IReadOnlyList<CoapOption> Options { get; private set; }
+    public ReadOnlyMemory<byte> Payload { get; private set; }
+
+    // Reusable instances only: one exactly-sized option array per option count seen so far, so
+    // Options stays a plain array (no wrapper, no count field for every reader to respect).
+    private CoapOption[]?[]? _optionArrays;
+    private const int ReusedOptionArrays = 16;
+
+    internal static CoapMessage CreateReusable() =>
+        new(default, CoapCode.Empty, 0, default, [], default, trusted: true) { _optionArrays = new CoapOption[ReusedOptionArrays + 1][] };
+
+    /// <summary>An option array of exactly <paramref name="count"/> entries: reused when this instance is reusable.</summary>
+    internal CoapOption[] OptionStorage(int count)
+    {
+        if (count == 0) return [];
+        if (_optionArrays is null || count > ReusedOptionArrays) return new CoapOption[count];
+        return _optionArrays[count] ??= new CoapOption[count];
+    }
+
+    /// <summary>Overwrites a reusable instance with the next decoded datagram (the codec's trusted path).</summary>
+    internal void Overwrite(CoapMessageType type, CoapCode code, ushort messageId, ReadOnlyMemory<byte> token, CoapOption[] sortedOptions, ReadOnlyMemory<byte> payload)
+    {
+        Type = type;
+        Code = code;
+        MessageId = messageId;
+        Token = token;
+        Options = sortedOptions;
+        Payload = payload;
+    }
 
     /// <summary>§4.1: Code 0.00, no token, no options, no payload.</summary>
     public bool IsEmpty => Code.IsEmpty;
@@ -49,15 +79,13 @@ public sealed class CoapMessage
     public static CoapMessage EmptyAck(ushort messageId) => new(CoapMessageType.Acknowledgement, CoapCode.Empty, messageId, default);
     public static CoapMessage Reset(ushort messageId) => new(CoapMessageType.Reset, CoapCode.Empty, messageId, default);
 
-    public bool HasOption(ushort number)
-    {
-        foreach (var o in Options) if (o.Number == number) return true;
-        return false;
-    }
+    // Indexed loops: foreach over IReadOnlyList<T> allocates an enumerator, and these run per request.
+    public bool HasOption(ushort number) => GetOption(number) is not null;
 
     public CoapOption? GetOption(ushort number)
     {
-        foreach (var o in Options) if (o.Number == number) return o;
+        var options = Options;
+        for (int i = 0; i < options.Count; i++) if (options[i].Number == number) return options[i];
         return null;
     }
 

@@ -9,12 +9,15 @@ namespace Gateway.Coap.Server;
 /// <summary>
 /// A request as the application sees it: method, path, query, formats, payload and peer. No
 /// Message IDs, types or retransmissions (those stay in the endpoint).
-/// <para>The payload and option values may alias the endpoint's receive buffer: they are valid
-/// until the handler's task completes. Copy anything kept longer (Kestrel's body rule).</para>
+/// <para>The request, its payload and its option values are valid until the handler's task
+/// completes: the endpoint reuses the object and its receive buffer for the next datagram when a
+/// handler finishes synchronously (Kestrel's rule for its pooled HttpContext and request body).
+/// Copy anything kept longer.</para>
 /// </summary>
 public sealed class CoapRequest
 {
     private IReadOnlyList<string>? _path, _query;
+    private Dictionary<string, string>? _routeValues;
 
     internal CoapRequest(CoapMessage message, PeerAddress peer)
     {
@@ -22,15 +25,30 @@ public sealed class CoapRequest
         Peer = peer;
     }
 
+    /// <summary>Makes this (receive-thread owned) request the next one: everything derived from the last is forgotten.</summary>
+    internal void Reset(CoapMessage message, PeerAddress peer)
+    {
+        Message = message;
+        Peer = peer;
+        _path = _query = null;
+        _exchangeKey = null;
+        _routeValues?.Clear();
+        RouteValues = NoRouteValues;
+        Transfer = default;
+        Key = null;
+        ObserveTarget = null;
+        ObserveIdentity = null;
+    }
+
     /// <summary>For tests and for code that builds a request without an endpoint.</summary>
     public static CoapRequest Create(CoapCode method, PeerAddress peer, IReadOnlyList<CoapOption> options, ReadOnlyMemory<byte> payload = default) =>
         new(new CoapMessage(CoapMessageType.Confirmable, method, 0, default, options, payload), peer);
 
-    internal CoapMessage Message { get; }
+    internal CoapMessage Message { get; private set; }
 
     public CoapCode Method => Message.Code;
 
-    public PeerAddress Peer { get; }
+    public PeerAddress Peer { get; private set; }
 
     public IPEndPoint PeerEndPoint => Peer.ToIPEndPoint();
 
@@ -42,7 +60,7 @@ public sealed class CoapRequest
     public IReadOnlyList<string> Path => _path ??= [.. Message.GetStringOptions(CoapOptionNumber.UriPath)];
 
     /// <summary>Uri-Query arguments, one per option (§6.5), e.g. <c>rt=temp</c>.</summary>
-    public IReadOnlyList<string> Query => _query ??= [.. Message.GetStringOptions(CoapOptionNumber.UriQuery)];
+    public IReadOnlyList<string> Query => _query ??= Message.HasOption(CoapOptionNumber.UriQuery) ? [.. Message.GetStringOptions(CoapOptionNumber.UriQuery)] : [];
 
     public int? ContentFormat => (int?)Message.GetUIntOption(CoapOptionNumber.ContentFormat);
 
@@ -77,7 +95,21 @@ public sealed class CoapRequest
     private string? _exchangeKey;
 
     /// <summary>Values bound by <c>{name}</c> segments of the matched resource path.</summary>
-    public IReadOnlyDictionary<string, string> RouteValues { get; internal set; } = NoRouteValues;
+    public IReadOnlyDictionary<string, string> RouteValues { get; private set; } = NoRouteValues;
+
+    /// <summary>Binds a <c>{name}</c> segment (the dictionary is kept across reuses of this request).</summary>
+    internal void SetRouteValue(string name, string value)
+    {
+        _routeValues ??= new(StringComparer.Ordinal);
+        _routeValues[name] = value;
+        RouteValues = _routeValues;
+    }
+
+    /// <summary>A copy of this request's route values that outlives it (an observe relation keeps one).</summary>
+    internal void CopyRouteValuesFrom(CoapRequest other)
+    {
+        foreach (var (name, value) in other.RouteValues) SetRouteValue(name, value);
+    }
 
     private static readonly Dictionary<string, string> NoRouteValues = [];
 

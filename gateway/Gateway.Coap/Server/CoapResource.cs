@@ -16,6 +16,8 @@ public class CoapResource
     {
         if (name.Contains('/')) throw new ArgumentException("A resource name is one path segment.", nameof(name));
         Name = name;
+        Attributes = new CoapResourceAttributes(this);
+        ParameterName = name.Length > 2 && name[0] == '{' && name[^1] == '}' ? name[1..^1] : null;
         _lookup = _children.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -23,13 +25,30 @@ public class CoapResource
 
     public CoapResource? Parent { get; private set; }
 
-    public CoapResourceAttributes Attributes { get; } = new();
+    public CoapResourceAttributes Attributes { get; }
 
     /// <summary>Listed in /.well-known/core. Parameter segments and their subtrees are never listed.</summary>
-    public bool Visible { get; set; } = true;
+    public bool Visible { get => _visible; set { _visible = value; NoteTreeChange(); } }
+
+    private bool _visible = true;
+    private long _treeVersion;
+
+    /// <summary>
+    /// On a root: changes whenever its tree gains a resource or changes what discovery shows
+    /// (visibility, attributes), the key of the cached <c>/.well-known/core</c> listing.
+    /// </summary>
+    internal long TreeVersion => Volatile.Read(ref _treeVersion);
+
+    /// <summary>Counts a change on this resource's root (rare: configuration, not requests).</summary>
+    internal void NoteTreeChange()
+    {
+        var root = this;
+        while (root.Parent is { } parent) root = parent;
+        Interlocked.Increment(ref root._treeVersion);
+    }
 
     /// <summary>The route-value name if this node is a <c>{parameter}</c> segment.</summary>
-    public string? ParameterName => Name.Length > 2 && Name[0] == '{' && Name[^1] == '}' ? Name[1..^1] : null;
+    public string? ParameterName { get; }
 
     internal CoapResource? ParameterChild { get; private set; }
 
@@ -47,6 +66,7 @@ public class CoapResource
         }
         else if (!_children.TryAdd(child.Name, child)) throw new InvalidOperationException($"{Path}/{child.Name} already exists.");
         child.Parent = this;
+        NoteTreeChange();
         return child;
     }
 

@@ -39,10 +39,11 @@ public sealed class CoapServer : ICoapRequestHandler
     {
         badPath = false;
         var node = Root;
-        Dictionary<string, string>? routeValues = null;
         Span<char> chars = stackalloc char[256];
-        foreach (var option in request.Options)
+        var options = request.Options;
+        for (int i = 0; i < options.Count; i++) // not foreach: an interface enumerator is an allocation per request
         {
+            var option = options[i];
             if (option.Number != CoapOptionNumber.UriPath) continue;
             var bytes = option.Value.Span;
             if (bytes.Length > chars.Length) return null; // longer than any name we serve
@@ -54,14 +55,9 @@ public sealed class CoapServer : ICoapRequestHandler
             var segment = chars[..written];
             var child = node.FindChild(segment);
             if (child is null) return null;
-            if (child.ParameterName is { } parameter)
-            {
-                routeValues ??= [];
-                routeValues[parameter] = new string(segment);
-            }
+            if (child.ParameterName is { } parameter) request.SetRouteValue(parameter, new string(segment));
             node = child;
         }
-        if (routeValues is not null) request.RouteValues = routeValues;
         return node;
     }
 
@@ -81,6 +77,9 @@ public sealed class CoapServer : ICoapRequestHandler
     private sealed class WellKnownCoreResource : CoapResource
     {
         private readonly CoapServer _server;
+        // The unfiltered listing, the answer to nearly every discovery: built once per tree version.
+        // A reference, not a tuple: two receive threads may swap it at once and must never see a torn pair.
+        private Listing? _listing;
 
         public WellKnownCoreResource(CoapServer server) : base("core")
         {
@@ -95,9 +94,22 @@ public sealed class CoapServer : ICoapRequestHandler
                 return new(CoapResponse.Empty(CoapCode.NotAcceptable));
             // §4.1: at most one query filter is defined; further arguments are ignored.
             string? filter = request.Query.Count > 0 ? request.Query[0] : null;
+            if (filter is not null) return new(List(filter));
+            // The version is read before listing: a change made meanwhile leaves the cache stale-marked.
+            long version = _server.Root.TreeVersion;
+            if (_listing is { } cached && cached.Version == version) return new(cached.Response);
+            var response = List(null);
+            _listing = new Listing(version, response);
+            return new(response);
+        }
+
+        private sealed record Listing(long Version, CoapResponse Response);
+
+        private CoapResponse List(string? filter)
+        {
             var links = _server.ListedResources().Where(r => filter is null || LinkFormat.Matches(r, filter));
             var payload = Encoding.UTF8.GetBytes(LinkFormat.Serialize(links));
-            return new(CoapResponse.WithFormat(CoapCode.Content, payload, CoapContentFormat.LinkFormat));
+            return CoapResponse.WithFormat(CoapCode.Content, payload, CoapContentFormat.LinkFormat);
         }
     }
 }

@@ -13,12 +13,16 @@ internal sealed class ScriptedHandler : ICoapRequestHandler
 
     public int Calls => Volatile.Read(ref _calls);
 
-    public CoapRequest? LastRequest { get; private set; }
+    /// <summary>What the last request held: a copy, because the endpoint reuses the request object once the handler is done.</summary>
+    public SeenRequest? LastRequest { get; private set; }
 
     public ValueTask<CoapResponse> HandleAsync(CoapRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
-        LastRequest = request;
+        LastRequest = new SeenRequest([.. request.Path], request.Payload.ToArray(),
+            [.. request.Options.Select(o => new CoapOption(o.Number, o.Value.ToArray()))]);
         return Respond(request);
     }
 }
+
+internal sealed record SeenRequest(IReadOnlyList<string> Path, ReadOnlyMemory<byte> Payload, IReadOnlyList<CoapOption> Options);

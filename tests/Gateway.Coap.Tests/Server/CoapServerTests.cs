@@ -31,6 +31,36 @@ public class CoapServerTests
     }
 
     [Fact]
+    public async Task Discovery_IsServedFromACache_ThatEveryChangeToWhatItShowsRefreshes()
+    {
+        var server = SampleServer();
+        async Task<string> Discover() => (await server.HandleAsync(Request(CoapCode.Get, ".well-known/core"), default)).PayloadText;
+        const string Initial = "</sensors/light>;rt=\"light-lux\";if=\"sensor\";title=\"Ambient light\",</sensors/temp>;rt=\"temperature-c\";if=\"sensor\";ct=0;obs";
+
+        var first = await server.HandleAsync(Request(CoapCode.Get, ".well-known/core"), default);
+        Assert.Equal(Initial, first.PayloadText);
+        // Unchanged tree: the very same response object, nothing rebuilt or allocated.
+        Assert.Same(first, await server.HandleAsync(Request(CoapCode.Get, ".well-known/core"), default));
+
+        var door = server.Add("sensors", new DelegateResource("door").On(CoapCode.Get, _ => CoapResponse.Text(CoapCode.Content, "open")));
+        Assert.StartsWith("</sensors/door>,</sensors/light>", await Discover());
+        door.Attributes.ResourceTypes.Add("door-state");
+        Assert.StartsWith("</sensors/door>;rt=\"door-state\",", await Discover());
+        door.Attributes.ContentFormats.Add(50);
+        door.Attributes.MaximumSize = 64;
+        Assert.StartsWith("</sensors/door>;rt=\"door-state\";ct=50;sz=64,", await Discover());
+        door.Attributes.ResourceTypes[0] = "door";
+        Assert.StartsWith("</sensors/door>;rt=\"door\";ct=50;sz=64,", await Discover());
+        door.Visible = false;
+        Assert.Equal(Initial, await Discover());
+        server.Root.GetOrAddPath("sensors").Children.Single(c => c.Name == "temp").Attributes.Observable = false;
+        Assert.EndsWith("ct=0", await Discover());
+        // A filtered query is answered from the tree, not the cache.
+        Assert.Equal("</sensors/light>;rt=\"light-lux\";if=\"sensor\";title=\"Ambient light\"",
+            (await server.HandleAsync(Request(CoapCode.Get, ".well-known/core", "rt=light*"), default)).PayloadText);
+    }
+
+    [Fact]
     public async Task UnknownPath_Is404()
     {
         var response = await SampleServer().HandleAsync(Request(CoapCode.Get, "nothing/here"), default);
