@@ -26,6 +26,7 @@ public class CoapCodecMutationTests
     {
         var random = new Random(7252);
         var seeds = Seeds.Select(Hex.Bytes).ToArray();
+        var reusable = CoapMessage.CreateReusable();
         int decoded = 0, rejected = 0;
         for (int i = 0; i < 100_000; i++)
         {
@@ -38,6 +39,11 @@ public class CoapCodecMutationTests
                 ok = CoapCodec.TryDecode(input, out message, out error);
                 _ = CoapRejectPolicy.Decide(error);
                 if (ok) _ = CoapRejectPolicy.DecideOptions(message!, out _);
+                // The receive loop's path (one message reused for every datagram) must agree exactly.
+                bool reusedOk = CoapCodec.TryDecode(input, reusable, out var reused, out var reusedError);
+                Assert.Equal(ok, reusedOk);
+                Assert.Equal(error, reusedError);
+                if (ok) Assert.Equal(message!.ToString(), reused!.ToString());
             }
             catch (Exception e)
             {
