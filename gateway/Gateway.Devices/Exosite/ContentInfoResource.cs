@@ -7,8 +7,8 @@ internal sealed class ContentInfoResource(ExositeDataports dataports, ExositePro
 {
     protected override async ValueTask<CoapResponse> GetAsync(CoapRequest request, CancellationToken cancellationToken)
     {
-        var device = await dataports.AuthenticateAsync(ExositeCik.FromQuery(request.Options), ExositeCoap.Source(request), cancellationToken).ConfigureAwait(false);
-        if (device is null) return ExositeCoap.ToCoap(ExositeResult.Unauthorized, dataports.Options);
+        var auth = await dataports.AuthenticateAsync(ExositeCik.FromQuery(request.Options), ExositeCoap.Source(request), cancellationToken).ConfigureAwait(false);
+        if (auth.Device is not { } device) return ExositeCoap.ToCoap(auth.Failure, dataports.Options);
         var route = request.RouteValues;
         var result = await provisioning.InfoAsync(device, route["vendor"], route["model"], route["id"], cancellationToken).ConfigureAwait(false);
         return ExositeCoap.ToCoap(result, dataports.Options);

@@ -47,8 +47,8 @@ internal sealed class DataportResource : ObservableResource, IDisposable
         var options = _dataports.Options;
         var cik = ExositeCik.FromQuery(request.Options);
         var alias = request.RouteValues["alias"];
-        var device = await _dataports.AuthenticateAsync(cik, ExositeCoap.Source(request), cancellationToken).ConfigureAwait(false);
-        if (device is null) return (ExositeCoap.ToCoap(ExositeResult.Unauthorized, options), null);
+        var auth = await _dataports.AuthenticateAsync(cik, ExositeCoap.Source(request), cancellationToken).ConfigureAwait(false);
+        if (auth.Device is not { } device) return (ExositeCoap.ToCoap(auth.Failure, options), null);
         if (!options.MayAccess(alias)) return (ExositeCoap.ToCoap(ExositeResult.Forbidden, options), null);
         var latest = await _dataports.LatestAsync(device.Name, alias, cancellationToken).ConfigureAwait(false);
         return (new CoapResponse(Gateway.Coap.Messages.CoapCode.Content, latest is null ? default : Encoding.UTF8.GetBytes(latest.Value)), device.Name);
@@ -74,8 +74,8 @@ internal sealed class DataportResource : ObservableResource, IDisposable
     private async ValueTask<CoapResponse> WriteAsync(string? cik, string source, string dedupKey, string alias, string? value, CancellationToken cancellationToken)
     {
         var options = _dataports.Options;
-        var device = await _dataports.AuthenticateAsync(cik, source, cancellationToken).ConfigureAwait(false);
-        if (device is null) return ExositeCoap.ToCoap(ExositeResult.Unauthorized, options);
+        var auth = await _dataports.AuthenticateAsync(cik, source, cancellationToken).ConfigureAwait(false);
+        if (auth.Device is not { } device) return ExositeCoap.ToCoap(auth.Failure, options);
         if (value is null) return ExositeCoap.ToCoap(ExositeResult.Invalid("The value must be UTF-8 text."), options);
         var result = await _dataports.WriteAsync(device, [(alias, value)], dedupKey, cancellationToken).ConfigureAwait(false);
         return ExositeCoap.ToCoap(result, options);
@@ -96,7 +96,7 @@ internal sealed class DataportResource : ObservableResource, IDisposable
 
     private async Task ResolveAsync(ObserveRelation relation, string alias)
     {
-        var device = await _dataports.AuthenticateAsync(ExositeCik.FromQuery(relation.Request.Options), ExositeCoap.Source(relation.Request)).ConfigureAwait(false);
+        var device = (await _dataports.AuthenticateAsync(ExositeCik.FromQuery(relation.Request.Options), ExositeCoap.Source(relation.Request)).ConfigureAwait(false)).Device;
         if (device is null) relation.Cancel();
         else relation.State = new DataportObservation(device.Name, alias, _time.GetTimestamp());
     }

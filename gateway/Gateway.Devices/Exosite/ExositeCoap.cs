@@ -30,6 +30,7 @@ internal static class ExositeCoap
         ExositeStatus.Forbidden => Forbidden,
         ExositeStatus.NotFound => NotFound,
         ExositeStatus.TooFast => CoapResponse.Empty(new CoapCode(options.TooFastCode)),
+        ExositeStatus.Silent => CoapResponse.NoResponse,
         _ => new CoapResponse(CoapCode.ServiceUnavailable, default,
             [CoapOption.FromUInt(CoapOptionNumber.MaxAge, (uint)Math.Clamp(Math.Ceiling(result.RetryAfter.TotalSeconds), 1, uint.MaxValue))]),
     };

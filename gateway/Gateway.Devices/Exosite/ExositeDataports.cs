@@ -48,21 +48,22 @@ public sealed class ExositeDataports
     public event Action<string, string>? Changed;
 
     /// <summary>
-    /// The activated device holding <paramref name="cik"/> (null or malformed → null, counted as a
-    /// failure of <paramref name="source"/>: §A.1 answers 4.01 for both). A source over the failure
-    /// limit gets null without a lookup (reliability.md S6: brute force).
+    /// The activated device holding <paramref name="cik"/>. A null or malformed CIK is a failure of
+    /// <paramref name="source"/> (§A.1 answers 4.01 for both), shared with the ThingsBoard API's limiter:
+    /// answered at its rate, then silence; a silenced source gets no lookup (reliability.md S6).
     /// </summary>
-    public async ValueTask<DeviceRecord?> AuthenticateAsync(string? cik, string source, CancellationToken cancellationToken = default)
+    public async ValueTask<ExositeAuthentication> AuthenticateAsync(string? cik, string source, CancellationToken cancellationToken = default)
     {
-        if (_failures.IsSilenced(source)) return null;
+        if (_failures.IsSilenced(source)) return new(null, ExositeResult.Silent);
         var device = cik is null ? null : await _devices.FindByCikAsync(cik, cancellationToken).ConfigureAwait(false);
-        if (device is null || device.Vendor is null)
+        if (device is not null && device.Vendor is not null) return new(device, ExositeResult.Unauthorized);
+        if (_failures.RecordFailure(source))
         {
             ExositeLog.AuthFailed(_logger, source);
-            if (_failures.RecordFailure(source)) ExositeLog.SourceSilenced(_logger, source);
-            return null;
+            return new(null, ExositeResult.Unauthorized);
         }
-        return device;
+        if (_failures.IsSilenced(source)) ExositeLog.SourceSilenced(_logger, source);
+        return new(null, ExositeResult.Silent);
     }
 
     /// <summary>

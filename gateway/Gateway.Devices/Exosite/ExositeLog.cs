@@ -11,7 +11,7 @@ internal static partial class ExositeLog
     [LoggerMessage(EventId = 350, Level = LogLevel.Debug, Message = "Unknown or malformed CIK from {Source}")]
     public static partial void AuthFailed(ILogger logger, string source);
 
-    [LoggerMessage(EventId = 351, Level = LogLevel.Warning, Message = "Too many unknown CIKs from {Source}: answering it 4.01 without lookups for a while")]
+    [LoggerMessage(EventId = 351, Level = LogLevel.Warning, Message = "Too many unknown CIKs from {Source}: no answers and no lookups for it for a while")]
     public static partial void SourceSilenced(ILogger logger, string source);
 
     [LoggerMessage(EventId = 352, Level = LogLevel.Debug, Message = "Device {Device} may not access alias {Alias}")]

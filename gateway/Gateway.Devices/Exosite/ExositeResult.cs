@@ -8,6 +8,7 @@ public sealed record ExositeResult(ExositeStatus Status, ReadOnlyMemory<byte> Bo
     public static readonly ExositeResult Forbidden = new(ExositeStatus.Forbidden);
     public static readonly ExositeResult NotFound = new(ExositeStatus.NotFound);
     public static readonly ExositeResult TooFast = new(ExositeStatus.TooFast);
+    public static readonly ExositeResult Silent = new(ExositeStatus.Silent);
 
     /// <summary>For <see cref="ExositeStatus.Unavailable"/>: when the device may try again.</summary>
     public TimeSpan RetryAfter { get; init; }

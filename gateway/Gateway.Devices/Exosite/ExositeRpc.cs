@@ -17,16 +17,18 @@ namespace Gateway.Devices.Exosite;
 public sealed class ExositeRpc(ExositeDataports dataports, TimeProvider time, ILogger<ExositeRpc> logger)
 {
     /// <summary>
-    /// Runs the calls. Null result means "authentication failed" (the CoAP proxy answers 4.01, §A.1).
+    /// Runs the calls. A null answer means "authentication failed", and the failure says how to
+    /// answer that (4.01, §A.1, or silence for a source over its failure limit).
     /// <paramref name="dedupKey"/> guards the first write of the request against retransmissions.
     /// </summary>
-    public async ValueTask<JsonNode?> ProcessAsync(JsonNode? body, string source, string? dedupKey, CancellationToken cancellationToken = default)
+    public async ValueTask<(JsonNode? Answer, ExositeResult Failure)> ProcessAsync(JsonNode? body, string source, string? dedupKey,
+        CancellationToken cancellationToken = default)
     {
-        if (body is not JsonObject envelope) return RequestError(400, "Malformed request", "calls");
+        if (body is not JsonObject envelope) return (RequestError(400, "Malformed request", "calls"), ExositeResult.Unauthorized);
         string? cik = envelope["auth"] is JsonObject auth && auth["cik"] is JsonValue c && c.GetValueKind() == JsonValueKind.String ? c.GetValue<string>() : null;
-        var device = await dataports.AuthenticateAsync(cik is null ? null : ExositeCik.Parse(System.Text.Encoding.UTF8.GetBytes(cik)), source, cancellationToken).ConfigureAwait(false);
-        if (device is null) return null;
-        if (envelope["calls"] is not JsonArray calls || calls.Count > dataports.Options.MaxRpcCalls) return RequestError(400, "Malformed request", "calls");
+        var authentication = await dataports.AuthenticateAsync(cik is null ? null : ExositeCik.Parse(System.Text.Encoding.UTF8.GetBytes(cik)), source, cancellationToken).ConfigureAwait(false);
+        if (authentication.Device is not { } device) return (null, authentication.Failure);
+        if (envelope["calls"] is not JsonArray calls || calls.Count > dataports.Options.MaxRpcCalls) return (RequestError(400, "Malformed request", "calls"), authentication.Failure);
 
         var results = new JsonArray();
         int index = 0;
@@ -34,7 +36,7 @@ public sealed class ExositeRpc(ExositeDataports dataports, TimeProvider time, IL
         {
             index++;
             if (node is not JsonObject call || call["procedure"] is not JsonValue p || p.GetValueKind() != JsonValueKind.String)
-                return RequestError(400, "Malformed call", "calls");
+                return (RequestError(400, "Malformed call", "calls"), authentication.Failure);
             var arguments = call["arguments"] as JsonArray ?? [];
             // One dedup key per call: a retransmitted request writes nothing twice, and two writes of one request are two rows.
             var key = dedupKey is null ? null : $"{dedupKey}#{index}";
@@ -53,7 +55,7 @@ public sealed class ExositeRpc(ExositeDataports dataports, TimeProvider time, IL
                 results.Add(answer);
             }
         }
-        return results;
+        return (results, authentication.Failure);
     }
 
     private async ValueTask<JsonObject> CallAsync(DeviceRecord device, string procedure, JsonArray arguments, string? key, CancellationToken cancellationToken)

@@ -19,4 +19,6 @@ public enum ExositeStatus : byte
     TooFast,
     /// <summary>Storage refused the write (5.03 + Max-Age).</summary>
     Unavailable,
+    /// <summary>A failed CIK from a source over its failure limit: no answer at all (reliability.md S6).</summary>
+    Silent,
 }

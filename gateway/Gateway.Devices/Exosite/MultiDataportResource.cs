@@ -43,8 +43,8 @@ internal sealed class MultiDataportResource(ExositeDataports dataports) : CoapRe
         CancellationToken cancellationToken)
     {
         var options = dataports.Options;
-        var device = await dataports.AuthenticateAsync(cik, source, cancellationToken).ConfigureAwait(false);
-        if (device is null) return ExositeCoap.ToCoap(ExositeResult.Unauthorized, options);
+        var auth = await dataports.AuthenticateAsync(cik, source, cancellationToken).ConfigureAwait(false);
+        if (auth.Device is not { } device) return ExositeCoap.ToCoap(auth.Failure, options);
         if (invalid is not null) return ExositeCoap.ToCoap(ExositeResult.Invalid(invalid), options);
         if (reads.Any(a => !options.MayAccess(a))) return ExositeCoap.ToCoap(ExositeResult.Forbidden, options);
         if (writes.Count > 0)

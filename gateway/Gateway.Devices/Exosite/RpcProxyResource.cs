@@ -41,8 +41,8 @@ internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options) :
 
     private async ValueTask<CoapResponse> AnswerAsync(JsonNode? body, string source, string dedupKey, bool json, CancellationToken cancellationToken)
     {
-        var answer = await rpc.ProcessAsync(body, source, dedupKey, cancellationToken).ConfigureAwait(false);
-        if (answer is null) return ExositeCoap.ToCoap(ExositeResult.Unauthorized, options);
+        var (answer, failure) = await rpc.ProcessAsync(body, source, dedupKey, cancellationToken).ConfigureAwait(false);
+        if (answer is null) return ExositeCoap.ToCoap(failure, options);
         return json
             ? CoapResponse.WithFormat(CoapCode.Content, JsonSerializer.SerializeToUtf8Bytes(answer), CoapContentFormat.Json)
             : CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);

@@ -224,6 +224,30 @@ public sealed class DataportEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task BruteForce_FailuresAnswered401_ThenSilence_EvenForAValidCik_UntilTheSilenceEnds()
+    {
+        var cik = await _gateway.ActivatedDeviceAsync();
+        for (int i = 0; i < 20; i++)
+            Assert.Equal("4.01", Answer.Code(await Send(CoapCode.Get, "1a/temp", [Text($"{i:x40}")])));
+
+        // reliability.md S6: from the 21st failure on, nothing at all (not even an empty ACK), and a
+        // silenced source is not looked up, so its valid CIK, the RPC and the content API are silent too.
+        void Deliver(CoapMessage request) => _device.Transport.Deliver(CoapCodec.Encode(request), _device.Address);
+        Deliver(Build(CoapCode.Get, "1a/temp", ++_mid, [Text(new string('e', 40))]));
+        Deliver(Build(CoapCode.Post, "1a/temp", ++_mid, [Text(cik)], Text("7")));
+        Deliver(Build(CoapCode.Get, "provision/download/acme/sensor", ++_mid, [Text(new string('e', 40))]));
+        Deliver(Build(CoapCode.Post, "rpc", ++_mid, [], Gateway.Cbor.CborJson.FromJsonNode(System.Text.Json.Nodes.JsonNode.Parse($$"""{"auth":{"cik":"{{new string('e', 40)}}"},"calls":[]}""")),
+            extra: CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 60)));
+        Assert.Null(_device.Receive(TimeSpan.FromMilliseconds(300)));
+        Assert.Empty(await _gateway.RowTextsAsync());
+        Assert.Contains(_gateway.Logs.Lines, l => l.Contains(" 351 Too many unknown CIKs", StringComparison.Ordinal));
+        Assert.DoesNotContain(_gateway.Logs.Lines, l => l.Contains(cik, StringComparison.OrdinalIgnoreCase));
+
+        _gateway.Time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal("2.04", Answer.Code(await Send(CoapCode.Post, "1a/temp", [Text(cik)], Text("8"))));
+    }
+
+    [Fact]
     public async Task Observe_UnknownCik_401_NoRelation()
     {
         await _gateway.ActivatedDeviceAsync();
