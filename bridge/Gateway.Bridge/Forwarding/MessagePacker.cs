@@ -4,7 +4,7 @@ using Gateway.Storage.Outbox;
 namespace Gateway.Bridge.Forwarding;
 
 /// <summary>
-/// Turns a leased batch (id order, per-device FIFO) into as few PUBLISHes as fit the packet limit,
+/// Turns a leased batch (awaited rows first, then id order; per-device FIFO within a kind) into as few PUBLISHes as fit the packet limit,
 /// keeping every device's rows in order across messages.
 /// <para>
 /// The batch is cut into <em>segments</em>: a segment ends when a device shows up with a row of another

@@ -29,7 +29,12 @@ public interface IOutbox : IAsyncDisposable
     /// <summary>The cached response for (peer, MID) if it is recorded and unexpired; otherwise null.</summary>
     ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default);
 
-    /// <summary>Leases up to <paramref name="maxMessages"/> rows in id order for <paramref name="leaseFor"/>; attempts are incremented.</summary>
+    /// <summary>
+    /// Leases up to <paramref name="maxMessages"/> rows for <paramref name="leaseFor"/>; attempts are
+    /// incremented. Rows the cloud is waiting for (<see cref="OutboxMessageKinds.IsAwaited"/>: RPC replies,
+    /// claims, attribute requests) come first, so a backlog of telemetry after an outage does not make
+    /// the cloud's RPC time out; then everything else in id order. A device with rows in flight is skipped.
+    /// </summary>
     ValueTask<IReadOnlyList<OutboxEntry>> LeaseAsync(int maxMessages, TimeSpan leaseFor, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes delivered rows. Unknown ids are ignored. Returns rows deleted.</summary>

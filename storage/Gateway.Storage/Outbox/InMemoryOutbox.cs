@@ -84,7 +84,8 @@ public sealed class InMemoryOutbox : IOutbox
             var now = _clock.NowMs;
             var busyDevices = _rows.Values.Where(r => r.LeasedUntil > now).Select(r => r.Message.Device).ToHashSet(StringComparer.Ordinal);
             var leased = new List<OutboxEntry>();
-            foreach (var row in _rows.Values)
+            // Awaited kinds first, then the rest, each in id order (IOutbox.LeaseAsync).
+            foreach (var row in _rows.Values.Where(r => r.Message.Kind.IsAwaited()).Concat(_rows.Values.Where(r => !r.Message.Kind.IsAwaited())))
             {
                 if (leased.Count == maxMessages)
                 {

@@ -27,3 +27,14 @@ public enum OutboxMessageKind
     /// <summary>A device asking the cloud for attribute values; kept until MaxAge.</summary>
     AttributeRequest = 7,
 }
+
+public static class OutboxMessageKinds
+{
+    /// <summary>
+    /// Rows somebody is waiting on (the cloud for an RPC reply, a claim's short window, a device for
+    /// attribute values): leased ahead of older telemetry. They carry no time series, so overtaking
+    /// a device's telemetry reorders nothing that has an order.
+    /// </summary>
+    public static bool IsAwaited(this OutboxMessageKind kind) =>
+        kind is OutboxMessageKind.RpcReply or OutboxMessageKind.Claim or OutboxMessageKind.AttributeRequest;
+}

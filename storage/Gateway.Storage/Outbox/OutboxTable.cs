@@ -77,14 +77,36 @@ internal sealed class OutboxTable(SqliteConnection connection)
         return rows;
     }
 
+    private const string Leasable =
+        "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts FROM outbox " +
+        "WHERE (lease_until IS NULL OR lease_until <= $n) " +
+        "AND device NOT IN (SELECT device FROM outbox WHERE lease_until IS NOT NULL AND lease_until > $n) ";
+    // The kinds of OutboxMessageKinds.IsAwaited, by number (RpcReply, Claim, AttributeRequest).
+    private const string LeasableAwaited = Leasable + "AND kind IN (3, 4, 7) ORDER BY id LIMIT $m";
+    private const string LeasableAll = Leasable + "ORDER BY id LIMIT $m";
+
+    /// <summary>Awaited kinds first (found through the (kind, id) index), then the rest in id order; no row twice.</summary>
     public List<OutboxEntry> LeaseCandidates(long now, int max)
     {
         var entries = new List<OutboxEntry>();
-        using var reader = Reader(
-            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts FROM outbox " +
-            "WHERE (lease_until IS NULL OR lease_until <= $n) " +
-            "AND device NOT IN (SELECT device FROM outbox WHERE lease_until IS NOT NULL AND lease_until > $n) ORDER BY id LIMIT $m",
-            ("$n", now), ("$m", max));
+        Read(entries, LeasableAwaited, now, max);
+        if (entries.Count == max) return entries;
+        int awaited = entries.Count;
+        Read(entries, LeasableAll, now, max);
+        // The second query sees the awaited rows again (nothing is leased yet): drop those repeats.
+        if (awaited > 0)
+        {
+            var seen = new HashSet<long>(entries.Take(awaited).Select(e => e.Id));
+            for (int i = entries.Count - 1; i >= awaited; i--)
+                if (seen.Contains(entries[i].Id)) entries.RemoveAt(i);
+        }
+        if (entries.Count > max) entries.RemoveRange(max, entries.Count - max);
+        return entries;
+    }
+
+    private void Read(List<OutboxEntry> entries, string sql, long now, int max)
+    {
+        using var reader = Reader(sql, ("$n", now), ("$m", max));
         while (reader.Read())
         {
             var message = new OutboxMessage(reader.GetString(1), (OutboxMessageKind)reader.GetInt32(2), (byte[])reader.GetValue(3))
@@ -95,7 +117,6 @@ internal sealed class OutboxTable(SqliteConnection connection)
             };
             entries.Add(new OutboxEntry(reader.GetInt64(0), message, reader.GetInt32(7) + 1));
         }
-        return entries;
     }
 
     public void SetLease(long id, long until) =>

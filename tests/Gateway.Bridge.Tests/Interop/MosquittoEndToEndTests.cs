@@ -95,6 +95,36 @@ public sealed class MosquittoEndToEndTests
     }
 
     [Fact]
+    public async Task Rpc_reply_stored_behind_a_telemetry_backlog_goes_up_in_the_first_batch()
+    {
+        using var broker = new MosquittoBroker(persistent: true);
+        var lines = new ConcurrentQueue<string>();
+        using var cloud = broker.StartCloudSubscriber("cloud-priority", lines);
+        try
+        {
+            await WaitSubscribedAsync(broker, lines);
+            await using var h = new BridgeHarness(Options(broker.Port, "gw-priority"), transport: null, o => o.BatchSize = 100);
+            // Stored while the link was down: 3,000 rows of telemetry, then the device answers an RPC.
+            for (int n = 0; n < 3000; n++) await h.TelemetryAsync($"dev-{n % 10}", 1_700_000_000_000 + n, n);
+            await h.EnqueueAsync("dev-3", OutboxMessageKind.RpcReply, "{\"id\":9,\"data\":{\"ok\":true}}");
+
+            await h.StartAsync();
+            const string Reply = "v1/gateway/rpc {\"device\":\"dev-3\",\"id\":9,\"data\":{\"ok\":true}}";
+            await BridgeHarness.WaitForAsync(() => lines.Contains(Reply), "the RPC reply upstream");
+            // ThingsBoard times an RPC out after seconds: the reply may not wait for the backlog (at most one batch ahead of it).
+            var arrived = lines.ToList();
+            int before = Telemetry(new ConcurrentQueue<string>(arrived.TakeWhile(l => l != Reply))).Count;
+            Assert.True(before <= 100, $"{before} telemetry rows went up before the RPC reply");
+            await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the backlog to drain");
+            await BridgeHarness.WaitForAsync(() => Telemetry(lines).Select(t => t.Ts).Distinct().Count() == 3000, "all 3,000 rows upstream");
+        }
+        finally
+        {
+            cloud.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Rpc_and_attribute_updates_from_the_cloud_reach_storage_and_the_signal_and_the_reply_goes_back_with_the_id()
     {
         using var broker = new MosquittoBroker(persistent: true);

@@ -106,6 +106,29 @@ public abstract class OutboxContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lease_RowsTheCloudAwaits_OvertakeOlderTelemetry_ButNeverADeviceInFlight()
+    {
+        var outbox = Open();
+        for (var i = 0; i < 5; i++)
+        {
+            await Committed(outbox, Telemetry("dev-a", i));
+        }
+        await Committed(outbox, Message("dev-b", OutboxMessageKind.RpcReply, 100));
+        await Committed(outbox, Message("dev-a", OutboxMessageKind.Claim, 101));
+        await Committed(outbox, Telemetry("dev-b", 6));
+        await Committed(outbox, Message("dev-c", OutboxMessageKind.AttributeRequest, 102));
+
+        var first = await outbox.LeaseAsync(4, Lease);
+        Assert.Equal([100, 101, 102, 0], first.Select(Number));
+        Assert.Empty(await outbox.LeaseAsync(10, Lease)); // every device with rows left is in flight
+
+        await outbox.AckAsync(first.Select(e => e.Id).ToList());
+        var rest = await outbox.LeaseAsync(10, Lease);
+        Assert.Equal([1, 2, 3, 4, 6], rest.Select(Number)); // telemetry still in order per device
+        Assert.All(rest, e => Assert.Equal(1, e.Attempts));
+    }
+
+    [Fact]
     public async Task Lease_WhenLeaseExpires_RedeliversSameRowsInOrderWithMoreAttempts()
     {
         var outbox = Open();
