@@ -71,7 +71,8 @@ public sealed class ExositeGateway : IDisposable
     /// <summary>Every outbox row as "Kind Device payload" (leased and released again).</summary>
     public async Task<IReadOnlyList<string>> RowTextsAsync()
     {
-        var rows = await Outbox.LeaseAsync(1000, TimeSpan.FromMinutes(1));
+        // Sorted by id: a lease puts awaited kinds (RPC replies, claims) first; these tests check storage order.
+        var rows = (await Outbox.LeaseAsync(1000, TimeSpan.FromMinutes(1))).OrderBy(r => r.Id).ToList();
         await Outbox.ReleaseAsync(rows.Select(r => r.Id).ToList());
         return rows.Select(r => $"{r.Message.Kind} {r.Message.Device} {Encoding.UTF8.GetString(r.Message.Payload.Span)}").ToList();
     }

@@ -96,7 +96,8 @@ public sealed class Gateway : IDisposable
     /// <summary>Every outbox row in order (leased and released again, so later calls see them too).</summary>
     public async Task<IReadOnlyList<OutboxMessage>> RowsAsync()
     {
-        var rows = await Outbox.LeaseAsync(1000, TimeSpan.FromMinutes(1));
+        // Sorted by id: a lease puts awaited kinds (RPC replies, claims) first; these tests check storage order.
+        var rows = (await Outbox.LeaseAsync(1000, TimeSpan.FromMinutes(1))).OrderBy(r => r.Id).ToList();
         await Outbox.ReleaseAsync(rows.Select(r => r.Id).ToList());
         return rows.Select(r => r.Message).ToList();
     }
