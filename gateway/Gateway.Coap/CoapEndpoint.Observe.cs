@@ -21,18 +21,28 @@ public sealed partial class CoapEndpoint
 
     internal DateTimeOffset Now => _time.GetUtcNow();
 
-    /// <summary>Every current relation, for the host to persist (restore with <see cref="RestoreObservationAsync"/>).</summary>
+    /// <summary>Every current relation as its resource lets it be stored (restore with <see cref="RestoreObservationAsync"/>).</summary>
     public IReadOnlyList<ObservationSnapshot> ExportObservations()
     {
         List<ObserveRelation> all;
         lock (_gate) all = [.. _observe.All];
-        return [.. all.Select(r => r.ToSnapshot())];
+        return [.. all.Select(Storable).OfType<ObservationSnapshot>()];
     }
+
+    private static ObservationSnapshot? Storable(ObserveRelation relation) => relation.Resource.ToStorable(relation, relation.ToSnapshot());
+
+    /// <summary>
+    /// RFC 7641 §3.4: a client takes a notification as fresh when its number is above the last one
+    /// seen (mod 2^24, within 2^23). The stored number is the one at registration, so a restored
+    /// relation continues 2^22 above it: fresh as long as fewer than 2^22 notifications went out since.
+    /// </summary>
+    internal const uint RestoreSequenceJump = 1u << 22;
 
     /// <summary>
     /// Re-creates a relation saved before a restart: the registration is replayed through the
     /// handler (so the resource, route values and identity resolve as for a live one) and no response
-    /// is sent; the next notification continues above the saved Observe value. Null if the resource
+    /// is sent; the next notification continues <see cref="RestoreSequenceJump"/> above the saved Observe
+    /// value. The snapshot's state reaches the resource as <see cref="CoapRequest.RestoredState"/>. Null if the resource
     /// no longer accepts it.
     /// </summary>
     public async Task<ObserveRelation?> RestoreObservationAsync(ObservationSnapshot snapshot, CancellationToken cancellationToken = default)
@@ -44,11 +54,12 @@ public sealed partial class CoapEndpoint
         options.AddRange(snapshot.Query.Select(s => CoapOption.FromString(CoapOptionNumber.UriQuery, s)));
         if (snapshot.Accept is { } accept) options.Add(CoapOption.FromUInt(CoapOptionNumber.Accept, (uint)accept));
         var type = snapshot.Confirmable ? CoapMessageType.Confirmable : CoapMessageType.NonConfirmable;
-        var request = new CoapRequest(new CoapMessage(type, CoapCode.Get, 0, snapshot.Token, options), snapshot.Peer);
+        var request = new CoapRequest(new CoapMessage(type, CoapCode.Get, 0, snapshot.Token, options), snapshot.Peer) { RestoredState = snapshot.State };
         TransferOptions.Scan(request.Options, out request.Transfer);
         var response = await _handler.HandleAsync(request, cancellationToken).ConfigureAwait(false);
         if (request.ObserveTarget is not { } target || !response.Code.IsSuccess) return null;
-        return Register(request, target, snapshot.Peer.ToSocketAddress(_transport.AddressFamily), snapshot.LastSequence);
+        return Register(request, target, snapshot.Peer.ToSocketAddress(_transport.AddressFamily),
+            (snapshot.LastSequence + RestoreSequenceJump) & ObserveSequence.Mask);
     }
 
     /// <summary>
@@ -80,7 +91,7 @@ public sealed partial class CoapEndpoint
             {
                 if (existing is not null) Drop(existing, ObserveRemovalReason.Replaced);
                 if (_observe.FindSameTarget(peer, resource, target) is { } sameTarget) Drop(sameTarget, ObserveRemovalReason.Replaced);
-                if (identity is not null && _observe.FindIdentity(resource, target, identity) is { } moved)
+                if (identity is not null && _observe.FindIdentity(resource, identity) is { } moved)
                     Drop(moved, moved.Peer == peer ? ObserveRemovalReason.Replaced : ObserveRemovalReason.Rebound);
                 // RFC 7641 §7: bound the state one registration creates.
                 if (_observe.CountOf(peer) >= _options.MaxObserversPerPeer && _observe.OldestOf(peer) is { } oldestOfPeer)
@@ -104,7 +115,7 @@ public sealed partial class CoapEndpoint
             try
             {
                 resource.OnRelationAdded(relation);
-                ObservationListener?.OnObservationAdded(relation.ToSnapshot());
+                if (ObservationListener is { } listener && Storable(relation) is { } storable) listener.OnObservationAdded(storable);
             }
             catch (Exception e)
             {
@@ -163,7 +174,8 @@ public sealed partial class CoapEndpoint
         try
         {
             relation.Resource.OnRelationRemoved(relation, reason);
-            if (reason != ObserveRemovalReason.EndpointStopped) ObservationListener?.OnObservationRemoved(relation.ToSnapshot(), reason);
+            if (reason != ObserveRemovalReason.EndpointStopped && ObservationListener is { } listener && Storable(relation) is { } storable)
+                listener.OnObservationRemoved(storable, reason);
         }
         catch (Exception e)
         {
@@ -344,7 +356,7 @@ public sealed partial class CoapEndpoint
             if (!RequestKey.IsTransferOption(option.Number)) options.Add(new CoapOption(option.Number, option.Value.ToArray()));
         }
         var copy = new CoapMessage(message.Type, message.Code, 0, message.Token.ToArray(), options, message.Payload.ToArray());
-        var owned = new CoapRequest(copy, request.Peer);
+        var owned = new CoapRequest(copy, request.Peer) { RestoredState = request.RestoredState };
         owned.CopyRouteValuesFrom(request);
         return owned;
     }

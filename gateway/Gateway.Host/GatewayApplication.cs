@@ -52,6 +52,7 @@ public static class GatewayApplication
         builder.AddDevices();
         builder.AddGatewayHealth();
         builder.AddGatewayHttp();
+        builder.AddObservationPersistence();
         configure?.Invoke(builder);
 
         WebApplication app;

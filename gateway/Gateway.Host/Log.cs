@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(532, LogLevel.Warning, "Status file {Path} not written")]
     public static partial void StatusFileFailed(ILogger logger, string path, Exception exception);
 
+    [LoggerMessage(550, LogLevel.Information, "Observe relations restored after the restart: {Restored} ({Declined} no longer accepted, removed)")]
+    public static partial void ObservationsRestored(ILogger logger, int restored, int declined);
+
+    [LoggerMessage(551, LogLevel.Warning, "Observe relation not saved; it will not survive a restart")]
+    public static partial void ObservationWriteFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(540, LogLevel.Critical, "Background service {Service} failed; the gateway stops with exit code 1 so systemd restarts it")]
     public static partial void BackgroundServiceFailed(ILogger logger, string service, Exception exception);
 

@@ -40,7 +40,7 @@ public sealed class MetricsTests : IDisposable
         var before = await ScrapeAsync(http, gateway);
         foreach (var family in new[] { "coapgw_coap_datagrams_total", "coapgw_coap_requests_total", "coapgw_outbox_depth", "coapgw_outbox_bytes",
             "coapgw_outbox_oldest_age_seconds", "coapgw_outbox_dead_letters_total", "coapgw_devices", "coapgw_link_up", "coapgw_healthy", "coapgw_uptime_seconds",
-            "coapgw_coap_observers", "coapgw_coap_notifications_total", "coapgw_downlink_listener_failures_total", "coapgw_coap_block2_transfers_total", "coapgw_coap_block1_transfers_total", "coapgw_coap_partial_bodies" })
+            "coapgw_coap_observers", "coapgw_coap_notifications_total", "coapgw_observe_persist_dropped_total", "coapgw_downlink_listener_failures_total", "coapgw_coap_block2_transfers_total", "coapgw_coap_block1_transfers_total", "coapgw_coap_partial_bodies" })
         {
             Assert.Contains(before, s => s.Name == family);
         }

@@ -142,6 +142,26 @@ public abstract class ObservableResource : CoapResource
         return relation.Endpoint.NotifyAsync(relation, response);
     }
 
+    /// <summary>
+    /// What of a relation may be stored to restore it after a restart: the listener
+    /// (<see cref="CoapEndpoint.ObservationListener"/>) and <see cref="CoapEndpoint.ExportObservations"/>
+    /// see this, never the raw registration. Default: the registration as it was. A resource whose path
+    /// or query carries a credential returns a copy without it, with a <see cref="ObservationSnapshot.State"/>
+    /// to restore from (it comes back as <see cref="CoapRequest.RestoredState"/>), or null to keep the
+    /// relation out of storage.
+    /// </summary>
+    protected internal virtual ObservationSnapshot? ToStorable(ObserveRelation relation, ObservationSnapshot snapshot) => snapshot;
+
+    /// <summary>
+    /// Sets the observer identity once the registration is authenticated (an identity known only after
+    /// a lookup, e.g. the device rather than the credential). Call from <see cref="RegisterAsync"/>.
+    /// </summary>
+    protected static void SetObserverIdentity(CoapRequest request, string? identity)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.ObserveIdentity = identity;
+    }
+
     /// <summary>A relation was established (the first response is on its way).</summary>
     protected internal virtual void OnRelationAdded(ObserveRelation relation)
     {

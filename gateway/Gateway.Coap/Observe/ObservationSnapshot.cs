@@ -14,9 +14,11 @@ namespace Gateway.Coap.Observe;
 /// <param name="Identity">The observer identity the resource gave (e.g. a device token), or null.</param>
 /// <param name="Accept">The registration's Accept option (content format asked for), or null.</param>
 /// <param name="LastSequence">The last Observe value sent; a restored relation continues above it.</param>
-/// <param name="Confirmable">Whether the registration was CON (notifications follow its type).</param>
+/// <param name="Confirmable">Whether the registration was Confirmable (notifications follow its type).</param>
+/// <param name="State">What the resource needs to restore the relation in place of what it left out (e.g. a
+/// device name instead of the credential in the path); handed back as <see cref="Server.CoapRequest.RestoredState"/>.</param>
 public sealed record ObservationSnapshot(PeerAddress Peer, byte[] Token, IReadOnlyList<string> Path, IReadOnlyList<string> Query,
-    string? Identity, int? Accept, uint LastSequence, bool Confirmable)
+    string? Identity, int? Accept, uint LastSequence, bool Confirmable, string? State = null)
 {
     public string Target => "/" + string.Join('/', Path) + (Query.Count > 0 ? "?" + string.Join('&', Query) : "");
 }

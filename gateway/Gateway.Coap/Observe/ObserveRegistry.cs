@@ -14,7 +14,7 @@ internal sealed class ObserveRegistry
 {
     private readonly Dictionary<(PeerAddress Peer, ulong Token, int Length), ObserveRelation> _byToken = [];
     private readonly Dictionary<PeerAddress, List<ObserveRelation>> _byPeer = [];
-    private readonly Dictionary<(ObservableResource Resource, string Target, string Identity), ObserveRelation> _byIdentity = [];
+    private readonly Dictionary<(ObservableResource Resource, string Identity), ObserveRelation> _byIdentity = [];
     private readonly LinkedList<ObserveRelation> _lru = [];
 
     public int Count => _byToken.Count;
@@ -30,8 +30,8 @@ internal sealed class ObserveRegistry
         return null;
     }
 
-    public ObserveRelation? FindIdentity(ObservableResource resource, string target, string identity) =>
-        _byIdentity.GetValueOrDefault((resource, target, identity));
+    public ObserveRelation? FindIdentity(ObservableResource resource, string identity) =>
+        _byIdentity.GetValueOrDefault((resource, identity));
 
     /// <summary>A NON notification answered with RST is matched by its Message ID (RFC 7641 §3.6).</summary>
     public ObserveRelation? FindByNonMessageId(PeerAddress peer, ushort messageId)
@@ -56,7 +56,7 @@ internal sealed class ObserveRegistry
         _byToken[Key(relation.Peer, relation.TokenBytes)] = relation;
         if (!_byPeer.TryGetValue(relation.Peer, out var relations)) _byPeer[relation.Peer] = relations = [];
         relations.Add(relation);
-        if (relation.Identity is { } identity) _byIdentity[(relation.Resource, relation.Target, identity)] = relation;
+        if (relation.Identity is { } identity) _byIdentity[(relation.Resource, identity)] = relation;
         relation.Node = _lru.AddLast(relation);
     }
 
@@ -71,8 +71,8 @@ internal sealed class ObserveRegistry
             relations.Remove(relation);
             if (relations.Count == 0) _byPeer.Remove(relation.Peer);
         }
-        if (relation.Identity is { } identity && _byIdentity.TryGetValue((relation.Resource, relation.Target, identity), out var indexed) && indexed == relation)
-            _byIdentity.Remove((relation.Resource, relation.Target, identity));
+        if (relation.Identity is { } identity && _byIdentity.TryGetValue((relation.Resource, identity), out var indexed) && indexed == relation)
+            _byIdentity.Remove((relation.Resource, identity));
         if (relation.Node is { } node) _lru.Remove(node);
         relation.Node = null;
         return true;

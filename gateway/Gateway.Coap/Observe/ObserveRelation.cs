@@ -66,10 +66,12 @@ public sealed class ObserveRelation
     /// <summary>Ends the relation from the server side (e.g. the device was deleted); the resource is told with <paramref name="reason"/>.</summary>
     public void Cancel(ObserveRemovalReason reason = ObserveRemovalReason.Deregistered) => Endpoint.RemoveRelation(this, reason);
 
+    /// <summary>The relation as registered (path and query included); what may be stored is <see cref="ObservableResource.ToStorable"/>'s.</summary>
     public ObservationSnapshot ToSnapshot() =>
-        new(Peer, [.. TokenBytes], Request.Path, Request.Query, Identity, Request.Accept, LastSequence, Confirmable);
+        new(Peer, [.. TokenBytes], Request.Path, Request.Query, Identity, Request.Accept, LastSequence, Confirmable, Request.RestoredState);
 
-    public override string ToString() => $"{Target} observed by {Peer} token={Convert.ToHexString(TokenBytes)}";
+    // The request's own ToString: segments bound to {parameters} (credentials) are masked, the query left out.
+    public override string ToString() => $"observe {Request} token={Convert.ToHexString(TokenBytes)}";
 
     // Message-layer state, guarded by the endpoint's gate.
     internal CoapEndpoint Endpoint { get; }

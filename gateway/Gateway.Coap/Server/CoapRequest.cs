@@ -38,6 +38,7 @@ public sealed class CoapRequest
         Key = null;
         ObserveTarget = null;
         ObserveIdentity = null;
+        RestoredState = null;
     }
 
     /// <summary>For tests and for code that builds a request without an endpoint.</summary>
@@ -77,6 +78,13 @@ public sealed class CoapRequest
     /// relation is created (RFC 7641 §4.1 lets a server decline, e.g. for an unauthorised observer).
     /// </summary>
     public void DeclineObserve() => ObserveTarget = null;
+
+    /// <summary>
+    /// Non-null only on a registration replayed by <see cref="CoapEndpoint.RestoreObservationAsync"/>
+    /// (never on one from the network): the <see cref="Observe.ObservationSnapshot.State"/> the resource
+    /// stored instead of what it left out, e.g. the device whose credential was in the path.
+    /// </summary>
+    public string? RestoredState { get; internal set; }
 
     // Set by the endpoint (transfer options, request key) and by an observable resource accepting a registration.
     internal TransferOptions Transfer;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Observe;
 using Gateway.Coap.Server;
@@ -16,21 +14,28 @@ namespace Gateway.Devices.Coap;
 /// <para>Observe (§2.5): <c>attributes</c> answers 2.05 with the flat current shared attributes
 /// (<c>{}</c> if none) and later pushes each flat update; <c>rpc</c> answers 2.03 without payload and
 /// then delivers RPCs (<see cref="RpcDelivery"/>). One relation per device and feature: the observer
-/// identity is a hash of feature and token (never the token itself), so a re-registration from a new
-/// port replaces the old relation. GET with Observe=1 on either answers 2.02 (§2.3).</para>
+/// identity is feature and device name, set once the token is authenticated, so a re-registration
+/// from a new port replaces the old relation. GET with Observe=1 on either answers 2.02 (§2.3).</para>
+/// <para>Relations are stored without the token (the path keeps <c>-</c> in its place, the device name
+/// is the restore state) and come back after a restart through the device name (reliability.md §1.6).</para>
 /// </summary>
 internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDelivery rpc) : ObservableResource("{feature}")
 {
     private static readonly CoapResponse Deleted = CoapResponse.Empty(CoapCode.Deleted);
 
-    /// <summary>The observer identity of a device's attributes or RPC relation.</summary>
-    public static string Identity(Feature.Kind feature, string token) =>
-        feature + ":" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)), 0, 12);
+    private const string TokenPlaceholder = "-";
 
-    protected override string? GetObserverIdentity(CoapRequest request)
+    /// <summary>The observer identity of a device's attributes or RPC relation.</summary>
+    public static string Identity(Feature.Kind feature, string device) => feature + ":" + device;
+
+    private static string DeviceOf(string identity) => identity[(identity.IndexOf(':', StringComparison.Ordinal) + 1)..];
+
+    protected override ObservationSnapshot? ToStorable(ObserveRelation relation, ObservationSnapshot snapshot)
     {
-        var feature = Feature.Parse(request.RouteValues["feature"]);
-        return feature is Feature.Kind.Attributes or Feature.Kind.Rpc ? Identity(feature, request.RouteValues["token"]) : null;
+        if (relation.Identity is not { } identity || snapshot.Path.Count < 2) return null;
+        var path = snapshot.Path.ToArray();
+        path[^2] = TokenPlaceholder; // …/{token}/{feature}
+        return snapshot with { Path = path, State = DeviceOf(identity) };
     }
 
     protected override ValueTask<CoapResponse> RegisterAsync(CoapRequest request, CancellationToken cancellationToken)
@@ -42,11 +47,13 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
 
     private async ValueTask<CoapResponse> RegisterDeviceAsync(CoapRequest request, Feature.Kind feature, CancellationToken cancellationToken)
     {
-        string token = request.RouteValues["token"];
-        var auth = await api.Authenticator.AuthenticateAsync(token, CoapResults.Context(request), cancellationToken).ConfigureAwait(false);
+        var auth = request.RestoredState is { } restored
+            ? await api.Authenticator.AuthenticateRestoredAsync(restored, cancellationToken).ConfigureAwait(false)
+            : await api.Authenticator.AuthenticateAsync(request.RouteValues["token"], CoapResults.Context(request), cancellationToken).ConfigureAwait(false);
         if (!auth.Succeeded) return CoapResults.ToCoap(auth.Failure!, request);
         var device = auth.Device!.Name;
-        rpc.Remember(feature, device, Identity(feature, token));
+        SetObserverIdentity(request, Identity(feature, device));
+        rpc.Remember(feature, device, Identity(feature, device));
         if (feature == Feature.Kind.Rpc) return CoapResponse.Empty(CoapCode.Valid); // §2.5: 2.03, Observe 0, no payload
         var flat = await api.GetSharedAttributesFlatAsync(device, cancellationToken).ConfigureAwait(false);
         return CoapResponse.WithFormat(CoapCode.Content, flat, CoapResults.ResponseFormat(request));

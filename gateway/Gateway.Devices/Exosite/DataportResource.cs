@@ -45,9 +45,8 @@ internal sealed class DataportResource : ObservableResource, IDisposable
     private async ValueTask<(CoapResponse Response, string? Device)> ReadAsync(CoapRequest request, CancellationToken cancellationToken)
     {
         var options = _dataports.Options;
-        var cik = ExositeCik.FromQuery(request.Options);
         var alias = request.RouteValues["alias"];
-        var auth = await _dataports.AuthenticateAsync(cik, ExositeCoap.Source(request), cancellationToken).ConfigureAwait(false);
+        var auth = await AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
         if (auth.Device is not { } device) return (ExositeCoap.ToCoap(auth.Failure, options), null);
         if (!options.MayAccess(alias)) return (ExositeCoap.ToCoap(ExositeResult.Forbidden, options), null);
         var latest = await _dataports.LatestAsync(device.Name, alias, cancellationToken).ConfigureAwait(false);
@@ -96,7 +95,7 @@ internal sealed class DataportResource : ObservableResource, IDisposable
 
     private async Task ResolveAsync(ObserveRelation relation, string alias)
     {
-        var device = (await _dataports.AuthenticateAsync(ExositeCik.FromQuery(relation.Request.Options), ExositeCoap.Source(relation.Request)).ConfigureAwait(false)).Device;
+        var device = (await AuthenticateAsync(relation.Request, CancellationToken.None).ConfigureAwait(false)).Device;
         if (device is null) relation.Cancel();
         else relation.State = new DataportObservation(device.Name, alias, _time.GetTimestamp());
     }
@@ -135,6 +134,16 @@ internal sealed class DataportResource : ObservableResource, IDisposable
     }
 
     private static string PendingKey(string peer, string alias) => $"{peer}|{alias}";
+
+    /// <summary>By the CIK in the query; a relation restored after a restart carries its device name instead.</summary>
+    private ValueTask<ExositeAuthentication> AuthenticateAsync(CoapRequest request, CancellationToken cancellationToken) =>
+        request.RestoredState is { } device
+            ? _dataports.AuthenticateRestoredAsync(device, cancellationToken)
+            : _dataports.AuthenticateAsync(ExositeCik.FromQuery(request.Options), ExositeCoap.Source(request), cancellationToken);
+
+    /// <summary>Stored without the CIK (the query), with the device name to restore from; not stored before the device is known.</summary>
+    protected override ObservationSnapshot? ToStorable(ObserveRelation relation, ObservationSnapshot snapshot) =>
+        relation.State is DataportObservation observation ? snapshot with { Query = [], State = observation.Device } : null;
 
     public void Dispose() => _refresh.Dispose();
 }

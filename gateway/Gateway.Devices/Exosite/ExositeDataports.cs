@@ -66,6 +66,13 @@ public sealed class ExositeDataports
         return new(null, ExositeResult.Silent);
     }
 
+    /// <summary>The device of an observe relation restored after a restart (stored by name, never by CIK); Unauthorized once it is gone or deactivated.</summary>
+    public async ValueTask<ExositeAuthentication> AuthenticateRestoredAsync(string deviceName, CancellationToken cancellationToken = default)
+    {
+        var device = await _devices.FindByNameAsync(deviceName, cancellationToken).ConfigureAwait(false);
+        return new(device is { Vendor: not null } ? device : null, ExositeResult.Unauthorized);
+    }
+
     /// <summary>
     /// Writes values at the server's time (§A.1 write, multiple write; §A.3 write, writegroup): 4.03 for an
     /// alias the device may not use, <see cref="ExositeStatus.TooFast"/> when a dataport was written within

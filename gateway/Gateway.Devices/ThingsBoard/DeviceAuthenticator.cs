@@ -52,6 +52,20 @@ public sealed class DeviceAuthenticator
         return new(device, null);
     }
 
+    /// <summary>
+    /// The device of an observe relation restored after a restart (stored by device name, never by
+    /// token): found by name and connected upstream like on a live contact; Unauthorized once the
+    /// device is gone (the relation is then not restored).
+    /// </summary>
+    public async ValueTask<AuthenticatedDevice> AuthenticateRestoredAsync(string deviceName, CancellationToken cancellationToken)
+    {
+        var device = await _devices.FindByNameAsync(deviceName, cancellationToken).ConfigureAwait(false);
+        if (device is null) return new(null, DeviceApiResult.Unauthorized);
+        if (!_connected.ContainsKey(device.Name) && await ConnectAsync(device, cancellationToken).ConfigureAwait(false) is { } refused)
+            return new(null, refused);
+        return new(device, null);
+    }
+
     /// <summary>A failure that is not a token lookup (e.g. a bad provisioning secret) counted against the source.</summary>
     public DeviceApiResult Failure(string source, DeviceApiResult? answer = null)
     {

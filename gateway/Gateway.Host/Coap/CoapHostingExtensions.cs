@@ -22,6 +22,18 @@ public static class CoapHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Observe relations kept in storage across restarts (<see cref="ObservationPersistence"/>). Call after
+    /// <see cref="AddCoapServer"/> and the features: hosted services start in order, and the resources
+    /// must be in the tree before relations are restored to them.
+    /// </summary>
+    public static IHostApplicationBuilder AddObservationPersistence(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ObservationPersistence>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ObservationPersistence>());
+        return builder;
+    }
+
     /// <summary>Adds a feature's resources to the tree before the socket is bound (see <see cref="ICoapResourceMapping"/>).</summary>
     public static IServiceCollection AddCoapResources(this IServiceCollection services, Func<CoapServer, IServiceProvider, IDisposable?> map) =>
         services.AddSingleton<ICoapResourceMapping>(new DelegateCoapResourceMapping(map));

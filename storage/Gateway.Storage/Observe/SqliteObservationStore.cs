@@ -10,11 +10,11 @@ public sealed class SqliteObservationStore(SqliteDatabase database, TimeProvider
         ArgumentNullException.ThrowIfNull(relation);
         using var connection = database.OpenConnection();
         Sql.Execute(connection,
-            "INSERT INTO observe_relation (peer, token, resource, device, content_format, last_seq, updated_ms) VALUES ($p, $t, $r, $d, $c, $s, $u) " +
+            "INSERT INTO observe_relation (peer, token, resource, device, content_format, last_seq, updated_ms, confirmable) VALUES ($p, $t, $r, $d, $c, $s, $u, $f) " +
             "ON CONFLICT (peer, token) DO UPDATE SET resource = excluded.resource, device = excluded.device, " +
-            "content_format = excluded.content_format, last_seq = excluded.last_seq, updated_ms = excluded.updated_ms",
+            "content_format = excluded.content_format, last_seq = excluded.last_seq, updated_ms = excluded.updated_ms, confirmable = excluded.confirmable",
             ("$p", relation.Peer), ("$t", relation.Token), ("$r", relation.Resource), ("$d", relation.Device),
-            ("$c", relation.ContentFormat), ("$s", relation.LastSequence), ("$u", _time.GetUtcNow().ToUnixTimeMilliseconds()));
+            ("$c", relation.ContentFormat), ("$s", relation.LastSequence), ("$u", _time.GetUtcNow().ToUnixTimeMilliseconds()), ("$f", relation.Confirmable ? 1 : 0));
         return Task.CompletedTask;
     }
 
@@ -35,7 +35,7 @@ public sealed class SqliteObservationStore(SqliteDatabase database, TimeProvider
     {
         using var connection = database.OpenConnection();
         return Task.FromResult<IReadOnlyList<ObserveRelation>>(Sql.Query(connection,
-            "SELECT peer, token, resource, device, content_format, last_seq FROM observe_relation ORDER BY peer, token",
-            r => new ObserveRelation(r.GetString(0), (byte[])r.GetValue(1), r.GetString(2), r.NullableString(3), r.GetInt32(4), r.GetInt32(5))));
+            "SELECT peer, token, resource, device, content_format, last_seq, confirmable FROM observe_relation ORDER BY peer, token",
+            r => new ObserveRelation(r.GetString(0), (byte[])r.GetValue(1), r.GetString(2), r.NullableString(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6) != 0)));
     }
 }

@@ -76,7 +76,8 @@ public sealed class ClientTransferTests : IDisposable
             _sensor.NotifyObservers();
         }
         Assert.Equal(["20", "21", "22", "23"], values);
-        await WaitUntil(() => _sensor.ObserverCount == 0);
+        // The resource is told after the relation left its list: wait for the callback, not the count.
+        await WaitUntil(() => _sensor.ObserverCount == 0 && _sensor.Removed.Count > 0);
         Assert.Equal(ObserveRemovalReason.Deregistered, Assert.Single(_sensor.Removed).Reason);
     }
 

@@ -353,7 +353,43 @@ public class ObserveServerTests
         restarted.ExpectNothing(); // a restored relation sends no first response
         sensor2.NotifyObservers();
         var n = restarted.Expect();
-        Assert.Equal((CoapMessageType.NonConfirmable, 2u, "0b5e"), (n.Type, Opt.ObserveOf(n)!.Value, Hex.Of(n.Token.Span)));
+        // RFC 7641 §3.4: 2^22 above the saved number, so fresh to a client that saw up to 2^22 more since.
+        Assert.Equal((CoapMessageType.NonConfirmable, 1u + (1u << 22) + 1u, "0b5e"), (n.Type, Opt.ObserveOf(n)!.Value, Hex.Of(n.Token.Span)));
+    }
+
+    [Fact]
+    public async Task CredentialInThePath_IsLeftOutOfWhatIsStored_AndTheRestoredStateBringsTheRelationBack()
+    {
+        var tree = new CoapServer();
+        tree.Add("dev/{token}", new CredentialSensor());
+        ObservationSnapshot saved;
+        var listener = new RecordingListener();
+        using (var h = new EndpointHarness(tree, Pinned()))
+        {
+            h.Endpoint.ObservationListener = listener;
+            h.Send(Register(0xC001, path: "dev/SECRET-1/state"));
+            Assert.Equal("device A", Opt.Text(h.Expect()));
+            saved = Assert.Single(h.Endpoint.ExportObservations());
+            Assert.Equal(["added /dev/-/state"], listener.Events);
+        }
+        Assert.Equal(("/dev/-/state", "device A", "0b5e"), (saved.Target, saved.State, Hex.Of(saved.Token)));
+        Assert.DoesNotContain("SECRET", saved.ToString(), StringComparison.Ordinal);
+
+        var tree2 = new CoapServer();
+        var sensor = tree2.Add("dev/{token}", new CredentialSensor());
+        using var restarted = new EndpointHarness(tree2, Pinned());
+        var relation = await restarted.Endpoint.RestoreObservationAsync(saved);
+        Assert.Equal("device A", relation!.Request.RestoredState);
+        Assert.Equal("device A", relation.Identity);
+        restarted.ExpectNothing();
+        sensor.NotifyObservers();
+        var n = restarted.Expect();
+        Assert.Equal(("0b5e", "device A"), (Hex.Of(n.Token.Span), Opt.Text(n)));
+
+        // A registration from the network never carries a restored state: the placeholder is no credential.
+        restarted.Send(Register(0xC002, [0x01], path: "dev/-/state"));
+        Assert.Equal(CoapCode.Unauthorized, restarted.Expect().Code);
+        Assert.Equal(1, sensor.ObserverCount);
     }
 
     [Fact]
@@ -374,6 +410,23 @@ public class ObserveServerTests
     {
         protected override ValueTask<CoapResponse> GetAsync(CoapRequest request, CancellationToken cancellationToken) =>
             new(CoapResponse.Empty(CoapCode.Unauthorized));
+    }
+
+    /// <summary>A resource whose path carries a credential: it stores the device instead, and restores from it.</summary>
+    private sealed class CredentialSensor() : ObservableResource("state")
+    {
+        private static string? DeviceOf(CoapRequest request) =>
+            request.RestoredState ?? (request.RouteValues["token"] == "SECRET-1" ? "device A" : null);
+
+        protected override ValueTask<CoapResponse> GetAsync(CoapRequest request, CancellationToken cancellationToken)
+        {
+            if (DeviceOf(request) is not { } device) return new(CoapResponse.Empty(CoapCode.Unauthorized));
+            SetObserverIdentity(request, device);
+            return new(CoapResponse.Text(CoapCode.Content, device));
+        }
+
+        protected internal override ObservationSnapshot? ToStorable(ObserveRelation relation, ObservationSnapshot snapshot) =>
+            snapshot with { Path = [snapshot.Path[0], "-", snapshot.Path[2]], State = relation.Identity };
     }
 
     private sealed class RecordingListener : IObservationListener

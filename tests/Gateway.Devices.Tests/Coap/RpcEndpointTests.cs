@@ -55,6 +55,40 @@ public sealed class RpcEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task RpcObserver_StoredWithoutItsToken_IsRestoredAfterARestart_AndGetsTheQueuedRpc()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A", token: "A1_SECRET_TOKEN");
+        var first = await _device.GetAsync($"api/v1/{token}/rpc", CoapOption.FromUInt(CoapOptionNumber.Observe, 0));
+        Assert.Equal("2.03", Answer.Code(first));
+        var saved = Assert.Single(_device.Endpoint.ExportObservations());
+        // reliability.md S6: what is stored holds the device, never the token.
+        Assert.Equal(("/api/v1/-/rpc", "Dev A", "Rpc:Dev A"), (saved.Target, saved.State, saved.Identity));
+        Assert.DoesNotContain("SECRET", saved.ToString(), StringComparison.Ordinal);
+
+        _device.Dispose();
+        _gateway.Restart();
+        await QueueRpcAsync(21, "setGpio"); // queued while the gateway was down
+        using var restarted = new CoapDevice(_gateway.Server);
+        var relation = await restarted.Endpoint.RestoreObservationAsync(saved);
+        Assert.NotNull(relation);
+
+        // The pending RPC goes out on the restored relation: the device's token, a fresher Observe number, CON.
+        var rpc = restarted.Receive(TimeSpan.FromSeconds(5));
+        Assert.NotNull(rpc);
+        Assert.Equal(first.Token.ToArray(), rpc.Token.ToArray());
+        Assert.Equal("""{"id":21,"method":"setGpio","params":{"pin":"23","value":1}}""", Answer.Text(rpc));
+        Assert.Equal(CoapMessageType.Confirmable, rpc.Type);
+        Assert.True(Answer.Option(rpc, CoapOptionNumber.Observe) > (1u << 22));
+        restarted.Transport.Deliver(CoapCodec.Encode(CoapMessage.EmptyAck(rpc.MessageId)), restarted.Address);
+        await WaitAsync(async () => (await _gateway.Downlinks.PendingAsync("Dev A")).Single().Status == DownlinkStatus.Delivered);
+
+        // A device deleted meanwhile: the relation is not restored.
+        Assert.True(await _gateway.Devices.RemoveAsync("Dev A"));
+        using var again = new CoapDevice(_gateway.Server, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.10"), 40001));
+        Assert.Null(await again.Endpoint.RestoreObservationAsync(saved));
+    }
+
+    [Fact]
     public async Task SignalledRpc_ReachesLiveObserver()
     {
         var token = await _gateway.AddDeviceAsync("Dev A");

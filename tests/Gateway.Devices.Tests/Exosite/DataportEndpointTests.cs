@@ -248,6 +248,33 @@ public sealed class DataportEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Observe_StoredWithoutTheCik_IsRestoredByDevice_AndNotifiedOnTheNextWrite()
+    {
+        var cik = await _gateway.ActivatedDeviceAsync();
+        await Send(CoapCode.Post, "1a/led", [Text(cik)], Text("off"));
+        var first = await _device.SendAsync(Build(CoapCode.Get, "1a/led", ++_mid, [Text(cik)], token: [0xAB, 0xCD],
+            extra: CoapOption.FromUInt(CoapOptionNumber.Observe, 0)));
+        Assert.Equal("2.05", Answer.Code(first));
+        var saved = Assert.Single(_device.Endpoint.ExportObservations());
+        Assert.Equal(("/1a/led", "Exo 1"), (saved.Target, saved.State));
+        Assert.DoesNotContain(cik, saved.ToString(), StringComparison.OrdinalIgnoreCase);
+
+        // The CoAP side restarts (a new endpoint on the same resources) and restores the relation.
+        _device.Dispose();
+        using var restarted = new CoapDevice(_gateway.Server);
+        Assert.NotNull(await restarted.Endpoint.RestoreObservationAsync(saved));
+        Assert.Equal(1, _gateway.Resources.ObserverCount);
+
+        _gateway.Time.Advance(TimeSpan.FromSeconds(1));
+        using var writer = new CoapDevice(_gateway.Server, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.11"), 40001));
+        Assert.Equal("2.04", Answer.Code(await writer.SendAsync(Build(CoapCode.Post, "1a/led", 0x778, [Text(cik)], Text("on")))));
+        var notification = restarted.Receive(TimeSpan.FromSeconds(5));
+        Assert.NotNull(notification);
+        Assert.Equal(("2.05", "on", "ABCD"), (Answer.Code(notification), Answer.Text(notification), Convert.ToHexString(notification.Token.Span)));
+        Assert.True(Answer.Option(notification, CoapOptionNumber.Observe) > (1u << 22));
+    }
+
+    [Fact]
     public async Task Observe_UnknownCik_401_NoRelation()
     {
         await _gateway.ActivatedDeviceAsync();

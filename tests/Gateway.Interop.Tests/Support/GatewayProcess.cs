@@ -73,12 +73,15 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Starts the gateway and returns once it answers a GET of /.well-known/core; retries once on a port race.</summary>
     /// <param name="dataDir">The data directory (default: a new temp directory).</param>
     /// <param name="extra">More <c>--Section:Key=value</c> arguments.</param>
-    public static async Task<GatewayProcess> StartAsync(string? dataDir = null, params string[] extra)
+    public static Task<GatewayProcess> StartAsync(string? dataDir = null, params string[] extra) => StartAsync(dataDir, null, extra);
+
+    /// <summary>On <paramref name="fixedPort"/> when given (a restart where devices keep the address they knew), else a free port.</summary>
+    public static async Task<GatewayProcess> StartAsync(string? dataDir, int? fixedPort, params string[] extra)
     {
         string failures = "";
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            int port = FreePort.Udp();
+            int port = fixedPort ?? FreePort.Udp();
             var output = new StringBuilder();
             // Own data directory and no HTTP listener: parallel gateways must not share a database or port 8080.
             dataDir ??= Path.Combine(Path.GetTempPath(), $"coapgw-interop-{Guid.NewGuid():N}");

@@ -107,7 +107,7 @@ public sealed class LocalStateStoreTests : StoreTestBase
     public async Task ObserveRelations_SurviveRestartWithTheirLastSequence()
     {
         var store = new SqliteObservationStore(Database, _clock);
-        await store.UpsertAsync(new ObserveRelation("10.0.0.5:40001", [0xA1, 0xB2], "api/v1/rpc", "dev", 50, 2));
+        await store.UpsertAsync(new ObserveRelation("10.0.0.5:40001", [0xA1, 0xB2], "api/v1/rpc", "dev", 50, 2, Confirmable: false));
         await store.UpsertAsync(new ObserveRelation("10.0.0.6:40001", [0x01], "api/v1/attributes", "dev2", 60, 0));
         Assert.True(await store.UpdateSequenceAsync("10.0.0.5:40001", [0xA1, 0xB2], 7));
         Assert.True(await store.RemoveAsync("10.0.0.6:40001", [0x01]));
@@ -117,7 +117,7 @@ public sealed class LocalStateStoreTests : StoreTestBase
 
         var relation = Assert.Single(relations);
         Assert.Equal(new byte[] { 0xA1, 0xB2 }, relation.Token);
-        Assert.Equal(("10.0.0.5:40001", "api/v1/rpc", "dev", 50, 7),
-            (relation.Peer, relation.Resource, relation.Device, relation.ContentFormat, relation.LastSequence));
+        Assert.Equal(("10.0.0.5:40001", "api/v1/rpc", "dev", 50, 7, false),
+            (relation.Peer, relation.Resource, relation.Device, relation.ContentFormat, relation.LastSequence, relation.Confirmable));
     }
 }
