@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace Gateway.Coap.Messages;
@@ -31,12 +32,7 @@ public sealed class CoapMessage
         CoapOption[] sortedOptions, ReadOnlyMemory<byte> payload, bool trusted)
     {
         _ = trusted;
-        Type = type;
-        Code = code;
-        MessageId = messageId;
-        Token = token;
-        Options = sortedOptions;
-        Payload = payload;
+        Overwrite(type, code, messageId, token, sortedOptions, payload);
     }
 
     public CoapMessageType Type { get; private set; }
@@ -63,6 +59,7 @@ public sealed class CoapMessage
     }
 
     /// <summary>Overwrites a reusable instance with the next decoded datagram (the codec's trusted path).</summary>
+    [MemberNotNull(nameof(Options))]
     internal void Overwrite(CoapMessageType type, CoapCode code, ushort messageId, ReadOnlyMemory<byte> token, CoapOption[] sortedOptions, ReadOnlyMemory<byte> payload)
     {
         Type = type;
