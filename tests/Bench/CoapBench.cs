@@ -53,6 +53,7 @@ internal static class CoapBench
 
         using var cancel = new CancellationTokenSource();
         var servers = new List<BenchServer>();
+        string? dataDir = null;
         void StopAll()
         {
             foreach (var server in servers) server.Stop();
@@ -72,18 +73,32 @@ internal static class CoapBench
             if (!options.GatewayOnly)
             {
                 int libcoapPort = FreePort();
-                servers.Add(new BenchServer("libcoap", "coap-server-notls", ["-A", "127.0.0.1", "-p", libcoapPort.ToString(CultureInfo.InvariantCulture)], libcoapPort, options.LibcoapPath));
+                servers.Add(options.Telemetry
+                    ? new BenchServer("libcoap", "coap-server-notls", ["-A", "127.0.0.1", "-p", libcoapPort.ToString(CultureInfo.InvariantCulture)], libcoapPort,
+                        "/example_data", BenchRequest.Write(Gateway.Coap.Messages.CoapCode.Put))
+                    : new BenchServer("libcoap", "coap-server-notls", ["-A", "127.0.0.1", "-p", libcoapPort.ToString(CultureInfo.InvariantCulture)], libcoapPort, options.LibcoapPath));
             }
             int gatewayPort = FreePort();
-            servers.Add(new BenchServer("gateway", "dotnet", [dll, "run", $"--Coap:Port={gatewayPort}", "--Coap:Address=127.0.0.1"], gatewayPort, options.GatewayPath));
+            if (options.Telemetry)
+            {
+                // A fresh database with one device: every 2.01 is a row committed there (WAL, synchronous=FULL).
+                dataDir = Directory.CreateTempSubdirectory("coapgw-bench-").FullName;
+                AddBenchDevice(dll, dataDir);
+                servers.Add(new BenchServer("gateway", "dotnet", [dll, "run", $"--Coap:Port={gatewayPort}", "--Coap:Address=127.0.0.1", $"--data-dir={dataDir}", "--Http:Port=0"],
+                    gatewayPort, $"/api/v1/{BenchToken}/telemetry", BenchRequest.Write(Gateway.Coap.Messages.CoapCode.Post)));
+            }
+            else
+            {
+                servers.Add(new BenchServer("gateway", "dotnet", [dll, "run", $"--Coap:Port={gatewayPort}", "--Coap:Address=127.0.0.1"], gatewayPort, options.GatewayPath));
+            }
 
             foreach (var server in servers)
             {
                 server.Start();
                 string answer = server.WaitReady(TimeSpan.FromSeconds(server.Name == "gateway" ? 60 : 10), cancel.Token);
-                Console.WriteLine($"{server.Name,-8} pid {server.Pid}, port {server.Port}: GET {server.Path} -> {answer}   ({server.CommandLine})");
+                Console.WriteLine($"{server.Name,-8} pid {server.Pid}, port {server.Port}: {server.Request.Method} {server.Path} -> {answer}   ({server.CommandLine})");
             }
-            Console.WriteLine($"generator: {options.Threads} thread(s), CON GET, 8-byte token, ACK_TIMEOUT 2 s x [1, 1.5), MAX_RETRANSMIT 4; " +
+            Console.WriteLine($"generator: {options.Threads} thread(s), CON {(options.Telemetry ? "POST/PUT of 20 B JSON" : "GET")}, 8-byte token, ACK_TIMEOUT 2 s x [1, 1.5), MAX_RETRANSMIT 4; " +
                 $"{options.Warmup.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s per point, {options.Rounds} round(s); {Environment.ProcessorCount} CPUs");
 
             if (options.ServerWarmup > TimeSpan.Zero)
@@ -139,6 +154,7 @@ internal static class CoapBench
         finally
         {
             foreach (var server in servers) server.Dispose();
+            if (dataDir is not null) Directory.Delete(dataDir, recursive: true);
             Console.CancelKeyPress -= onCancel;
             AppDomain.CurrentDomain.ProcessExit -= onExit;
         }
@@ -183,6 +199,17 @@ internal static class CoapBench
         if (newer.Count > 0)
             Console.WriteLine($"warning: {dll} is older than {newer.Count} source file(s) (e.g. {Path.GetRelativePath(root, newer[0])}); pass --build to rebuild it first");
         return dll;
+    }
+
+    private const string BenchToken = "BENCH_TOKEN_0123456789";
+
+    private static void AddBenchDevice(string dll, string dataDir)
+    {
+        var add = Process.Start(new ProcessStartInfo("dotnet", [dll, "devices", "add", "bench-sensor", "--token", BenchToken, $"--data-dir={dataDir}"])
+            { UseShellExecute = false, RedirectStandardOutput = true })!;
+        add.StandardOutput.ReadToEnd();
+        add.WaitForExit();
+        if (add.ExitCode != 0) throw new InvalidOperationException($"coap-gateway devices add failed (exit {add.ExitCode})");
     }
 
     private static string? FindRepositoryRoot()

@@ -21,15 +21,18 @@ internal sealed class BenchServer : IDisposable
     private Process? _process;
     private long _outputLines;
 
-    public BenchServer(string name, string fileName, IEnumerable<string> arguments, int port, string path)
+    public BenchServer(string name, string fileName, IEnumerable<string> arguments, int port, string path, BenchRequest? request = null)
     {
         Name = name;
         _fileName = fileName;
         _arguments = [.. arguments];
         Port = port;
         Path = path;
-        RequestTemplate = BuildRequest(path);
+        Request = request ?? BenchRequest.Get;
+        RequestTemplate = BuildRequest(path, Request);
     }
+
+    public BenchRequest Request { get; }
 
     public string Name { get; }
     public int Port { get; }
@@ -39,7 +42,7 @@ internal sealed class BenchServer : IDisposable
     public bool HasExited => _process is null || _process.HasExited;
     public long OutputLines => Interlocked.Read(ref _outputLines);
 
-    /// <summary>CON GET with an 8-byte token and Uri-Path options; MID and token are patched per request.</summary>
+    /// <summary>A CON request with an 8-byte token and Uri-Path options; MID and token are patched per request.</summary>
     public byte[] RequestTemplate { get; }
 
     public string CommandLine => $"{_fileName} {string.Join(' ', _arguments)}";
@@ -90,7 +93,7 @@ internal sealed class BenchServer : IDisposable
                 Thread.Sleep(100); // not listening yet (refused) or no answer within 200 ms
             }
         }
-        throw new TimeoutException($"{Name} did not answer GET {Path} on port {Port} within {timeout.TotalSeconds:0} s:\n{Tail()}");
+        throw new TimeoutException($"{Name} did not answer {Request.Method} {Path} on port {Port} within {timeout.TotalSeconds:0} s:\n{Tail()}");
     }
 
     public ProcessCpu ReadCpu() => ProcessCpu.Read(Pid);
@@ -138,14 +141,15 @@ internal sealed class BenchServer : IDisposable
         }
     }
 
-    private static byte[] BuildRequest(string path)
+    private static byte[] BuildRequest(string path, BenchRequest request)
     {
         var options = path.Split('/', StringSplitOptions.RemoveEmptyEntries)
             .Select(segment => CoapOption.FromString(CoapOptionNumber.UriPath, Uri.UnescapeDataString(segment)))
             .ToList();
+        if (request.ContentFormat is { } format) options.Add(CoapOption.FromUInt(CoapOptionNumber.ContentFormat, (uint)format));
         var token = new byte[8];
-        var buffer = new byte[CoapCodec.GetEncodedLength(token.Length, options, 0)];
-        int written = CoapCodec.Encode(CoapMessageType.Confirmable, CoapCode.Get, 0, token, options, default, buffer);
+        var buffer = new byte[CoapCodec.GetEncodedLength(token.Length, options, request.Payload.Length)];
+        int written = CoapCodec.Encode(CoapMessageType.Confirmable, request.Method, 0, token, options, request.Payload, buffer);
         return buffer.AsSpan(0, written).ToArray();
     }
 

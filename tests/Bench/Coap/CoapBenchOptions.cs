@@ -25,6 +25,9 @@ internal sealed class CoapBenchOptions
           --gateway-path P    resource GETted on the gateway (default /.well-known/core)
           --libcoap-path P    resource GETted on libcoap (default /)
           --quiet-wait S      before each point wait up to S s for the machine to be < 15 % busy (default 15; 0 = off)
+          --telemetry         durable writes instead of GETs (performance.md G4-G6): the gateway gets
+                              POST /api/v1/<token>/telemetry {"temperature":21.5} (a device added to a
+                              fresh data directory; every 2.01 is a committed row), libcoap PUT /example_data
           --help
         """;
 
@@ -36,6 +39,7 @@ internal sealed class CoapBenchOptions
     public int Rounds { get; private set; } = 3;
     public int Threads { get; private set; } = 1;
     public bool GatewayOnly { get; private set; }
+    public bool Telemetry { get; private set; }
     public bool Build { get; private set; }
     public bool Help { get; private set; }
     public string? GatewayDll { get; private set; }
@@ -82,6 +86,7 @@ internal sealed class CoapBenchOptions
                     case "--rounds": options.Rounds = Integer(1, 99); break;
                     case "--threads": options.Threads = Integer(1, 64); break;
                     case "--gateway-only": options.GatewayOnly = true; break;
+                    case "--telemetry": options.Telemetry = true; break;
                     case "--build": options.Build = true; break;
                     case "--gateway-dll": options.GatewayDll = Value(); break;
                     case "--gateway-path": options.GatewayPath = Value(); break;
