@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(550, LogLevel.Information, "Observe relations restored after the restart: {Restored} ({Declined} no longer accepted, removed)")]
     public static partial void ObservationsRestored(ILogger logger, int restored, int declined);
 
+    [LoggerMessage(552, LogLevel.Error, "Restoring the stored observe relations failed after {Restored}; the others wait for their devices to register again")]
+    public static partial void ObservationRestoreFailed(ILogger logger, Exception exception, int restored);
+
     [LoggerMessage(551, LogLevel.Warning, "Observe relation not saved; it will not survive a restart")]
     public static partial void ObservationWriteFailed(ILogger logger, Exception exception);
 

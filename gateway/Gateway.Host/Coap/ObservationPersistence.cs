@@ -14,8 +14,8 @@ namespace Gateway.Host.Coap;
 /// <summary>
 /// Observe relations that survive a restart (reliability.md §1.6): every relation the CoAP endpoint
 /// adds or removes is written to the <see cref="IObservationStore"/> (as its resource lets it be
-/// stored: no credentials), and at start the stored ones are restored, so devices keep getting RPCs
-/// and attribute updates without re-registering. Writes leave the receive thread through a bounded
+/// stored: no credentials), and the stored ones are restored in the background from start-up on,
+/// so devices keep getting RPCs and attribute updates without re-registering. Writes leave the receive thread through a bounded
 /// queue; when it is full the oldest pending write is dropped and counted (a lost write costs one
 /// device a re-registration after a restart, never data).
 /// </summary>
@@ -27,8 +27,10 @@ internal sealed class ObservationPersistence : IHostedService, IObservationListe
     private readonly ILogger _logger;
 
     private readonly Channel<(bool Add, StoredRelation Relation)> _writes;
+    private const int RestoreConcurrency = 32;
+    private readonly CancellationTokenSource _stopping = new();
     private long _dropped;
-    private Task? _writer;
+    private Task? _writer, _restore;
 
     public ObservationPersistence(CoapListenerService listener, IObservationStore store, IMeterFactory meters, ILogger<ObservationPersistence> logger)
     {
@@ -45,32 +47,53 @@ internal sealed class ObservationPersistence : IHostedService, IObservationListe
     /// <summary>Writes dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        var endpoint = _listener.Endpoint;
         // Listening first: a restored relation is stored again with the Observe number it continues from.
-        endpoint.ObservationListener = this;
+        _listener.Endpoint.ObservationListener = this;
         _writer = Task.Run(WriteAsync, CancellationToken.None);
+        // In the background: each restore looks its device up and may queue a connect (a commit), and
+        // thousands of them must not hold up start-up (systemd's READY waits for every StartAsync).
+        _restore = Task.Run(() => RestoreAllAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task RestoreAllAsync(CancellationToken stopping)
+    {
         int restored = 0, declined = 0;
-        foreach (var stored in await _store.ListAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            var snapshot = ToSnapshot(stored);
-            var relation = snapshot is null ? null : await endpoint.RestoreObservationAsync(snapshot, cancellationToken).ConfigureAwait(false);
-            if (relation is not null)
+            var rows = await _store.ListAsync(stopping).ConfigureAwait(false);
+            // Several at once, so their connect rows share group commits.
+            await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = RestoreConcurrency, CancellationToken = stopping }, async (stored, ct) =>
             {
-                restored++;
-                continue;
-            }
-            declined++; // the resource, the device or the credential is gone
-            await _store.RemoveAsync(stored.Peer, stored.Token, cancellationToken).ConfigureAwait(false);
+                var snapshot = ToSnapshot(stored);
+                if (snapshot is not null && await _listener.Endpoint.RestoreObservationAsync(snapshot, ct).ConfigureAwait(false) is not null)
+                {
+                    Interlocked.Increment(ref restored);
+                    return;
+                }
+                Interlocked.Increment(ref declined); // unreadable, or the resource, device or credential is gone
+                await _store.RemoveAsync(stored.Peer, stored.Token, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            if (restored + declined > 0) Log.ObservationsRestored(_logger, restored, declined);
         }
-        if (restored + declined > 0) Log.ObservationsRestored(_logger, restored, declined);
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Log.ObservationRestoreFailed(_logger, e, restored);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_restore is not null) await _restore.WaitAsync(cancellationToken).ConfigureAwait(false);
         _writes.Writer.TryComplete();
         if (_writer is not null) await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _stopping.Dispose();
     }
 
     public void OnObservationAdded(ObservationSnapshot observation) => _writes.Writer.TryWrite((true, ToStored(observation)));
