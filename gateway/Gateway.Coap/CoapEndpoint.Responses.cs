@@ -21,6 +21,7 @@ public sealed partial class CoapEndpoint
         }
         var type = confirmable ? CoapMessageType.Acknowledgement : CoapMessageType.NonConfirmable;
         ushort messageId = confirmable ? request.MessageId : _messageIds.Next();
+        response = AmplificationLimit.Apply(response, context.Length, request.Token.Length, _options.MaxErrorAmplification);
         var bytes = Encode(type, messageId, request.Token.Span, response, context.SendBuffer);
         lock (_gate) _deduplicator.SetResponse(handle, confirmable ? bytes : default, done: true);
         _transport.Send(bytes, context.Remote);
@@ -29,6 +30,7 @@ public sealed partial class CoapEndpoint
     /// <summary>An answer outside deduplication (4.00/4.02 rejections are stateless and cheap to repeat).</summary>
     private void SendNow(ReceiveContext context, CoapMessageType type, ushort messageId, ReadOnlySpan<byte> token, CoapResponse response)
     {
+        response = AmplificationLimit.Apply(response, context.Length, token.Length, _options.MaxErrorAmplification);
         var bytes = Encode(type, messageId, token, response, context.SendBuffer);
         _transport.Send(bytes, context.Remote);
     }
@@ -70,6 +72,7 @@ public sealed partial class CoapEndpoint
         try
         {
             bool separate;
+            response = AmplificationLimit.Apply(response, exchange.RequestLength, exchange.Token.Length, _options.MaxErrorAmplification);
             lock (_gate)
             {
                 exchange.Completed = true;

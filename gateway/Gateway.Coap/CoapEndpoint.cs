@@ -129,6 +129,7 @@ public sealed partial class CoapEndpoint : IDisposable
     private void Process(ReceiveContext context, int length)
     {
         Interlocked.Increment(ref Statistics._received);
+        context.Length = length;
         try
         {
             var datagram = context.Buffer.AsMemory(0, length);
@@ -265,7 +266,7 @@ public sealed partial class CoapEndpoint : IDisposable
 
         // The handler is still working: it keeps the datagram buffer, message and request.
         var exchange = new ServerExchange(peer, CopyAddress(context.Remote), message.Type, message.MessageId,
-            message.Token.ToArray(), handle, context.Detach());
+            message.Token.ToArray(), handle, context.Detach(), context.Length);
         if (confirmable)
         {
             exchange.Deadline = _time.CreateTimer(static s => { var (self, x) = ((CoapEndpoint, ServerExchange))s!; self.OnSeparateDeadline(x); },

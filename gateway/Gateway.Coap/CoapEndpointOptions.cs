@@ -28,6 +28,12 @@ public sealed class CoapEndpointOptions
     /// <summary>Largest datagram received or sent (the receive buffer size).</summary>
     public int MaxMessageSize { get; set; } = 1280 + 128;
 
+    /// <summary>
+    /// An error response is at most this many times its request (RFC 7252 §11.3; reliability.md G8):
+    /// longer diagnostics are cut. 0 turns the limit off.
+    /// </summary>
+    public int MaxErrorAmplification { get; set; } = 3;
+
     /// <summary>Receive threads sharing the socket; 0 means one per processor.</summary>
     public int ReceiveThreads { get; set; }
 
@@ -76,6 +82,7 @@ public sealed class CoapEndpointOptions
         if (AckTimeout <= TimeSpan.Zero) yield return $"AckTimeout: {AckTimeout} must be positive";
         if (AckRandomFactor < 1) yield return $"AckRandomFactor: {AckRandomFactor} must be at least 1 (RFC 7252 §4.8)";
         if (MaxRetransmit is < 0 or > 20) yield return $"MaxRetransmit: {MaxRetransmit} must be 0..20";
+        if (MaxErrorAmplification is < 0 or > 100) yield return $"MaxErrorAmplification: {MaxErrorAmplification} must be 0..100";
         if (SeparateResponseDelay < TimeSpan.Zero) yield return $"SeparateResponseDelay: {SeparateResponseDelay} must not be negative";
         if (DeduplicationCapacity < 16) yield return $"DeduplicationCapacity: {DeduplicationCapacity} must be at least 16";
         if (DeduplicationInlineBytes is < 16 or > 2048) yield return $"DeduplicationInlineBytes: {DeduplicationInlineBytes} must be 16..2048";

@@ -18,6 +18,9 @@ internal sealed class ReceiveContext(int maxMessageSize, SocketAddress remote)
     public byte[] SendBuffer { get; } = new byte[maxMessageSize];
     public SocketAddress Remote { get; } = remote;
 
+    /// <summary>Length of the datagram in <see cref="Buffer"/> (what an answer's size is measured against).</summary>
+    public int Length { get; set; }
+
     /// <summary>The datagram in <see cref="Buffer"/>, decoded in place (overwritten by the next one).</summary>
     public CoapMessage Message { get; private set; } = CoapMessage.CreateReusable();
 

@@ -11,7 +11,7 @@ namespace Gateway.Coap;
 /// §5.2.2), and the datagram buffer its payload still points into. Guarded by the endpoint's gate.
 /// </summary>
 internal sealed class ServerExchange(PeerAddress peer, SocketAddress to, CoapMessageType type, ushort messageId,
-    byte[] token, Deduplicator.Handle handle, byte[] buffer)
+    byte[] token, Deduplicator.Handle handle, byte[] buffer, int requestLength)
 {
     public PeerAddress Peer { get; } = peer;
     public SocketAddress To { get; } = to;
@@ -20,6 +20,7 @@ internal sealed class ServerExchange(PeerAddress peer, SocketAddress to, CoapMes
     public byte[] Token { get; } = token;
     public Deduplicator.Handle Handle { get; } = handle;
     public byte[] Buffer { get; } = buffer;
+    public int RequestLength { get; } = requestLength;
 
     public ITimer? Deadline { get; set; }
     public bool EmptyAckSent { get; set; }
