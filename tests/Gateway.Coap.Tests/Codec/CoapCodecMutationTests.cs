@@ -64,7 +64,7 @@ public class CoapCodecMutationTests
         Assert.True(decoded > 1000 && rejected > 1000, $"decoded {decoded}, rejected {rejected}");
     }
 
-    private static byte[] Mutate(Random random, byte[] seed)
+    internal static byte[] Mutate(Random random, byte[] seed)
     {
         var bytes = new List<byte>(seed);
         int edits = 1 + random.Next(4);
