@@ -22,6 +22,9 @@ internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options) :
         {
             if (request.ContentFormat == CoapContentFormat.Json)
             {
+                // RFC 8259 §8.1: strings with invalid UTF-8 pass the parser and throw when read later.
+                if (!System.Text.Unicode.Utf8.IsValid(request.Payload.Span))
+                    return new(ExositeCoap.ToCoap(ExositeResult.Invalid("The body is not valid UTF-8 JSON."), options));
                 body = JsonNode.Parse(request.Payload.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 16 });
             }
             else

@@ -25,6 +25,9 @@ internal static class JsonText
     public static JsonDocument Parse(ReadOnlyMemory<byte> payload)
     {
         if (payload.IsEmpty) throw new PayloadException("Empty payload.");
+        // RFC 8259 §8.1: JSON between systems is UTF-8. The parser checks structure, not the bytes inside
+        // strings, and reading such a string later throws: reject the payload here, as malformed.
+        if (!System.Text.Unicode.Utf8.IsValid(payload.Span)) throw new PayloadException("JSON is not valid UTF-8.");
         try
         {
             return JsonDocument.Parse(payload, ReaderOptions);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Gateway.Coap.Codec;
-using Gateway.Coap.Tests.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
 using Gateway.Coap.Tests.Observe;
@@ -61,7 +60,7 @@ public class DispatcherMutationTests
         int sent = 0;
         for (int i = 0; i < 100_000; i++)
         {
-            var input = CoapCodecMutationTests.Mutate(random, seeds[random.Next(seeds.Length)]);
+            var input = DatagramMutator.Mutate(random, seeds[random.Next(seeds.Length)]);
             // Mostly a fresh Message ID (a new exchange, past deduplication); sometimes the seed's (a duplicate).
             if (input.Length >= 4 && random.Next(10) > 0)
             {

@@ -79,6 +79,25 @@ public sealed class TelemetryEndpointTests : IDisposable
         Assert.Empty(await _gateway.RowTextsAsync(OutboxMessageKind.Telemetry));
     }
 
+    [Theory]
+    [InlineData("telemetry", "{\"s\":\"\u00ff\u00ee\"}")]       // invalid UTF-8 inside a string value
+    [InlineData("telemetry", "{\"\u00ff\":1}")]                      // … inside a key
+    [InlineData("attributes", "{\"fw\":\"\u00c3\"}")]             // a truncated 2-byte sequence
+    [InlineData("rpc", "{\"method\":\"\u00ee\",\"params\":{}}")]  // client-side RPC method
+    public async Task JsonWithInvalidUtf8_Answers400_NotAServerError(string feature, string latin1)
+    {
+        // RFC 8259 §8.1: JSON is UTF-8; these bytes are not (found by the UDP fuzz test as 5.00 answers).
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        var body = System.Text.Encoding.Latin1.GetBytes(latin1);
+        var request = CoapDevice.Request(Gateway.Coap.Messages.CoapCode.Post, $"api/v1/{token}/{feature}", _device.NextMessageId(), contentFormat: 50);
+        var withBody = new Gateway.Coap.Messages.CoapMessage(request.Type, request.Code, request.MessageId, request.Token, request.Options, body);
+
+        var response = await _device.SendAsync(withBody);
+
+        Assert.Equal("4.00", Answer.Code(response));
+        Assert.All(await _gateway.RowTextsAsync(), row => Assert.StartsWith("DeviceConnect", row, StringComparison.Ordinal)); // nothing of the payload stored
+    }
+
     [Fact]
     public async Task UnknownToken_Answers401WithoutPayload_NoRowAndNoTokenInLogs()
     {

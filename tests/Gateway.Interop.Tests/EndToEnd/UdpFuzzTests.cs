@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gateway.Coap.Codec;
+using Gateway.Coap.Messages;
+using Gateway.Interop.Tests.Support;
+using Gateway.TestKit;
+
+namespace Gateway.Interop.Tests.EndToEnd;
+
+/// <summary>
+/// reliability.md S2: 100,000 fixed-seed mutated datagrams (both device APIs, discovery, block-wise, observe,
+/// pings, ACKs, RSTs) over loopback UDP from 64 sources to the running gateway; afterwards it is alive, healthy,
+/// answers CoAP, still stores a valid device's telemetry, and its memory did not grow by more than 20 MB.
+/// </summary>
+public sealed class UdpFuzzTests
+{
+    private static byte[] Encode(CoapCode method, string pathAndQuery, string? payload = null, params CoapOption[] extra)
+    {
+        var parts = pathAndQuery.Split('?', 2);
+        var options = new List<CoapOption>(extra);
+        options.AddRange(parts[0].Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => CoapOption.FromString(CoapOptionNumber.UriPath, s)));
+        if (parts.Length == 2) options.AddRange(parts[1].Split('&').Select(q => CoapOption.FromString(CoapOptionNumber.UriQuery, q)));
+        return CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, method, 1, new byte[] { 0xF0, 0x0D }, options,
+            payload is null ? default : Encoding.UTF8.GetBytes(payload)));
+    }
+
+    private static byte[][] Seeds(string token)
+    {
+        var observe = CoapOption.FromUInt(CoapOptionNumber.Observe, 0);
+        var json = CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 50);
+        string cik = new('a', 40);
+        return
+        [
+            Encode(CoapCode.Post, $"api/v1/{token}x/telemetry", "{\"t\":1,\"s\":\"on\"}", json),
+            Encode(CoapCode.Post, $"api/v1/{token}x/attributes", "{\"fw\":\"1.0\"}", json),
+            Encode(CoapCode.Get, $"api/v1/{token}x/attributes?clientKeys=a&sharedKeys=b"),
+            Encode(CoapCode.Get, $"api/v1/{token}x/rpc", null, observe),
+            Encode(CoapCode.Post, $"api/v1/{token}x/rpc", "{\"method\":\"getCurrentTime\",\"params\":{}}", json),
+            Encode(CoapCode.Get, $"fw/{token}x?title=a&version=1&size=64&chunk=1"),
+            Encode(CoapCode.Post, "api/v1/provision", "{\"deviceName\":\"f\",\"provisionDeviceKey\":\"k\",\"provisionDeviceSecret\":\"s\"}", json),
+            Encode(CoapCode.Post, $"1a/temp?{cik}", "12.5"),
+            Encode(CoapCode.Get, $"1a/temp?{cik}", null, observe),
+            Encode(CoapCode.Post, "provision/activate/acme/sensor/1"),
+            Encode(CoapCode.Get, "ts"),
+            Encode(CoapCode.Get, ".well-known/core", null, new BlockOption(0, false, 2).ToOption(CoapOptionNumber.Block2)),
+            Encode(CoapCode.Put, $"api/v1/{token}x/telemetry", "{\"t\":", json, new BlockOption(0, true, 0).ToOption(CoapOptionNumber.Block1)),
+            Convert.FromHexString("40000001"), Convert.FromHexString("60000002"), Convert.FromHexString("70000003"),
+        ];
+    }
+
+    private static long RssKiB(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return -1;
+    }
+
+    [Fact]
+    public async Task HundredThousandMutatedDatagrams_LeaveTheGatewayHealthy_AndItsMemoryBounded()
+    {
+        string dataDir = Path.Combine(Path.GetTempPath(), $"coapgw-e2e-fuzz-{Guid.NewGuid():N}");
+        try
+        {
+            var add = await ProcessRunner.RunAsync("dotnet", [GatewayProcess.AssemblyPath, "devices", "add", "Fuzz Dev", $"--data-dir={dataDir}"]);
+            Assert.True(add.ExitCode == 0, add.Describe());
+            string token = add.StandardOutput.Trim();
+            int httpPort = FreePort.Tcp();
+            await using var gateway = await GatewayProcess.StartAsync(dataDir, $"--Http:Port={httpPort.ToString(CultureInfo.InvariantCulture)}", "--Http:Address=127.0.0.1");
+
+            var sockets = Enumerable.Range(0, 64).Select(i =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                socket.Bind(new IPEndPoint(IPAddress.Parse($"127.0.9.{i + 1}"), 0));
+                return socket;
+            }).ToArray();
+            try
+            {
+                var random = new Random(0x52);
+                var seeds = Seeds(token);
+                void Blast(int count, int offset)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        var input = DatagramMutator.Mutate(random, seeds[random.Next(seeds.Length)]);
+                        if (input.Length >= 4)
+                        {
+                            input[2] = (byte)((offset + i) >> 8);
+                            input[3] = (byte)(offset + i);
+                        }
+                        sockets[random.Next(sockets.Length)].SendTo(input, gateway.IPv4EndPoint);
+                        if (i % 2000 == 1999) Thread.Sleep(20); // let the receive buffer drain now and then
+                    }
+                }
+
+                Blast(20_000, 0); // warm-up: JIT, pools, caches
+                await Task.Delay(1000);
+                long before = RssKiB(gateway.Pid);
+                Blast(100_000, 20_000);
+                await Task.Delay(2000);
+                long after = RssKiB(gateway.Pid);
+
+                Assert.False(gateway.HasExited, gateway.Output);
+                Assert.True(after - before <= 20 * 1024, $"RSS grew from {before} KiB to {after} KiB\n{gateway.Output}");
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+                using (var health = await http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/healthz")))
+                    Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+
+                // The device API still works: a valid write from a fresh address is committed (2.01).
+                var (result, responses) = await LibcoapClient.TraceAsync("-m", "post", "-e", "{\"after\":1}", $"coap://127.0.0.1:{gateway.Port}/api/v1/{token}/telemetry");
+                Assert.True(responses.Any(r => r.Code == "2.01"), result.Describe());
+                Assert.False(gateway.Output.Contains("Unexpected error processing a datagram", StringComparison.Ordinal), gateway.Output);
+                Assert.False(gateway.Output.Contains("Request handler failed", StringComparison.Ordinal), gateway.Output);
+            }
+            finally
+            {
+                foreach (var socket in sockets) socket.Dispose();
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+        }
+    }
+}
