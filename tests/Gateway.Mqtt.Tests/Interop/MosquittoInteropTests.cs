@@ -101,7 +101,12 @@ public sealed class MosquittoInteropTests(MosquittoFixture fixture) : IClassFixt
         }
         // Published while the broker is down: queued, not lost, not failed.
         var publish = client.PublishAsync(new MqttMessage { Topic = topic, Payload = "kept"u8.ToArray() }).AsTask();
-        await Task.Delay(300);  // let a few reconnect attempts fail (backoff 0.1–0.5 s)
+        // Let a reconnect attempt fail first (backoff 0.1–0.5 s with jitter: wait for it, not for a fixed time).
+        while (client.GetCounters().ConnectFailures < 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no reconnect attempt while the broker was down");
+            await Task.Delay(10);
+        }
         Assert.False(publish.IsCompleted);
         broker.Start();
 
