@@ -26,6 +26,15 @@ public sealed class UdpFuzzTests
             payload is null ? default : Encoding.UTF8.GetBytes(payload)));
     }
 
+    private static byte[] EncodeBytes(CoapCode method, string pathAndQuery, byte[] cbor)
+    {
+        var parts = pathAndQuery.Split('?', 2);
+        var options = parts[0].Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => CoapOption.FromString(CoapOptionNumber.UriPath, s)).ToList();
+        if (parts.Length == 2) options.AddRange(parts[1].Split('&').Select(q => CoapOption.FromString(CoapOptionNumber.UriQuery, q)));
+        options.Add(CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 60));
+        return CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, method, 1, new byte[] { 0xC0, 0xB0 }, options, cbor));
+    }
+
     private static byte[][] Seeds(string token)
     {
         var observe = CoapOption.FromUInt(CoapOptionNumber.Observe, 0);
@@ -44,6 +53,9 @@ public sealed class UdpFuzzTests
             Encode(CoapCode.Get, $"1a/temp?{cik}", null, observe),
             Encode(CoapCode.Post, "provision/activate/acme/sensor/1"),
             Encode(CoapCode.Get, "ts"),
+            // CBOR bodies (Content-Format 60): the Exosite RPC envelope and a multiple write {"temp":"12"}.
+            EncodeBytes(CoapCode.Post, "rpc", Convert.FromHexString("a26461757468a16363696b78" + "28" + Convert.ToHexString(Encoding.ASCII.GetBytes(cik)) + "6563616c6c7380")),
+            EncodeBytes(CoapCode.Post, $"1a?{cik}", Convert.FromHexString("a16474656d70623132")),
             Encode(CoapCode.Get, ".well-known/core", null, new BlockOption(0, false, 2).ToOption(CoapOptionNumber.Block2)),
             Encode(CoapCode.Put, $"api/v1/{token}x/telemetry", "{\"t\":", json, new BlockOption(0, true, 0).ToOption(CoapOptionNumber.Block1)),
             Convert.FromHexString("40000001"), Convert.FromHexString("60000002"), Convert.FromHexString("70000003"),
