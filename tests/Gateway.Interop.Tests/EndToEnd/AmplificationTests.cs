@@ -20,15 +20,8 @@ public sealed class AmplificationTests
     private const string Token = "NOT_A_VALID_TOKEN";
     private static readonly string Cik = new('e', 40);
 
-    private static CoapMessage Request(CoapCode method, string pathAndQuery, string? payload = null, int? format = null, params CoapOption[] extra)
-    {
-        var parts = pathAndQuery.Split('?', 2);
-        var options = new List<CoapOption>(extra);
-        options.AddRange(parts[0].Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => CoapOption.FromString(CoapOptionNumber.UriPath, s)));
-        if (parts.Length == 2) options.AddRange(parts[1].Split('&').Select(q => CoapOption.FromString(CoapOptionNumber.UriQuery, q)));
-        if (format is { } f) options.Add(CoapOption.FromUInt(CoapOptionNumber.ContentFormat, (uint)f));
-        return new CoapMessage(CoapMessageType.Confirmable, method, 0, new byte[] { 0xA5, 0x5A }, options, payload is null ? default : Encoding.UTF8.GetBytes(payload));
-    }
+    private static CoapMessage Request(CoapCode method, string pathAndQuery, string? payload = null, int? format = null, params CoapOption[] extra) =>
+        RequestBuilder.Build(method, pathAndQuery, payload is null ? null : Encoding.UTF8.GetBytes(payload), format, extra: extra);
 
     private static readonly CoapOption ObserveRegister = CoapOption.FromUInt(CoapOptionNumber.Observe, 0);
 

@@ -16,24 +16,11 @@ namespace Gateway.Interop.Tests.EndToEnd;
 /// </summary>
 public sealed class UdpFuzzTests
 {
-    private static byte[] Encode(CoapCode method, string pathAndQuery, string? payload = null, params CoapOption[] extra)
-    {
-        var parts = pathAndQuery.Split('?', 2);
-        var options = new List<CoapOption>(extra);
-        options.AddRange(parts[0].Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => CoapOption.FromString(CoapOptionNumber.UriPath, s)));
-        if (parts.Length == 2) options.AddRange(parts[1].Split('&').Select(q => CoapOption.FromString(CoapOptionNumber.UriQuery, q)));
-        return CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, method, 1, new byte[] { 0xF0, 0x0D }, options,
-            payload is null ? default : Encoding.UTF8.GetBytes(payload)));
-    }
+    private static byte[] Encode(CoapCode method, string pathAndQuery, string? payload = null, params CoapOption[] extra) =>
+        CoapCodec.Encode(RequestBuilder.Build(method, pathAndQuery, payload is null ? null : Encoding.UTF8.GetBytes(payload), extra: extra));
 
-    private static byte[] EncodeBytes(CoapCode method, string pathAndQuery, byte[] cbor)
-    {
-        var parts = pathAndQuery.Split('?', 2);
-        var options = parts[0].Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => CoapOption.FromString(CoapOptionNumber.UriPath, s)).ToList();
-        if (parts.Length == 2) options.AddRange(parts[1].Split('&').Select(q => CoapOption.FromString(CoapOptionNumber.UriQuery, q)));
-        options.Add(CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 60));
-        return CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, method, 1, new byte[] { 0xC0, 0xB0 }, options, cbor));
-    }
+    private static byte[] EncodeBytes(CoapCode method, string pathAndQuery, byte[] cbor) =>
+        CoapCodec.Encode(RequestBuilder.Build(method, pathAndQuery, cbor, contentFormat: 60));
 
     private static byte[][] Seeds(string token)
     {
