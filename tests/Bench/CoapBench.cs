@@ -136,6 +136,9 @@ internal static class CoapBench
             }
 
             ResultTable.Print(Console.Out, results, options.Points, options.Rounds);
+            // performance.md G10: footprint under load (peak resident set since each server started).
+            foreach (var server in servers)
+                Console.WriteLine($"{server.Name}: peak RSS {server.PeakResidentKiB() / 1024.0:F1} MiB");
             // Server output during load is a finding in itself (console logging costs CPU): count it, show its end.
             foreach (var server in servers)
                 Console.WriteLine($"{server.Name}: {server.OutputLines} line(s) of output since start{(server.OutputLines > 0 ? "; last:\n  " + string.Join("\n  ", server.Tail().Split('\n')[^Math.Min(6, (int)server.OutputLines)..]) : "")}");

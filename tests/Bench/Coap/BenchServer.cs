@@ -98,6 +98,19 @@ internal sealed class BenchServer : IDisposable
 
     public ProcessCpu ReadCpu() => ProcessCpu.Read(Pid);
 
+    /// <summary>VmHWM from /proc: the largest resident set the process has had, in KiB (-1 if unreadable).</summary>
+    public long PeakResidentKiB()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { }
+        return -1;
+    }
+
     public string Tail()
     {
         lock (_tail) return string.Join('\n', _tail);
