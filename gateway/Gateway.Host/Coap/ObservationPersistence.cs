@@ -22,12 +22,11 @@ namespace Gateway.Host.Coap;
 internal sealed class ObservationPersistence : IHostedService, IObservationListener
 {
     private const int QueueCapacity = 4096;
+    private const int RestoreConcurrency = 32;
     private readonly CoapListenerService _listener;
     private readonly IObservationStore _store;
     private readonly ILogger _logger;
-
     private readonly Channel<(bool Add, StoredRelation Relation)> _writes;
-    private const int RestoreConcurrency = 32;
     private readonly CancellationTokenSource _stopping = new();
     private long _dropped;
     private Task? _writer, _restore;
