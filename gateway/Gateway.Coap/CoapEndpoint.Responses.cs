@@ -84,24 +84,32 @@ public sealed partial class CoapEndpoint
                 // CoapResponse.NoResponse: nothing more (an empty ACK may already have gone out).
                 if (!separate) lock (_gate) _deduplicator.SetResponse(exchange.Handle, default, done: true);
             }
-            else if (exchange.Type == CoapMessageType.NonConfirmable)
-            {
-                var bytes = CoapCodec.Encode(new CoapMessage(CoapMessageType.NonConfirmable, response.Code, _messageIds.Next(), exchange.Token, response.Options, response.Payload));
-                lock (_gate) _deduplicator.SetResponse(exchange.Handle, default, done: true);
-                _transport.Send(bytes, exchange.To);
-            }
             else if (!separate)
             {
-                var bytes = CoapCodec.Encode(new CoapMessage(CoapMessageType.Acknowledgement, response.Code, exchange.MessageId, exchange.Token, response.Options, response.Payload));
-                lock (_gate) _deduplicator.SetResponse(exchange.Handle, bytes, done: true);
-                _transport.Send(bytes, exchange.To);
+                // Piggybacked on the ACK, or a NON answer (§5.2.1, §5.2.3): encoded into a rented buffer (the
+                // response payload may alias the request's datagram buffer, so not into that one).
+                bool confirmable = exchange.Type == CoapMessageType.Confirmable;
+                var type = confirmable ? CoapMessageType.Acknowledgement : CoapMessageType.NonConfirmable;
+                ushort messageId = confirmable ? exchange.MessageId : _messageIds.Next();
+                var rented = ArrayPool<byte>.Shared.Rent(CoapCodec.GetEncodedLength(exchange.Token.Length, response.Options, response.Payload.Length));
+                try
+                {
+                    var bytes = rented.AsSpan(0, CoapCodec.Encode(type, response.Code, messageId, exchange.Token, response.Options, response.Payload.Span, rented));
+                    lock (_gate) _deduplicator.SetResponse(exchange.Handle, confirmable ? bytes : default, done: true);
+                    _transport.Send(bytes, exchange.To);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
             }
             else
             {
                 // §5.2.2: a separate response is a new CON with the request's token, retransmitted until ACKed.
                 Interlocked.Increment(ref Statistics._separateResponses);
                 ushort messageId = _messageIds.Next();
-                var bytes = CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, response.Code, messageId, exchange.Token, response.Options, response.Payload));
+                var bytes = new byte[CoapCodec.GetEncodedLength(exchange.Token.Length, response.Options, response.Payload.Length)];
+                CoapCodec.Encode(CoapMessageType.Confirmable, response.Code, messageId, exchange.Token, response.Options, response.Payload.Span, bytes);
                 _confirmables.Send(bytes, exchange.Peer, exchange.To, messageId,
                     outcome => Log.SeparateResponseEnded(_logger, exchange.Peer.ToString(), outcome));
             }

@@ -61,6 +61,26 @@ public class ReceivePathReuseTests
     }
 
     [Fact]
+    public void AsynchronousResponse_MayAliasItsRequestPayload()
+    {
+        // A handler may answer with (a slice of) the request payload it was given: the endpoint encodes the
+        // response elsewhere than into the request's own datagram buffer.
+        var handler = new ScriptedHandler { Respond = request => Echo(request) };
+        using var h = new EndpointHarness(handler);
+        var body = Encoding.UTF8.GetBytes(new string('e', 200) + "end");
+        h.Send(Request(CoapCode.Post, 0x0300, "echo", payload: Encoding.UTF8.GetString(body)));
+        var response = h.Expect();
+        Assert.Equal((CoapCode.Changed, (ushort)0x0300), (response.Code, response.MessageId));
+        Assert.Equal(body, response.Payload.ToArray());
+
+        static async ValueTask<CoapResponse> Echo(CoapRequest request)
+        {
+            await Task.Yield();
+            return new CoapResponse(CoapCode.Changed, request.Payload);
+        }
+    }
+
+    [Fact]
     public void RouteValuesQueryAndPath_DoNotLeakFromOneRequestIntoTheNext()
     {
         var server = new CoapServer();
