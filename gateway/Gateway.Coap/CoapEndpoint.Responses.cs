@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Reliability;
@@ -12,26 +13,34 @@ public sealed partial class CoapEndpoint
     /// <summary>The handler finished on the receive thread: piggyback on the ACK (CON) or answer with a NON (§5.2.1, §5.2.3).</summary>
     private void Respond(ReceiveContext context, CoapMessage request, Deduplicator.Handle handle, CoapResponse response)
     {
-        bool confirmable = request.Type == CoapMessageType.Confirmable;
         if (response.Code.IsEmpty)
         {
             // CoapResponse.NoResponse: answer nothing, and nothing to retransmissions either.
             lock (_gate) _deduplicator.SetResponse(handle, default, done: true);
             return;
         }
+        Answer(request.Type, request.MessageId, request.Token.Span, handle, response, context.Length, context.SendBuffer, context.Remote);
+    }
+
+    /// <summary>
+    /// Piggybacked on the ACK of a CON, or a NON of its own for a NON (§5.2.1, §5.2.3); what a CON got
+    /// is kept for its retransmissions (§4.5).
+    /// </summary>
+    private void Answer(CoapMessageType requestType, ushort requestMessageId, ReadOnlySpan<byte> token, Deduplicator.Handle handle,
+        CoapResponse response, int requestLength, byte[] scratch, SocketAddress to)
+    {
+        bool confirmable = requestType == CoapMessageType.Confirmable;
         var type = confirmable ? CoapMessageType.Acknowledgement : CoapMessageType.NonConfirmable;
-        ushort messageId = confirmable ? request.MessageId : _messageIds.Next();
-        response = AmplificationLimit.Apply(response, context.Length, request.Token.Length, _options.MaxErrorAmplification);
-        var bytes = Encode(type, messageId, request.Token.Span, response, context.SendBuffer);
+        ushort messageId = confirmable ? requestMessageId : _messageIds.Next();
+        var bytes = Encode(type, messageId, token, response, requestLength, scratch);
         lock (_gate) _deduplicator.SetResponse(handle, confirmable ? bytes : default, done: true);
-        _transport.Send(bytes, context.Remote);
+        _transport.Send(bytes, to);
     }
 
     /// <summary>An answer outside deduplication (4.00/4.02 rejections are stateless and cheap to repeat).</summary>
     private void SendNow(ReceiveContext context, CoapMessageType type, ushort messageId, ReadOnlySpan<byte> token, CoapResponse response)
     {
-        response = AmplificationLimit.Apply(response, context.Length, token.Length, _options.MaxErrorAmplification);
-        var bytes = Encode(type, messageId, token, response, context.SendBuffer);
+        var bytes = Encode(type, messageId, token, response, context.Length, context.SendBuffer);
         _transport.Send(bytes, context.Remote);
     }
 
@@ -43,8 +52,14 @@ public sealed partial class CoapEndpoint
         _transport.Send(bytes, context.Remote);
     }
 
-    private static Span<byte> Encode(CoapMessageType type, ushort messageId, ReadOnlySpan<byte> token, CoapResponse response, byte[] scratch)
+    /// <summary>
+    /// Every answer to a request is encoded here, so every one is held to the amplification limit
+    /// (RFC 7252 §11.3: an error is at most <see cref="CoapEndpointOptions.MaxErrorAmplification"/>
+    /// times its request of <paramref name="requestLength"/> bytes).
+    /// </summary>
+    private Span<byte> Encode(CoapMessageType type, ushort messageId, ReadOnlySpan<byte> token, CoapResponse response, int requestLength, byte[] scratch)
     {
+        response = AmplificationLimit.Apply(response, requestLength, token.Length, _options.MaxErrorAmplification);
         int length = CoapCodec.GetEncodedLength(token.Length, response.Options, response.Payload.Length);
         // Larger than one datagram buffer only when a resource ignores block-wise; send it whole.
         var buffer = length <= scratch.Length ? scratch : new byte[length];
@@ -72,7 +87,6 @@ public sealed partial class CoapEndpoint
         try
         {
             bool separate;
-            response = AmplificationLimit.Apply(response, exchange.RequestLength, exchange.Token.Length, _options.MaxErrorAmplification);
             lock (_gate)
             {
                 exchange.Completed = true;
@@ -84,39 +98,35 @@ public sealed partial class CoapEndpoint
                 // CoapResponse.NoResponse: nothing more (an empty ACK may already have gone out).
                 if (!separate) lock (_gate) _deduplicator.SetResponse(exchange.Handle, default, done: true);
             }
-            else if (!separate)
+            else
             {
-                // Piggybacked on the ACK, or a NON answer (§5.2.1, §5.2.3): encoded into a rented buffer (the
-                // response payload may alias the request's datagram buffer, so not into that one).
-                bool confirmable = exchange.Type == CoapMessageType.Confirmable;
-                var type = confirmable ? CoapMessageType.Acknowledgement : CoapMessageType.NonConfirmable;
-                ushort messageId = confirmable ? exchange.MessageId : _messageIds.Next();
-                var rented = ArrayPool<byte>.Shared.Rent(CoapCodec.GetEncodedLength(exchange.Token.Length, response.Options, response.Payload.Length));
+                // Encoded into a rented scratch buffer, not the request's own: the response payload may alias it.
+                var scratch = ArrayPool<byte>.Shared.Rent(_options.MaxMessageSize);
                 try
                 {
-                    var bytes = rented.AsSpan(0, CoapCodec.Encode(type, response.Code, messageId, exchange.Token, response.Options, response.Payload.Span, rented));
-                    lock (_gate) _deduplicator.SetResponse(exchange.Handle, confirmable ? bytes : default, done: true);
-                    _transport.Send(bytes, exchange.To);
+                    if (!separate) Answer(exchange.Type, exchange.MessageId, exchange.Token, exchange.Handle, response, exchange.RequestLength, scratch, exchange.To);
+                    else SendSeparate(exchange, response, scratch);
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(rented);
+                    ArrayPool<byte>.Shared.Return(scratch);
                 }
-            }
-            else
-            {
-                // §5.2.2: a separate response is a new CON with the request's token, retransmitted until ACKed.
-                Interlocked.Increment(ref Statistics._separateResponses);
-                ushort messageId = _messageIds.Next();
-                var bytes = new byte[CoapCodec.GetEncodedLength(exchange.Token.Length, response.Options, response.Payload.Length)];
-                CoapCodec.Encode(CoapMessageType.Confirmable, response.Code, messageId, exchange.Token, response.Options, response.Payload.Span, bytes);
-                _confirmables.Send(bytes, exchange.Peer, exchange.To, messageId,
-                    outcome => Log.SeparateResponseEnded(_logger, exchange.Peer.ToString(), outcome));
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(exchange.Buffer);
         }
+    }
+
+    /// <summary>§5.2.2: a separate response is a new CON with the request's token, retransmitted until ACKed.</summary>
+    private void SendSeparate(ServerExchange exchange, CoapResponse response, byte[] scratch)
+    {
+        Interlocked.Increment(ref Statistics._separateResponses);
+        ushort messageId = _messageIds.Next();
+        // The sender keeps its own copy for the retransmissions.
+        var bytes = Encode(CoapMessageType.Confirmable, messageId, exchange.Token, response, exchange.RequestLength, scratch).ToArray();
+        _confirmables.Send(bytes, exchange.Peer, exchange.To, messageId,
+            outcome => Log.SeparateResponseEnded(_logger, exchange.Peer.ToString(), outcome));
     }
 }
