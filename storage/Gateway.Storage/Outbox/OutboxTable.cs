@@ -81,26 +81,18 @@ internal sealed class OutboxTable(SqliteConnection connection)
         "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts FROM outbox " +
         "WHERE (lease_until IS NULL OR lease_until <= $n) " +
         "AND device NOT IN (SELECT device FROM outbox WHERE lease_until IS NOT NULL AND lease_until > $n) ";
-    // The kinds of OutboxMessageKinds.IsAwaited, by number (RpcReply, Claim, AttributeRequest).
-    private const string LeasableAwaited = Leasable + "AND kind IN (3, 4, 7) ORDER BY id LIMIT $m";
-    private const string LeasableAll = Leasable + "ORDER BY id LIMIT $m";
+    // The kinds of OutboxMessageKinds.IsAwaited, by number, from that one definition.
+    private static readonly string AwaitedKinds = string.Join(", ",
+        Enum.GetValues<OutboxMessageKind>().Where(k => k.IsAwaited()).Select(k => ((int)k).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    private static readonly string LeasableAwaited = Leasable + $"AND kind IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
+    private static readonly string LeasableOthers = Leasable + $"AND kind NOT IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
 
-    /// <summary>Awaited kinds first (found through the (kind, id) index), then the rest in id order; no row twice.</summary>
+    /// <summary>Awaited kinds first (through the (kind, id) index), then the others, each in id order.</summary>
     public List<OutboxEntry> LeaseCandidates(long now, int max)
     {
         var entries = new List<OutboxEntry>();
         Read(entries, LeasableAwaited, now, max);
-        if (entries.Count == max) return entries;
-        int awaited = entries.Count;
-        Read(entries, LeasableAll, now, max);
-        // The second query sees the awaited rows again (nothing is leased yet): drop those repeats.
-        if (awaited > 0)
-        {
-            var seen = new HashSet<long>(entries.Take(awaited).Select(e => e.Id));
-            for (int i = entries.Count - 1; i >= awaited; i--)
-                if (seen.Contains(entries[i].Id)) entries.RemoveAt(i);
-        }
-        if (entries.Count > max) entries.RemoveRange(max, entries.Count - max);
+        if (entries.Count < max) Read(entries, LeasableOthers, now, max - entries.Count);
         return entries;
     }
 
