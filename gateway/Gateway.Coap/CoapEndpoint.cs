@@ -41,6 +41,9 @@ public sealed partial class CoapEndpoint : IDisposable
     private readonly List<Thread> _threads = [];
     private readonly long _exchangeLifetime, _nonLifetime;
     private long _lastEvictionWarning = long.MinValue, _evictionsWarned;
+    // Inject's one context (scripted tests), reused like a receive thread's.
+    private readonly object _injectGate = new();
+    private ReceiveContext? _injectContext;
     private int _disposed;
 
     public CoapEndpoint(IDatagramTransport transport, ICoapRequestHandler? handler = null, CoapEndpointOptions? options = null,
@@ -123,8 +126,6 @@ public sealed partial class CoapEndpoint : IDisposable
         }
     }
 
-    private readonly object _injectGate = new();
-    private ReceiveContext? _injectContext;
 
     private void Process(ReceiveContext context, int length)
     {

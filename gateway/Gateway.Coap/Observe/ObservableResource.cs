@@ -82,9 +82,10 @@ public abstract class ObservableResource : CoapResource
     }
 
     /// <summary>
-    /// Who the observer is beyond its address. Non-null means: a registration for the same target
-    /// with the same identity from another address replaces the old relation (a device behind a NAT
-    /// whose port changed), instead of leaving an orphan. Null (default): the peer address is the identity.
+    /// Who the observer is beyond its address. Non-null means: a registration of this resource with the
+    /// same identity replaces the old relation, from another address too (a device behind a NAT whose
+    /// port changed; a relation restored after a restart), instead of leaving an orphan. Include in it
+    /// whatever must tell two relations of one observer apart. Null (default): the peer address is the identity.
     /// </summary>
     protected virtual string? GetObserverIdentity(CoapRequest request) => null;
 

@@ -11,7 +11,7 @@ namespace Gateway.Coap.Observe;
 /// <param name="Token">The registration's token (notifications carry it, RFC 7641 §3.2).</param>
 /// <param name="Path">Uri-Path segments of the registration.</param>
 /// <param name="Query">Uri-Query arguments of the registration.</param>
-/// <param name="Identity">The observer identity the resource gave (e.g. a device token), or null.</param>
+/// <param name="Identity">The observer identity the resource gave (e.g. the device), or null.</param>
 /// <param name="Accept">The registration's Accept option (content format asked for), or null.</param>
 /// <param name="LastSequence">The last Observe value sent; a restored relation continues above it.</param>
 /// <param name="Confirmable">Whether the registration was Confirmable (notifications follow its type).</param>

@@ -46,7 +46,7 @@ public sealed class ObserveRelation
     /// <summary>Uri-Path and Uri-Query of the registration, e.g. <c>/api/v1/abc/rpc</c>.</summary>
     public string Target { get; }
 
-    /// <summary>The observer identity the resource gave at registration (e.g. a device token), or null.</summary>
+    /// <summary>The observer identity the resource gave at registration (e.g. the device), or null.</summary>
     public string? Identity { get; }
 
     /// <summary>Whether the registration was Confirmable; notifications follow that type (RFC 7641 §4.5).</summary>

@@ -52,8 +52,9 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
             : await api.Authenticator.AuthenticateAsync(request.RouteValues["token"], CoapResults.Context(request), cancellationToken).ConfigureAwait(false);
         if (!auth.Succeeded) return CoapResults.ToCoap(auth.Failure!, request);
         var device = auth.Device!.Name;
-        SetObserverIdentity(request, Identity(feature, device));
-        rpc.Remember(feature, device, Identity(feature, device));
+        string identity = Identity(feature, device);
+        SetObserverIdentity(request, identity);
+        rpc.Remember(feature, device, identity);
         if (feature == Feature.Kind.Rpc) return CoapResponse.Empty(CoapCode.Valid); // §2.5: 2.03, Observe 0, no payload
         var flat = await api.GetSharedAttributesFlatAsync(device, cancellationToken).ConfigureAwait(false);
         return CoapResponse.WithFormat(CoapCode.Content, flat, CoapResults.ResponseFormat(request));

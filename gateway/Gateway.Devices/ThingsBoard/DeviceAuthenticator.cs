@@ -44,12 +44,7 @@ public sealed class DeviceAuthenticator
         if (_limiter.IsSilenced(context.Source)) return new(null, DeviceApiResult.Silent);
         var device = await FindAsync(token, cancellationToken).ConfigureAwait(false);
         if (device is null) return new(null, Failure(context.Source));
-        if (!_connected.ContainsKey(device.Name))
-        {
-            var refused = await ConnectAsync(device, cancellationToken).ConfigureAwait(false);
-            if (refused is not null) return new(null, refused);
-        }
-        return new(device, null);
+        return await ConnectedAsync(device, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -61,6 +56,12 @@ public sealed class DeviceAuthenticator
     {
         var device = await _devices.FindByNameAsync(deviceName, cancellationToken).ConfigureAwait(false);
         if (device is null) return new(null, DeviceApiResult.Unauthorized);
+        return await ConnectedAsync(device, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The device, after making sure the cloud has been told it is connected (its first contact in this process).</summary>
+    private async ValueTask<AuthenticatedDevice> ConnectedAsync(DeviceRecord device, CancellationToken cancellationToken)
+    {
         if (!_connected.ContainsKey(device.Name) && await ConnectAsync(device, cancellationToken).ConfigureAwait(false) is { } refused)
             return new(null, refused);
         return new(device, null);
