@@ -32,7 +32,7 @@ public sealed class MosquittoEndToEndTests
     }
 
     /// <summary>(device, ts, value) of every telemetry line the cloud received, in arrival order.</summary>
-    private static List<(string Device, long Ts, int Value)> Telemetry(ConcurrentQueue<string> lines)
+    private static List<(string Device, long Ts, int Value)> Telemetry(IEnumerable<string> lines)
     {
         var result = new List<(string, long, int)>();
         foreach (var line in lines.Where(l => l.StartsWith(GatewayTopics.Telemetry + " ", StringComparison.Ordinal)))
@@ -148,7 +148,7 @@ public sealed class MosquittoEndToEndTests
             await BridgeHarness.WaitForAsync(() => lines.Contains(Reply), "the RPC reply upstream");
             // ThingsBoard times an RPC out after seconds: the reply may not wait for the backlog (at most one batch ahead of it).
             var arrived = lines.ToList();
-            int before = Telemetry(new ConcurrentQueue<string>(arrived.TakeWhile(l => l != Reply))).Count;
+            int before = Telemetry(arrived.TakeWhile(l => l != Reply)).Count;
             Assert.True(before <= 100, $"{before} telemetry rows went up before the RPC reply");
             await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the backlog to drain");
             await BridgeHarness.WaitForAsync(() => Telemetry(lines).Select(t => t.Ts).Distinct().Count() == 3000, "all 3,000 rows upstream");
