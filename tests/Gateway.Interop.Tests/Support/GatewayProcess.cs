@@ -47,7 +47,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>dotnet coap-gateway.dll</c> with the given arguments and does not wait for it.</summary>
-    public static Process Launch(IEnumerable<string> arguments, StringBuilder output)
+    public static Process Launch(IEnumerable<string> arguments, StringBuilder output, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -61,6 +61,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         // Stay out of the user's configuration: the tests choose every setting they depend on.
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
@@ -76,7 +77,10 @@ public sealed class GatewayProcess : IAsyncDisposable
     public static Task<GatewayProcess> StartAsync(string? dataDir = null, params string[] extra) => StartAsync(dataDir, null, extra);
 
     /// <summary>On <paramref name="fixedPort"/> when given (a restart where devices keep the address they knew), else a free port.</summary>
-    public static async Task<GatewayProcess> StartAsync(string? dataDir, int? fixedPort, params string[] extra)
+    public static Task<GatewayProcess> StartAsync(string? dataDir, int? fixedPort, params string[] extra) => StartAsync(dataDir, fixedPort, null, extra);
+
+    /// <summary>With extra <paramref name="environment"/> variables for the child (e.g. pinned GC settings).</summary>
+    public static async Task<GatewayProcess> StartAsync(string? dataDir, int? fixedPort, IReadOnlyDictionary<string, string>? environment, params string[] extra)
     {
         string failures = "";
         for (int attempt = 0; attempt < 3; attempt++)
@@ -85,7 +89,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             var output = new StringBuilder();
             // Own data directory and no HTTP listener: parallel gateways must not share a database or port 8080.
             dataDir ??= Path.Combine(Path.GetTempPath(), $"coapgw-interop-{Guid.NewGuid():N}");
-            var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::", $"--data-dir={dataDir}", "--Http:Port=0", .. extra], output);
+            var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::", $"--data-dir={dataDir}", "--Http:Port=0", .. extra], output, environment);
             var gateway = new GatewayProcess(process, port, output);
             if (await gateway.WaitUntilAnsweringAsync()) return gateway;
             await gateway.DisposeAsync();
