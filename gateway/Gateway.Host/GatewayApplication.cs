@@ -45,6 +45,9 @@ public static class GatewayApplication
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
 
+        // The generic host logs a failed start and a crashed BackgroundService with whole stack traces
+        // (and a misleading StopHost notice); this class reports both itself, in one line or one entry.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.AddSystemd();
         builder.AddGatewayStorage();
         builder.AddCoapServer();
@@ -71,24 +74,47 @@ public static class GatewayApplication
             {
                 // Every option is checked before anything opens or listens, so a bad value is one line, not a crash log.
                 app.Services.GetService<IStartupValidator>()?.Validate();
-                app.MapGatewayHttpEndpoints();
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (StartupProblems.Describe(e) is { Count: > 0 } problems)
             {
                 return await FailAsync(problems, 2).ConfigureAwait(false);
             }
+
+            DataDirectoryLock dataLock;
+            try
+            {
+                dataLock = DataDirectoryLock.Acquire(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.DataDir);
+            }
+            catch (Exception e) when (e is DataDirectoryInUseException or IOException or UnauthorizedAccessException)
+            {
+                return await FailAsync([e.Message.ReplaceLineEndings(" ")], 1).ConfigureAwait(false);
+            }
+            using var _ = dataLock;
+
+            try
+            {
+                app.MapGatewayHttpEndpoints();
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StartupProblems.Describe(e) is { Count: > 0 } problems)
+            {
+                await StopStartedAsync(app).ConfigureAwait(false);
+                return await FailAsync(problems, 2).ConfigureAwait(false);
+            }
             catch (Exception e) when (CannotListen(e))
             {
+                await StopStartedAsync(app).ConfigureAwait(false);
                 return await FailAsync([$"cannot listen: {e.Message.ReplaceLineEndings(" ")}"], 1).ConfigureAwait(false);
             }
             catch (StorageCorruptException e)
             {
+                await StopStartedAsync(app).ConfigureAwait(false);
                 return await FailAsync([e.Message], 1).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.StartFailed(logger, e);
+                await StopStartedAsync(app).ConfigureAwait(false);
                 return await FailAsync([$"cannot start: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}"], 1).ConfigureAwait(false);
             }
 
@@ -107,6 +133,21 @@ public static class GatewayApplication
                 return 1;
             }
             return 0;
+        }
+    }
+
+    // The services that did start (storage, maintenance) are stopped the ordinary way; disposing them
+    // unstopped makes the host report their cancelled loops as crashes.
+    private static async Task StopStartedAsync(WebApplication app)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await app.StopAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or AggregateException or InvalidOperationException)
+        {
+            // Best effort: the exit code and the one line already say what failed.
         }
     }
 

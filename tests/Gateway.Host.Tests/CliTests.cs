@@ -34,6 +34,9 @@ public sealed class CliTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         foreach (var word in new[] { "run", "devices", "content", "firmware", "status", "--config", "--data-dir" })
             Assert.Contains(word, result.Stdout, StringComparison.Ordinal);
+        // Issue 20.11: System.CommandLine's generic section for unmatched tokens is not ours to show.
+        Assert.DoesNotContain("Additional Arguments", result.Stdout, StringComparison.Ordinal);
+        Assert.EndsWith("status    Show service state, cloud link, queue depth/age, drops and devices", result.Stdout.TrimEnd(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -50,6 +53,17 @@ public sealed class CliTests : IDisposable
         var result = await Run([.. command.Split(' '), "--help"]);
         Assert.True(result.ExitCode == 0, result.ToString());
         foreach (var option in options.Append("--config").Append("--data-dir")) Assert.Contains(option, result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Additional Arguments", result.Stdout, StringComparison.Ordinal);
+    }
+
+    // Issue 20.11: a token is a device's only secret; a very short one is refused, and the rule is said.
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("ELEVEN_CHAR")]
+    public async Task DevicesAdd_TokenShorterThanTwelve_Exit2SayingTheMinimum(string token)
+    {
+        AssertUsageError(await RunWithData("devices", "add", "short", "--token", token),
+            "--token: 12 to 256 characters without spaces, '/', '?', '#' or '%' (it travels in URL paths; the generated ones have 20)");
     }
 
     [Fact]

@@ -14,8 +14,11 @@ public sealed class ConfigurationTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    // `devices add` creates the database where the configuration points; `status` then reports that path.
     private async Task<string> DatabasePathAsync(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
+        var add = await GatewayExecutable.RunAsync(_dir.Path, ["devices", "add", $"probe-{Guid.NewGuid():N}", .. arguments], environment);
+        Assert.True(add.ExitCode == 0, add.ToString());
         var result = await GatewayExecutable.RunAsync(_dir.Path, ["status", "--json", .. arguments], environment);
         Assert.True(result.ExitCode == 0, result.ToString());
         return JsonDocument.Parse(result.Stdout).RootElement.GetProperty("database").GetString()!;
@@ -111,5 +114,83 @@ public sealed class ConfigurationTests : IDisposable
     public async Task OverrideWithoutValue_Exit2()
     {
         AssertOneLine(await GatewayExecutable.RunAsync(_dir.Path, ["run", "--Coap:Port"]), "coap-gateway: Coap:Port: missing value (use --Coap:Port=value)");
+    }
+    // Issue 20.3: a typo is not silently ignored, wherever it was written.
+    [Fact]
+    public async Task UnknownKey_OnTheCommandLine_NamesTheNearestKnownKey_Exit2_NothingCreated()
+    {
+        var result = await GatewayExecutable.RunAsync(_dir.Path, ["run", "--Mqtt:Hots=broker", "--data-dir", _dir.Combine("data")]);
+        AssertOneLine(result, "coap-gateway: Mqtt:Hots: unknown key (did you mean Mqtt:Host?); set on the command line");
+        Assert.False(Directory.Exists(_dir.Combine("data")));
+    }
+
+    [Fact]
+    public async Task UnknownKey_InTheEnvironment_NamesTheVariable_Exit2()
+    {
+        var env = new Dictionary<string, string> { ["COAPGW_Mqqt__Host"] = "broker" };
+        AssertOneLine(await GatewayExecutable.RunAsync(_dir.Path, ["run", "--data-dir", _dir.Combine("data")], env),
+            "coap-gateway: Mqqt:Host: unknown key (did you mean Mqtt:Host?); set by the environment variable COAPGW_Mqqt__Host");
+    }
+
+    [Fact]
+    public async Task UnknownKeys_InAFileAndADropIn_OneLineEach_NamingTheFile_Exit2()
+    {
+        var config = _dir.Write("gateway.json", """{ "Coap": { "Prot": 5683 }, "Provisioning": { "Profiles": [ { "Key": "k", "Secret": "s", "Type": "t", "Secrte": "x" } ] } }""");
+        var dropIn = _dir.Write("conf.d/10-site.json", """{ "Storage": { "MaxQueueByte": 1048576 }, "Telemetry": { "Anything": 1 } }""");
+        var result = await GatewayExecutable.RunAsync(_dir.Path, ["status", "--config", config]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(
+        [
+            $"coap-gateway: Coap:Prot: unknown key (did you mean Coap:Port?); set in {config}",
+            $"coap-gateway: Provisioning:Profiles:0:Secrte: unknown key (did you mean Provisioning:Profiles:*:Secret?); set in {config}",
+            $"coap-gateway: Storage:MaxQueueByte: unknown key (did you mean Storage:MaxQueueBytes?); set in {dropIn}",
+            $"coap-gateway: Telemetry:Anything: unknown key; set in {dropIn}",
+        ], result.ErrorLines);
+    }
+
+    [Fact]
+    public async Task EveryKeyTheReadmeShowsInTheExampleConfiguration_IsKnown()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var start = readme.IndexOf("```json", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has no ```json example configuration");
+        var end = readme.IndexOf("```", start + 7, StringComparison.Ordinal);
+        var config = _dir.Write("example.json", readme[(start + 7)..end]);
+        var result = await GatewayExecutable.RunAsync(_dir.Path, ["devices", "add", "example", "--config", config, "--data-dir", _dir.Combine("data")]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Gateway.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Gateway.sln not found above the test binaries");
+    }
+
+    // Issue 20.2: a log level the logger cannot parse crashed the gateway (SIGABRT, exit 134) at its first log line.
+    [Theory]
+    [InlineData("--Logging:LogLevel:Default=Verbose", "coap-gateway: Logging:LogLevel:Default: 'Verbose' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None); set on the command line")]
+    [InlineData("--Logging:Console:LogLevel:Gateway.Coap=Loud", "coap-gateway: Logging:Console:LogLevel:Gateway.Coap: 'Loud' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None); set on the command line")]
+    public async Task BadLogLevel_OneLineNamingTheKeyAndTheLevels_Exit2(string argument, string expected)
+    {
+        AssertOneLine(await GatewayExecutable.RunAsync(_dir.Path, ["run", argument, "--data-dir", _dir.Combine("data")]), expected);
+    }
+
+    [Fact]
+    public async Task GoodLogLevel_AnyCase_IsAccepted()
+    {
+        var result = await GatewayExecutable.RunAsync(_dir.Path, ["devices", "add", "levels", "--Logging:LogLevel:Default=debug", "--Logging:LogLevel:Gateway.Coap=Warning", "--data-dir", _dir.Combine("data")]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    // Issue 20.8: one vocabulary for the MQTT version: "5" or "3.1.1", as documented and logged.
+    [Theory]
+    [InlineData("4")]
+    [InlineData("5.0")]
+    [InlineData("3")]
+    public async Task MqttProtocolVersion_OnlyFiveOr311_Exit2(string version)
+    {
+        AssertOneLine(await GatewayExecutable.RunAsync(_dir.Path, ["run", $"--Mqtt:ProtocolVersion={version}", "--Mqtt:Host=127.0.0.1", "--data-dir", _dir.Combine("data")]),
+            $"coap-gateway: Mqtt:ProtocolVersion: '{version}' is not 5 or 3.1.1");
     }
 }

@@ -37,6 +37,53 @@ public sealed class ServiceStatusTests : IDisposable
         Assert.Contains("service:      not running", stopped.Stdout, StringComparison.Ordinal);
     }
 
+    // Issue 20.5: status said "oldest 0 s" while /metrics said 26 s for the same idle backlog.
+    [Fact]
+    public async Task Status_AgainstARealBacklog_ShowsTheSameOldestAgeAsMetrics()
+    {
+        var data = _dir.Combine("data");
+        var added = await GatewayExecutable.RunAsync(_dir.Path, ["devices", "add", "aging", "--data-dir", data]);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        await using var gateway = await RunningGateway.StartAsync(data, ["--Gateway:StatusIntervalSeconds=1", "--Gateway:HealthIntervalSeconds=0"]);
+
+        // One row, then nothing: the service commits (and saves its clock) only this once.
+        var post = new System.Diagnostics.ProcessStartInfo("coap-client-notls") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-m", "post", "-e", "{\"t\":1}", $"coap://[::1]:{gateway.CoapPort}/api/v1/{added.Stdout.Trim()}/telemetry" }) post.ArgumentList.Add(argument);
+        using (var client = System.Diagnostics.Process.Start(post)!)
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await client.WaitForExitAsync(limit.Token);
+            Assert.True(client.ExitCode == 0, await client.StandardError.ReadToEndAsync());
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var status = JsonDocument.Parse((await GatewayExecutable.RunAsync(_dir.Path, ["status", "--json", "--data-dir", data])).Stdout).RootElement.GetProperty("queue");
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(gateway.HttpBase, "metrics"));
+        var fromMetrics = double.Parse(metrics.Split('\n').Single(l => l.StartsWith("coapgw_outbox_oldest_age_seconds ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.True(status.GetProperty("depth").GetInt64() >= 1); // the telemetry row (and the device's connect announcement)
+        var fromStatus = status.GetProperty("oldestAgeSeconds").GetInt64();
+        Assert.True(fromStatus >= 4, $"status says the row is {fromStatus} s old after 5 s");
+        Assert.True(Math.Abs(fromStatus - fromMetrics) <= 1.5, $"status {fromStatus} s, metrics {fromMetrics} s");
+    }
+
+    // Issue 20.6: a read-only command never creates a database; it says where it looked.
+    [Theory]
+    [InlineData("status")]
+    [InlineData("devices", "list")]
+    [InlineData("content", "list")]
+    [InlineData("devices", "remove", "nobody")]
+    public async Task ReadOnlyCommand_WithoutADatabase_SaysWhereItLooked_AndCreatesNothing(params string[] command)
+    {
+        var result = await GatewayExecutable.RunAsync(_dir.Path, command);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal($"coap-gateway: no gateway database in {_dir.Combine("data")}; name the service's data directory with --data-dir DIR " +
+            "(or Storage:DataDir; the installed service's is /var/lib/coap-gateway)", Assert.Single(result.ErrorLines));
+        Assert.False(Directory.Exists(_dir.Combine("data")));
+    }
+
     [Fact]
     public async Task HealthTelemetry_IsQueuedForTheGatewayDevice_AtTheInterval()
     {

@@ -19,7 +19,7 @@ public sealed class MqttClientOptions
     public string? Username { get; set; }
     /// <summary>Never logged.</summary>
     public string? Password { get; set; }
-    /// <summary>"5" (default) or "3.1.1".</summary>
+    /// <summary>"5" (default) or "3.1.1": the protocol's own names, and the only two accepted.</summary>
     public string ProtocolVersion { get; set; } = "5";
     public int KeepAliveSeconds { get; set; } = 60;
     /// <summary>
@@ -45,15 +45,16 @@ public sealed class MqttClientOptions
     public bool WillRetain { get; set; }
 
     /// <summary>The parsed <see cref="ProtocolVersion"/> (call <see cref="Validate"/> first).</summary>
-    public MqttProtocolVersion Version => ProtocolVersion.Trim() is "3.1.1" or "4" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500;
+    public MqttProtocolVersion Version => ProtocolVersion.Trim() == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500;
 
     /// <summary>One line per problem, each naming its key: <c>Mqtt:Port: 70000 is not a port</c>. Empty when valid.</summary>
     public IReadOnlyList<string> Validate(string section = "Mqtt")
     {
         var errors = new List<string>();
         void Error(string key, string message) => errors.Add($"{section}:{key}: {message}");
-        bool v5 = ProtocolVersion.Trim() is "5" or "5.0";
-        if (!v5 && ProtocolVersion.Trim() is not ("3.1.1" or "4")) Error("ProtocolVersion", $"{ProtocolVersion} is not 5 or 3.1.1");
+        bool v5 = ProtocolVersion.Trim() == "5";
+        // One vocabulary in config, docs and logs: not the wire's protocol level (4, 5) nor "5.0".
+        if (!v5 && ProtocolVersion.Trim() != "3.1.1") Error("ProtocolVersion", $"'{ProtocolVersion}' is not 5 or 3.1.1");
         if (Port is < 1 or > 65535) Error("Port", $"{Port} is not a port");
         if (Host.Length > 0 && Uri.CheckHostName(Host) == UriHostNameType.Unknown) Error("Host", $"{Host} is not a host name or address");
         if (System.Text.Encoding.UTF8.GetByteCount(ClientId) > ushort.MaxValue) Error("ClientId", "longer than 65,535 bytes");

@@ -45,9 +45,19 @@ internal sealed class CliContext
     }
 
     /// <summary>Opens the database the service uses (creating and migrating it if this is the first use, as the service would).</summary>
-    public SqliteDatabase OpenDatabase()
+    /// <param name="mustExist">
+    /// For commands that only read (or remove): they never create a database. An empty one in the
+    /// wrong directory would only hide that the command looked in the wrong place.
+    /// </param>
+    public SqliteDatabase OpenDatabase(bool mustExist = false)
     {
         var options = StorageOptions();
+        if (mustExist && !File.Exists(options.DatabasePath))
+        {
+            throw new CommandFailedException(
+                $"no gateway database in {options.DataDir}; name the service's data directory with --data-dir DIR " +
+                $"(or Storage:DataDir; the installed service's is {GatewayPaths.InstalledDataDir})");
+        }
         // The service runs its integrity check at start; a CLI command beside it should not scan the whole file again.
         options.IntegrityCheckOnOpen = IntegrityCheck.None;
         try

@@ -14,7 +14,7 @@ internal static class CommonOptions
 
     public static readonly Option<string?> DataDir = new("--data-dir")
     {
-        Description = "Data directory holding gateway.db [default: Storage:DataDir, else $STATE_DIRECTORY, else ./data]",
+        Description = "Data directory holding gateway.db [default: Storage:DataDir, else $STATE_DIRECTORY, else /var/lib/coap-gateway for the installed binary, ./data otherwise]",
         HelpName = "DIR",
         Recursive = true,
     };

@@ -54,7 +54,7 @@ internal static class ContentCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = CliContext.Create(parse);
-            using var database = context.OpenDatabase();
+            using var database = context.OpenDatabase(mustExist: true);
             var list = await new SqliteContentStore(database).ListAsync(cancellationToken);
             if (parse.GetValue(json))
             {

@@ -9,6 +9,13 @@ namespace Gateway.Host.Cli;
 /// <summary><c>devices add|list|remove</c>: the device registry, in the same database the service uses.</summary>
 internal static class DevicesCommand
 {
+    /// <summary>
+    /// The shortest access token <c>devices add --token</c> takes. A token is the only secret of a
+    /// ThingsBoard device, guessed at the failure limiter's rate; 12 characters keep guessing hopeless
+    /// and still take the tokens ThingsBoard's own examples use (A1_TEST_TOKEN).
+    /// </summary>
+    public const int MinTokenLength = 12;
+
     public static Command Create()
     {
         var devices = new Command("devices", "Register, list and remove devices");
@@ -21,7 +28,7 @@ internal static class DevicesCommand
     private static Command Add()
     {
         var name = new Argument<string>("NAME") { Description = "Device name, as the cloud will know it" };
-        var token = new Option<string?>("--token") { Description = "ThingsBoard access token to use [default: 20 random letters and digits]", HelpName = "T" };
+        var token = new Option<string?>("--token") { Description = $"ThingsBoard access token to use, at least {MinTokenLength} characters [default: 20 random letters and digits]", HelpName = "T" };
         var type = new Option<string?>("--type") { Description = "Device type (ThingsBoard device profile) [default: default]", HelpName = "PROFILE" };
         var vendor = new Option<string?>("--vendor") { Description = "Exosite vendor: with --model and --sn the device awaits activation (POST /provision/activate) instead of getting a token", HelpName = "V" };
         var model = new Option<string?>("--model") { Description = "Exosite model", HelpName = "M" };
@@ -41,8 +48,8 @@ internal static class DevicesCommand
                 throw new ConfigurationException("--vendor, --model and --sn go together (an Exosite device needs all three)");
             if (exosite[0] is not null && given is not null)
                 throw new ConfigurationException("--token: an Exosite device (--vendor/--model/--sn) gets a CIK at activation, not a token");
-            if (given is not null && (given.Length is 0 or > 256 || given.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '?' or '#' or '%')))
-                throw new ConfigurationException("--token: 1 to 256 characters without spaces, '/', '?', '#' or '%' (it travels in URL paths)");
+            if (given is not null && (given.Length is < MinTokenLength or > 256 || given.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '?' or '#' or '%')))
+                throw new ConfigurationException($"--token: {MinTokenLength} to 256 characters without spaces, '/', '?', '#' or '%' (it travels in URL paths; the generated ones have 20)");
             var profile = parse.GetValue(type) ?? "default";
             CheckName(profile, "--type");
 
@@ -74,7 +81,7 @@ internal static class DevicesCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = CliContext.Create(parse);
-            using var database = context.OpenDatabase();
+            using var database = context.OpenDatabase(mustExist: true);
             var list = await new SqliteDeviceStore(database).ListAsync(cancellationToken);
             if (parse.GetValue(json))
             {
@@ -114,7 +121,7 @@ internal static class DevicesCommand
         {
             var deviceName = parse.GetRequiredValue(name);
             var context = CliContext.Create(parse);
-            using var database = context.OpenDatabase();
+            using var database = context.OpenDatabase(mustExist: true);
             if (!await new SqliteDeviceStore(database).RemoveAsync(deviceName, cancellationToken))
                 throw new CommandFailedException($"no device named '{deviceName}'");
             await context.Output.WriteLineAsync($"{deviceName}: removed");

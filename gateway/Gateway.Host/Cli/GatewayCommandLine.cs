@@ -37,6 +37,11 @@ public static class GatewayCommandLine
             await error.WriteLineAsync($"coap-gateway: {parse.Errors[0].Message.ReplaceLineEndings(" ")} (see --help)");
             return 2;
         }
+        if (parse.Action is HelpAction)
+        {
+            await output.WriteAsync(await HelpAsync(parse));
+            return 0;
+        }
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration
@@ -58,5 +63,17 @@ public static class GatewayCommandLine
             await error.WriteLineAsync($"coap-gateway: {e.Message.ReplaceLineEndings(" ")}");
             return 1;
         }
+    }
+
+    // Commands take --Section:Key=value overrides as unmatched tokens, for which System.CommandLine's help
+    // adds a generic "Additional Arguments: Arguments passed to the application that is being run." section
+    // (its layout cannot be customised from outside in 2.0.0). Our descriptions say what the overrides are.
+    private static async Task<string> HelpAsync(ParseResult parse)
+    {
+        using var help = new StringWriter();
+        await parse.InvokeAsync(new InvocationConfiguration { Output = help, Error = help });
+        var text = help.ToString();
+        var cut = text.IndexOf("Additional Arguments:", StringComparison.Ordinal);
+        return cut < 0 ? text : text[..cut].TrimEnd() + Environment.NewLine;
     }
 }

@@ -25,13 +25,14 @@ internal static class StatusCommand
         {
             var context = CliContext.Create(parse);
             var dataDir = context.StorageOptions().DataDir;
-            using var database = context.OpenDatabase();
-            var stats = SqliteOutbox.ReadStats(database);
-            var devices = await new SqliteDeviceStore(database).ListAsync(cancellationToken);
-            var content = await new SqliteContentStore(database).ListAsync(cancellationToken);
+            using var database = context.OpenDatabase(mustExist: true);
             var service = ServiceStatusFile.TryRead(dataDir);
             var now = DateTimeOffset.UtcNow;
             var live = service is not null && ServiceStatusFile.IsLive(service, now);
+            var stats = SqliteOutbox.ReadStats(database, live ? now : null);
+            var devices = await new SqliteDeviceStore(database).ListAsync(cancellationToken);
+            var content = await new SqliteContentStore(database).ListAsync(cancellationToken);
+            var backlog = live && stats.Depth > 0 ? service : null;
 
             var report = new
             {
@@ -60,6 +61,9 @@ internal static class StatusCommand
                     drops = stats.TotalDrops,
                     dropsByReason = stats.Drops.GroupBy(d => d.Key.Reason).ToDictionary(g => Metrics.Names.Snake(g.Key.ToString()), g => g.Sum(d => d.Value)),
                     deadLetters = stats.DeadLetters,
+                    drainRowsPerSecond = backlog?.DrainRowsPerSecond,
+                    netDrainRowsPerSecond = backlog?.NetDrainRowsPerSecond,
+                    emptyInSeconds = backlog?.EmptyInSeconds,
                 },
                 devices = new
                 {
@@ -93,6 +97,7 @@ internal static class StatusCommand
             }
             var oldest = stats.Depth == 0 ? "" : $", oldest {Format.Duration(stats.OldestAge)}";
             text.Append(inv, $"queue:        {stats.Depth} rows, {Format.Bytes(stats.Bytes)}{oldest}\n");
+            if (backlog is not null) text.Append(inv, $"drain:        {Drain(backlog)}\n");
             var reasons = stats.Drops.Count == 0 ? "" : " (" + string.Join(", ", report.queue.dropsByReason.Select(r => $"{r.Key.Replace('_', '-')} {r.Value}")) + ")";
             text.Append(inv, $"drops:        {stats.TotalDrops}{reasons}\n");
             text.Append(inv, $"dead letters: {stats.DeadLetters}\n");
@@ -103,5 +108,15 @@ internal static class StatusCommand
             return 0;
         });
         return command;
+    }
+
+    // "1,200 rows/s forwarded, backlog shrinking by 950 rows/s, empty in about 3 min".
+    private static string Drain(Health.ServiceStatus service)
+    {
+        if (service.DrainRowsPerSecond is not { } drain || service.NetDrainRowsPerSecond is not { } net) return "measuring (a minute after start)";
+        var inv = CultureInfo.InvariantCulture;
+        var forwarded = string.Create(inv, $"{drain:#,0} rows/s forwarded");
+        if (service.EmptyInSeconds is { } seconds) return string.Create(inv, $"{forwarded}, backlog shrinking by {net:#,0} rows/s, empty in about {Format.Duration(TimeSpan.FromSeconds(seconds))}");
+        return net < 0 ? string.Create(inv, $"{forwarded}, backlog growing by {-net:#,0} rows/s") : $"{forwarded}, backlog not shrinking";
     }
 }

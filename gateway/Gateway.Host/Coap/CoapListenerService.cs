@@ -25,7 +25,16 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, C
         {
             if (mapping.Map(server, services) is { } mapped) _mapped.Add(mapped);
         }
-        var transport = new UdpDatagramTransport(settings.EndPoint);
+        UdpDatagramTransport transport;
+        try
+        {
+            transport = new UdpDatagramTransport(settings.EndPoint);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // The host turns this into the one line "cannot listen: …"; name the socket there.
+            throw new IOException($"CoAP on UDP {settings.EndPoint}: {e.Message}", e);
+        }
         _endpoint = new CoapEndpoint(transport, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();
         return Task.CompletedTask;

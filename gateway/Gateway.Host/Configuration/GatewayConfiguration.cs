@@ -8,7 +8,8 @@ namespace Gateway.Host.Configuration;
 /// (<c>--config</c>, default <see cref="GatewayPaths.DefaultConfigFile"/> if it exists), then
 /// <c>conf.d/*.json</c> beside it in ordinal name order, then <c>COAPGW_</c> environment variables,
 /// then <c>--Section:Key=value</c> arguments. The data directory is resolved last and written
-/// back as <c>Storage:DataDir</c>, so every consumer sees one absolute path.
+/// back as <c>Storage:DataDir</c>, so every consumer sees one absolute path. Every key must be one
+/// the gateway reads (<see cref="ConfigurationSchema"/>).
 /// </summary>
 public static class GatewayConfiguration
 {
@@ -20,7 +21,7 @@ public static class GatewayConfiguration
     /// <param name="configFile"><c>--config</c>, or null for the default file.</param>
     /// <param name="dataDir"><c>--data-dir</c>, or null.</param>
     /// <param name="overrides"><c>--Section:Key=value</c> tokens (already checked by <see cref="ConfigOverrides"/>).</param>
-    /// <exception cref="ConfigurationException">A named file is missing, unreadable or not valid JSON.</exception>
+    /// <exception cref="ConfigurationException">A named file is missing, unreadable or not valid JSON; a key is unknown or a log level invalid.</exception>
     public static IConfigurationRoot Build(string? configFile, string? dataDir, IReadOnlyList<string> overrides)
     {
         var builder = new ConfigurationBuilder();
@@ -41,6 +42,7 @@ public static class GatewayConfiguration
             // e.g. a key given twice in one file: the provider's message names the file and the key.
             throw new ConfigurationException(OneLine(e.InnerException?.Message ?? e.Message), e);
         }
+        if (ConfigurationSchema.Check(root) is { Count: > 0 } problems) throw new ConfigurationException(string.Join('\n', problems));
         var resolved = GatewayPaths.ResolveDataDir(dataDir, root["Storage:DataDir"], Environment.GetEnvironmentVariable("STATE_DIRECTORY"));
         return new ConfigurationBuilder()
             .AddConfiguration(root)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Bridge;
 using Gateway.Host.Coap;
 using Gateway.Host.Storage;
 using Gateway.Host.Systemd;
@@ -23,6 +24,7 @@ public sealed class HealthLoopService(
     LinkStatus link,
     Uptime uptime,
     CoapListenerService coap,
+    BridgeStatus bridge,
     IOptions<GatewayOptions> gateway,
     IOptions<StorageOptions> storage,
     IHostApplicationLifetime lifetime,
@@ -30,6 +32,7 @@ public sealed class HealthLoopService(
     ILogger<HealthLoopService> logger) : BackgroundService
 {
     private static readonly string Version = typeof(HealthLoopService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private readonly BacklogTrend _backlog = new(time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -90,6 +93,7 @@ public sealed class HealthLoopService(
     {
         var stats = await outbox.RefreshAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         await devices.RefreshAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        _backlog.Add(stats.Depth, bridge.Snapshot().RowsForwarded);
         var oldest = stats.Depth == 0 ? "" : ", oldest " + Format.Duration(stats.OldestAge);
         notifier.Notify(string.Create(CultureInfo.InvariantCulture,
             $"STATUS=link {LinkStatus.Describe(link.State)}; queue {stats.Depth} rows, {Format.Bytes(stats.Bytes)}{oldest}; {devices.Total} devices{(report.Alive ? "" : "; UNHEALTHY")}"));
@@ -98,6 +102,7 @@ public sealed class HealthLoopService(
 
     private void WriteStatusFile(HealthReport? report, string state)
     {
+        var rates = _backlog.Rates();
         try
         {
             ServiceStatusFile.Write(storage.Value.DataDir, new ServiceStatus
@@ -114,6 +119,9 @@ public sealed class HealthLoopService(
                 Healthy = report?.Alive ?? false,
                 Probes = report?.Probes ?? [],
                 Coap = coap.IsStarted ? CoapFigures.Of(coap.Endpoint) : new Dictionary<string, long>(),
+                DrainRowsPerSecond = rates?.DrainRowsPerSecond,
+                NetDrainRowsPerSecond = rates?.NetRowsPerSecond,
+                EmptyInSeconds = rates?.EmptyIn is { } emptyIn ? (long)emptyIn.TotalSeconds : null,
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

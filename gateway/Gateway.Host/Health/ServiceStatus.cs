@@ -22,4 +22,10 @@ public sealed record ServiceStatus
     public bool Healthy { get; init; }
     public IReadOnlyList<ProbeOutcome> Probes { get; init; } = [];
     public IReadOnlyDictionary<string, long> Coap { get; init; } = new Dictionary<string, long>();
+    /// <summary>Rows the cloud acknowledged per second over the last minute (null until measured).</summary>
+    public double? DrainRowsPerSecond { get; init; }
+    /// <summary>How fast the backlog shrank per second over the last minute (negative: it grew).</summary>
+    public double? NetDrainRowsPerSecond { get; init; }
+    /// <summary>Estimated seconds until the backlog is empty; null when it does not shrink.</summary>
+    public long? EmptyInSeconds { get; init; }
 }

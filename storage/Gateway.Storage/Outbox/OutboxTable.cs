@@ -160,9 +160,15 @@ internal sealed class OutboxTable(SqliteConnection connection)
 
     public long ReadClock() => Scalar("SELECT value FROM meta WHERE key = 'store_clock'") as long? ?? 0;
 
-    public void SaveClock(long now) => Execute(
-        "INSERT INTO meta (key, value) VALUES ('store_clock', $v) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
-        ("$v", now));
+    /// <summary>Wall-clock Unix ms at which the store clock was last saved, if it ever was (older databases did not record it).</summary>
+    public long? ReadClockSavedAt() => Scalar("SELECT value FROM meta WHERE key = 'store_clock_saved_ms'") as long?;
+
+    // The wall time beside it lets a reader outside the running service (coap-gateway status) carry
+    // the clock forward to now; the service saves it only about once a second, and not at all while idle.
+    public void SaveClock(long now, long wallMs) => Execute(
+        "INSERT INTO meta (key, value) VALUES ('store_clock', $v), ('store_clock_saved_ms', $w) ON CONFLICT (key) DO UPDATE SET " +
+        "value = CASE WHEN key = 'store_clock' THEN max(value, excluded.value) ELSE excluded.value END",
+        ("$v", now), ("$w", wallMs));
 
     /// <summary>Bytes SQLite can reuse inside the file without growing it.</summary>
     public long FreelistBytes() => (long)Scalar("PRAGMA freelist_count")! * (long)Scalar("PRAGMA page_size")!;

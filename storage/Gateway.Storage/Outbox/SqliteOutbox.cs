@@ -54,12 +54,15 @@ public sealed class SqliteOutbox : IOutbox
         (_depth, _bytes, _deadLetters) = _table.ReadTotals();
         // Nothing is in flight when the owner starts: a lease of the previous run would only delay redelivery.
         var released = _table.ReleaseAll();
+        // From here a reader can carry the clock forward (ReadStats) even before the first commit saves it.
+        _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
         OutboxLog.Opened(_logger, _depth, _bytes, released);
         _writer = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>Reads the figures of an outbox owned by another process (the CLI's <c>status</c>), writing nothing.</summary>
-    public static OutboxStats ReadStats(SqliteDatabase database)
+    /// <param name="serviceRunningAt">Now, when the owning service is known to be running (its queue ages keep growing); null otherwise.</param>
+    public static OutboxStats ReadStats(SqliteDatabase database, DateTimeOffset? serviceRunningAt = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         using var connection = database.OpenConnection();
@@ -69,6 +72,11 @@ public sealed class SqliteOutbox : IOutbox
         {
             var (depth, bytes, deadLetters) = table.ReadTotals();
             var clock = table.ReadClock();
+            // While the service runs its clock moves on unsaved; carry it forward by the wall time since the last save.
+            if (serviceRunningAt is { } now && table.ReadClockSavedAt() is { } savedAt)
+            {
+                clock += Math.Max(0, now.ToUnixTimeMilliseconds() - savedAt);
+            }
             var oldest = table.OldestEnqueuedAt() is { } at ? TimeSpan.FromMilliseconds(Math.Max(0, clock - at)) : TimeSpan.Zero;
             return new OutboxStats(depth, bytes, oldest, table.ReadDrops(), deadLetters, 0);
         }
@@ -164,7 +172,7 @@ public sealed class SqliteOutbox : IOutbox
             var now = _clock.NowMs;
             var expired = Purge(now, delta);
             _table.AddDrops(delta.Drops);
-            _table.SaveClock(now);
+            _table.SaveClock(now, _time.GetUtcNow().ToUnixTimeMilliseconds());
             return expired;
         }, cancellationToken);
 
@@ -196,7 +204,7 @@ public sealed class SqliteOutbox : IOutbox
         try
         {
             _table.Transaction = null;
-            _table.SaveClock(_clock.NowMs);
+            _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             _table.Dispose();
             _connection.Dispose();
         }
@@ -279,7 +287,7 @@ public sealed class SqliteOutbox : IOutbox
             var saveClock = now - _lastClockSave >= OutboxPolicy.PurgeIntervalMs;
             if (saveClock)
             {
-                _table.SaveClock(now);
+                _table.SaveClock(now, _time.GetUtcNow().ToUnixTimeMilliseconds());
             }
             transaction.Commit();
             if (saveClock)

@@ -10,7 +10,10 @@ public sealed class MqttClientOptionsTests
 
     [Theory]
     [InlineData("Port", "70000", "Mqtt:Port: 70000 is not a port")]
-    [InlineData("ProtocolVersion", "3", "Mqtt:ProtocolVersion: 3 is not 5 or 3.1.1")]
+    [InlineData("ProtocolVersion", "3", "Mqtt:ProtocolVersion: '3' is not 5 or 3.1.1")]
+    // One vocabulary (issue 20.8): the wire's protocol level 4 and "5.0" are not names of a version here.
+    [InlineData("ProtocolVersion", "4", "Mqtt:ProtocolVersion: '4' is not 5 or 3.1.1")]
+    [InlineData("ProtocolVersion", "5.0", "Mqtt:ProtocolVersion: '5.0' is not 5 or 3.1.1")]
     [InlineData("KeepAliveSeconds", "-1", "Mqtt:KeepAliveSeconds: -1 is not 0..65535")]
     [InlineData("MaxInflight", "0", "Mqtt:MaxInflight: 0 is not 1..65535")]
     public void One_line_errors_name_the_key(string key, string value, string expected)

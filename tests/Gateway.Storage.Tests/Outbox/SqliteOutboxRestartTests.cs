@@ -82,6 +82,28 @@ public sealed class SqliteOutboxRestartTests : IDisposable
         Assert.Equal(1, fromCli.TotalDrops);
     }
 
+    // Issue 20.5: status said "oldest 0 s" while the service's own figure was 26 s, because the running
+    // service saves its clock only with commits (and idle, once a maintenance interval).
+    [Fact]
+    public async Task ReadStats_WhileTheServiceRuns_AgesFromTheLiveClock_NotTheLastSavedOne()
+    {
+        var options = _directory.Options();
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-05T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var database = SqliteDatabase.Open(options);
+        await using var outbox = new SqliteOutbox(database, time);
+        await outbox.EnqueueAsync(Telemetry("dev-a", "{\"t\":1}"));
+        time.Advance(TimeSpan.FromSeconds(26)); // no commit since: the saved clock stands still
+
+        using var cliDatabase = SqliteDatabase.Open(options);
+        var live = SqliteOutbox.ReadStats(cliDatabase, time.GetUtcNow());
+        var stopped = SqliteOutbox.ReadStats(cliDatabase);
+
+        Assert.Equal((await outbox.GetStatsAsync()).OldestAge, live.OldestAge);
+        Assert.Equal(TimeSpan.FromSeconds(26), live.OldestAge);
+        // A stopped service's clock does not run (StoreClock): its rows do not age while it is off.
+        Assert.Equal(TimeSpan.Zero, stopped.OldestAge);
+    }
+
     [Fact]
     public async Task GroupCommit_ManyConcurrentEnqueues_ShareFewCommits()
     {
