@@ -12,10 +12,10 @@ namespace Gateway.Coap;
 // handler for a request carrying Observe/Block/Size options, and to the handler's whole response.
 public sealed partial class CoapEndpoint
 {
-    private static readonly CoapResponse ReservedSzx = CoapResponse.Error(CoapCode.BadRequest, "SZX 7 is reserved (RFC 7959 §2.2)");
-    private static readonly CoapResponse BlockPastEnd = CoapResponse.Error(CoapCode.BadOption, "Block2 NUM beyond the end of the representation");
-    private static readonly CoapResponse NoTransfer = CoapResponse.Error(CoapCode.RequestEntityIncomplete, "No block-wise transfer in progress for this block");
-    private static readonly CoapResponse BadBlock = CoapResponse.Error(CoapCode.BadRequest, "Block1 payload does not match its SZX");
+    private static readonly CoapResponse ReservedSzx = CoapResponse.Error(CoapCode.BadRequest, "reserved SZX");
+    private static readonly CoapResponse BlockPastEnd = CoapResponse.Error(CoapCode.BadOption, "block past end");
+    private static readonly CoapResponse NoTransfer = CoapResponse.Error(CoapCode.RequestEntityIncomplete, "no Block1 transfer");
+    private static readonly CoapResponse BadBlock = CoapResponse.Error(CoapCode.BadRequest, "Block1 size != SZX");
 
     private Block1Reassembler? _block1Instance;
     private Block2Cache? _block2Instance;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using Gateway.Coap.Blockwise;
 using Gateway.Coap.Codec;
@@ -203,8 +204,10 @@ public sealed partial class CoapEndpoint : IDisposable
             if (action == CoapRejectAction.BadOption)
             {
                 Interlocked.Increment(ref Statistics._badOptions);
+                // The code says "Bad Option"; the diagnostic names which one, in at most 12 bytes, so it fits the
+                // answer to the smallest request carrying that option (§11.3: 3 × 5 bytes for a number below 13).
                 SendNow(context, CoapMessageType.Acknowledgement, message.MessageId, message.Token.Span,
-                    CoapResponse.Error(CoapCode.BadOption, $"Unrecognized critical option {badOption}"));
+                    CoapResponse.Error(CoapCode.BadOption, string.Create(CultureInfo.InvariantCulture, $"option {badOption}")));
             }
             else if (action == CoapRejectAction.Reset) SendEmpty(context, CoapMessageType.Reset, message.MessageId);
             else Interlocked.Increment(ref Statistics._ignored);

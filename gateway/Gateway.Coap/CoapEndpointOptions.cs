@@ -30,7 +30,7 @@ public sealed class CoapEndpointOptions
 
     /// <summary>
     /// An error response is at most this many times its request (RFC 7252 §11.3; reliability.md G8):
-    /// longer diagnostics are cut. 0 turns the limit off.
+    /// a diagnostic that does not fit is left out whole (never cut). 0 turns the limit off.
     /// </summary>
     public int MaxErrorAmplification { get; set; } = 3;
 

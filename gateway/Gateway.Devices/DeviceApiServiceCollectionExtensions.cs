@@ -1,3 +1,4 @@
+using Gateway.Devices.Refusals;
 using Gateway.Devices.ThingsBoard;
 using Gateway.Domain;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,8 @@ namespace Gateway.Devices;
 public static class DeviceApiServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="DeviceApi"/>, <see cref="ProvisioningService"/>, <see cref="OtaService"/>, <see cref="RpcExpiryReporter"/> (the host runs its RunAsync) and their parts as singletons.
+    /// Registers <see cref="DeviceApi"/>, <see cref="ProvisioningService"/>, <see cref="OtaService"/>, <see cref="RpcExpiryReporter"/> (the host runs its RunAsync),
+    /// the <see cref="RefusalLog"/> (its summary interval from <see cref="RefusalLogOptions"/> when registered before) and their parts as singletons.
     /// Expects the storage services (IOutbox, IDeviceStore, IAttributeStore, IDownlinkQueue, IContentStore), logging, and
     /// optionally <see cref="DeviceApiOptions"/>, <see cref="ProvisioningOptions"/>, <see cref="ICloudLink"/> (default: offline),
     /// <see cref="IDownlinkSignal"/> and <see cref="TimeProvider"/> (default: system) to be registered by the host.
@@ -22,6 +24,8 @@ public static class DeviceApiServiceCollectionExtensions
         services.TryAddSingleton<ProvisioningOptions>();
         services.TryAddSingleton<ICloudLink, OfflineCloudLink>();
         services.TryAddSingleton<IDownlinkSignal, DownlinkSignal>();
+        services.TryAddSingleton<RefusalLogOptions>();
+        services.TryAddSingleton<RefusalLog>();
         services.TryAddSingleton<AuthFailureLimiter>();
         services.TryAddSingleton<DeviceAuthenticator>();
         services.TryAddSingleton<DeviceApi>();

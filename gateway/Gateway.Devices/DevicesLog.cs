@@ -50,6 +50,9 @@ internal static partial class DevicesLog
     [LoggerMessage(EventId = 313, Level = LogLevel.Debug, Message = "Client-side RPC {Method} of {Device} got no cloud reply ({Outcome}); answered with an error")]
     public static partial void ClientRpcUnanswered(ILogger logger, string device, string method, string outcome);
 
+    [LoggerMessage(EventId = 315, Level = LogLevel.Warning, Message = "Refused {Count} device requests in the last {Seconds} s: {Reason}; first from {Source}")]
+    public static partial void RequestsRefused(ILogger logger, long count, double seconds, string reason, string source);
+
     [LoggerMessage(EventId = 362, Level = LogLevel.Warning, Message = "Forwarding client-side RPC {Method} of {Device} failed")]
     public static partial void ClientRpcFailed(ILogger logger, string device, string method, Exception exception);
 

@@ -28,17 +28,23 @@ public readonly record struct CoapDecodeError(
         return token;
     }
 
+    /// <summary>
+    /// The reason in a few words: the debug log's text, and the diagnostic payload of the 4.00 a
+    /// Confirmable request gets (RFC 7252 §5.5.2: brief). The texts sent on the wire are at most
+    /// 10 bytes (16 for <see cref="CoapDecodeErrorKind.OptionNumberOverflow"/>), so they fit whole in
+    /// the answer to the smallest request that can carry them: 5 bytes (header and one option
+    /// byte) allow 3 × 5 = 15 bytes back (§11.3), 5 of which are header and payload marker.
+    /// </summary>
     public string Describe() => Kind switch
     {
-        CoapDecodeErrorKind.TruncatedHeader => "datagram shorter than the 4-byte header",
-        CoapDecodeErrorKind.UnknownVersion => "unknown CoAP version",
-        CoapDecodeErrorKind.InvalidTokenLength => "token length 9-15 is reserved",
-        CoapDecodeErrorKind.TruncatedToken => "token runs past the end of the datagram",
-        CoapDecodeErrorKind.NonEmptyEmptyMessage => "Empty message (0.00) with bytes after the Message ID",
-        CoapDecodeErrorKind.ReservedOptionNibble => "option delta or length nibble 15 is reserved",
-        CoapDecodeErrorKind.TruncatedOption => "option runs past the end of the datagram",
-        CoapDecodeErrorKind.OptionNumberOverflow => "option number above 65535",
-        CoapDecodeErrorKind.EmptyPayloadAfterMarker => "payload marker followed by no payload",
+        CoapDecodeErrorKind.TruncatedHeader => "shorter than a header",
+        CoapDecodeErrorKind.UnknownVersion => "version not 1",
+        CoapDecodeErrorKind.InvalidTokenLength => "TKL 9-15 reserved",
+        CoapDecodeErrorKind.TruncatedToken => "token cut short",
+        CoapDecodeErrorKind.NonEmptyEmptyMessage => "0.00 with bytes",
+        CoapDecodeErrorKind.ReservedOptionNibble => "nibble 15",
+        CoapDecodeErrorKind.TruncatedOption => "option cut",
+        CoapDecodeErrorKind.OptionNumberOverflow => "option > 65535",
+        CoapDecodeErrorKind.EmptyPayloadAfterMarker => "no payload",
         _ => "no error",
-    };
-}
+    };}

@@ -1,13 +1,15 @@
 using Gateway.Coap.Codec;
+using Gateway.Coap.Messages;
 
 namespace Gateway.Coap.Server;
 
 /// <summary>
 /// RFC 7252 §11.3 (amplification) and reliability.md G8: an error answer may be at most
 /// <c>factor</c> times as large as its request, because the request may come from a spoofed
-/// address nobody has verified. An error's payload is a diagnostic (§5.5.2) and optional, so it is
-/// cut at a UTF-8 character boundary, or dropped, to fit. Success payloads are never cut: resources
-/// bound those themselves (block-wise, small documents).
+/// address nobody has verified. An error's payload is a diagnostic (§5.5.2: optional, human
+/// readable): it goes whole or not at all, because a prefix such as "option runs " misleads more
+/// than the bare code does. Success payloads are never touched: resources bound those themselves
+/// (block-wise, small documents).
 /// </summary>
 internal static class AmplificationLimit
 {
@@ -15,11 +17,8 @@ internal static class AmplificationLimit
     {
         if (factor <= 0 || response.Payload.IsEmpty || response.Code.Class is not (4 or 5)) return response;
         int length = CoapCodec.GetEncodedLength(tokenLength, response.Options, response.Payload.Length);
-        long limit = (long)requestLength * factor;
-        if (length <= limit) return response;
-        int keep = (int)Math.Max(0, response.Payload.Length - (length - limit));
-        var payload = response.Payload.Span;
-        while (keep > 0 && (payload[keep] & 0xC0) == 0x80) keep--; // not inside a UTF-8 sequence
-        return new CoapResponse(response.Code, keep == 0 ? default : response.Payload[..keep], response.Options);
+        if (length <= (long)requestLength * factor) return response;
+        // Without its payload a Content-Format would describe nothing (§5.10.3).
+        return new CoapResponse(response.Code, default, response.Options.Where(o => o.Number != CoapOptionNumber.ContentFormat));
     }
 }

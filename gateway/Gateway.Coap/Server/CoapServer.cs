@@ -12,7 +12,7 @@ namespace Gateway.Coap.Server;
 public sealed class CoapServer : ICoapRequestHandler
 {
     private static readonly CoapResponse NotFound = CoapResponse.Empty(CoapCode.NotFound);
-    private static readonly CoapResponse BadPath = CoapResponse.Error(CoapCode.BadRequest, "Uri-Path is not valid UTF-8");
+    private static readonly CoapResponse BadPath = CoapResponse.Error(CoapCode.BadRequest, "path not UTF-8");
 
     public CoapServer()
     {

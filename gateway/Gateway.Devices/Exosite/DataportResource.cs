@@ -48,7 +48,11 @@ internal sealed class DataportResource : ObservableResource, IDisposable
         var alias = request.RouteValues["alias"];
         var auth = await AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
         if (auth.Device is not { } device) return (ExositeCoap.ToCoap(auth.Failure, options), null);
-        if (!options.MayAccess(alias)) return (ExositeCoap.ToCoap(ExositeResult.Forbidden, options), null);
+        if (!options.MayAccess(alias))
+        {
+            _dataports.CountRefusal(ExositeResult.Forbidden, ExositeCoap.Source(request));
+            return (ExositeCoap.ToCoap(ExositeResult.Forbidden, options), null);
+        }
         var latest = await _dataports.LatestAsync(device.Name, alias, cancellationToken).ConfigureAwait(false);
         return (new CoapResponse(Gateway.Coap.Messages.CoapCode.Content, latest is null ? default : Encoding.UTF8.GetBytes(latest.Value)), device.Name);
     }
@@ -75,8 +79,10 @@ internal sealed class DataportResource : ObservableResource, IDisposable
         var options = _dataports.Options;
         var auth = await _dataports.AuthenticateAsync(cik, source, cancellationToken).ConfigureAwait(false);
         if (auth.Device is not { } device) return ExositeCoap.ToCoap(auth.Failure, options);
-        if (value is null) return ExositeCoap.ToCoap(ExositeResult.Invalid("The value must be UTF-8 text."), options);
-        var result = await _dataports.WriteAsync(device, [(alias, value)], dedupKey, cancellationToken).ConfigureAwait(false);
+        var result = value is null
+            ? ExositeResult.Invalid("The value must be UTF-8 text.")
+            : await _dataports.WriteAsync(device, [(alias, value)], dedupKey, cancellationToken).ConfigureAwait(false);
+        _dataports.CountRefusal(result, source);
         return ExositeCoap.ToCoap(result, options);
     }
 

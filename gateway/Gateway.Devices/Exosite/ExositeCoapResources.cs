@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Coap.Server;
+using Gateway.Devices.Refusals;
 using Gateway.Domain;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,7 +52,7 @@ public sealed class ExositeCoapResources : IDisposable
         var content = list.Add(new ContentResource(dataports, provisioning) { Visible = false });
         content.Add(new ContentInfoResource(dataports, provisioning) { Visible = false });
         server.Add("", new TimestampResource(time) { Visible = false });
-        server.Add("", new RpcProxyResource(services.GetRequiredService<ExositeRpc>(), options) { Visible = false });
+        server.Add("", new RpcProxyResource(services.GetRequiredService<ExositeRpc>(), options, services.GetService<RefusalLog>()) { Visible = false });
         return new ExositeCoapResources(dataport, dataports, services.GetRequiredService<IDownlinkSignal>(), logger);
     }
 

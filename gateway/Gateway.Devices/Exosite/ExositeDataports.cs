@@ -1,3 +1,4 @@
+using Gateway.Devices.Refusals;
 using Gateway.Devices.ThingsBoard;
 using Gateway.Domain;
 using Gateway.Storage.Dataports;
@@ -27,10 +28,12 @@ public sealed class ExositeDataports
     private readonly DeviceApiOptions _apiOptions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RefusalLog? _refusals;
 
     public ExositeDataports(IDeviceStore devices, IDataportStore dataports, IOutbox outbox, AuthFailureLimiter failures, ExositeWriteLimiter rate,
-        ExositeOptions options, DeviceApiOptions apiOptions, TimeProvider time, ILogger<ExositeDataports> logger)
+        ExositeOptions options, DeviceApiOptions apiOptions, TimeProvider time, ILogger<ExositeDataports> logger, RefusalLog? refusals = null)
     {
+        _refusals = refusals;
         _devices = devices;
         _dataports = dataports;
         _outbox = outbox;
@@ -44,6 +47,22 @@ public sealed class ExositeDataports
 
     public ExositeOptions Options => _options;
 
+    /// <summary>
+    /// Counts a refused request of <paramref name="source"/> (an address) by the result it got: 4.03, the write-rate code
+    /// and 4.00 (<see cref="RefusalKind.InvalidRequest"/> unless <paramref name="malformed"/> names the payload's reason).
+    /// Other results are not refusals of the request (a missing activation, a full store) and are not counted.
+    /// </summary>
+    internal void CountRefusal(ExositeResult result, string source, RefusalKind malformed = RefusalKind.InvalidRequest)
+    {
+        if (_refusals is null) return;
+        switch (result.Status)
+        {
+            case ExositeStatus.Forbidden: _refusals.Report(RefusalKind.Forbidden, source); break;
+            case ExositeStatus.TooFast: _refusals.Report(RefusalKind.TooFast, source); break;
+            case ExositeStatus.BadRequest: _refusals.Report(malformed, source); break;
+        }
+    }
+
     /// <summary>Raised after a dataport got a new value (device write, RPC, or the cloud): (device name, alias).</summary>
     public event Action<string, string>? Changed;
 
@@ -54,7 +73,7 @@ public sealed class ExositeDataports
     /// </summary>
     public async ValueTask<ExositeAuthentication> AuthenticateAsync(string? cik, string source, CancellationToken cancellationToken = default)
     {
-        if (_failures.IsSilenced(source)) return new(null, ExositeResult.Silent);
+        if (_failures.RefuseIfSilenced(source)) return new(null, ExositeResult.Silent);
         var device = cik is null ? null : await _devices.FindByCikAsync(cik, cancellationToken).ConfigureAwait(false);
         if (device is not null && device.Vendor is not null) return new(device, ExositeResult.Unauthorized);
         if (_failures.RecordFailure(source))

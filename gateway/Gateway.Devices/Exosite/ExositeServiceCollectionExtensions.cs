@@ -1,3 +1,4 @@
+using Gateway.Devices.Refusals;
 using Gateway.Devices.ThingsBoard;
 using Gateway.Domain;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,8 @@ public static class ExositeServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DeviceApiOptions>();
         services.TryAddSingleton<IDownlinkSignal, DownlinkSignal>();
+        services.TryAddSingleton<RefusalLogOptions>();
+        services.TryAddSingleton<RefusalLog>();
         services.TryAddSingleton<AuthFailureLimiter>();
         services.TryAddSingleton<ExositeWriteLimiter>();
         services.TryAddSingleton<ExositeDataports>();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Gateway.Cbor;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
+using Gateway.Devices.Refusals;
 
 namespace Gateway.Devices.Exosite;
 
@@ -45,12 +46,12 @@ internal sealed class MultiDataportResource(ExositeDataports dataports) : CoapRe
         var options = dataports.Options;
         var auth = await dataports.AuthenticateAsync(cik, source, cancellationToken).ConfigureAwait(false);
         if (auth.Device is not { } device) return ExositeCoap.ToCoap(auth.Failure, options);
-        if (invalid is not null) return ExositeCoap.ToCoap(ExositeResult.Invalid(invalid), options);
-        if (reads.Any(a => !options.MayAccess(a))) return ExositeCoap.ToCoap(ExositeResult.Forbidden, options);
+        if (invalid is not null) return Refused(ExositeResult.Invalid(invalid), source, RefusalKind.MalformedCbor);
+        if (reads.Any(a => !options.MayAccess(a))) return Refused(ExositeResult.Forbidden, source);
         if (writes.Count > 0)
         {
             var written = await dataports.WriteAsync(device, writes, dedupKey, cancellationToken).ConfigureAwait(false);
-            if (written.Status != ExositeStatus.Changed) return ExositeCoap.ToCoap(written, options);
+            if (written.Status != ExositeStatus.Changed) return Refused(written, source);
         }
         var answer = new JsonObject();
         foreach (var alias in reads.Distinct(StringComparer.Ordinal))
@@ -58,5 +59,11 @@ internal sealed class MultiDataportResource(ExositeDataports dataports) : CoapRe
             if (await dataports.LatestAsync(device.Name, alias, cancellationToken).ConfigureAwait(false) is { } latest) answer[alias] = latest.Value;
         }
         return CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);
+    }
+
+    private CoapResponse Refused(ExositeResult result, string source, RefusalKind malformed = RefusalKind.InvalidRequest)
+    {
+        dataports.CountRefusal(result, source, malformed);
+        return ExositeCoap.ToCoap(result, dataports.Options);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Gateway.Cbor;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
+using Gateway.Devices.Refusals;
 
 namespace Gateway.Devices.Exosite;
 
@@ -13,7 +14,7 @@ namespace Gateway.Devices.Exosite;
 /// CoAPExample re-sends every block with Message ID 0x37, which the endpoint tells apart by Block2, §A.2).
 /// Unknown CIK → 4.01 (§A.1); a body that is neither → 4.00.
 /// </summary>
-internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options) : CoapResource("rpc")
+internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options, RefusalLog? refusals) : CoapResource("rpc")
 {
     protected override ValueTask<CoapResponse> PostAsync(CoapRequest request, CancellationToken cancellationToken)
     {
@@ -23,20 +24,20 @@ internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options) :
             if (request.ContentFormat == CoapContentFormat.Json)
             {
                 // RFC 8259 §8.1: strings with invalid UTF-8 pass the parser and throw when read later.
-                if (!System.Text.Unicode.Utf8.IsValid(request.Payload.Span))
-                    return new(ExositeCoap.ToCoap(ExositeResult.Invalid("The body is not valid UTF-8 JSON."), options));
+                if (!System.Text.Unicode.Utf8.IsValid(request.Payload.Span)) return new(Malformed(request, RefusalKind.MalformedJson, "The body is not valid UTF-8 JSON."));
                 body = JsonNode.Parse(request.Payload.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 16 });
             }
             else
             {
                 if (!CborReader.TryValidate(request.Payload.Span, CborConformanceMode.Strict, 16, out var error))
-                    return new(ExositeCoap.ToCoap(ExositeResult.Invalid($"The body is not CBOR ({error})."), options));
+                    return new(Malformed(request, RefusalKind.MalformedCbor, $"The body is not CBOR ({error})."));
                 body = CborJson.ToJsonNode(request.Payload.ToArray(), CborConformanceMode.Strict, 16);
             }
         }
         catch (Exception e) when (e is JsonException or CborContentException)
         {
-            return new(ExositeCoap.ToCoap(ExositeResult.Invalid("The body is not valid JSON or CBOR."), options));
+            var reason = request.ContentFormat == CoapContentFormat.Json ? RefusalKind.MalformedJson : RefusalKind.MalformedCbor;
+            return new(Malformed(request, reason, "The body is not valid JSON or CBOR."));
         }
         bool json = request.Accept == CoapContentFormat.Json;
         return AnswerAsync(body, ExositeCoap.Source(request), ExositeCoap.DedupKey(request), json, cancellationToken);
@@ -49,5 +50,12 @@ internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options) :
         return json
             ? CoapResponse.WithFormat(CoapCode.Content, JsonSerializer.SerializeToUtf8Bytes(answer), CoapContentFormat.Json)
             : CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);
+    }
+
+    /// <summary>4.00 for a body that is not what its Content-Format says, counted as refused (the CIK is inside the body, unread).</summary>
+    private CoapResponse Malformed(CoapRequest request, RefusalKind reason, string diagnostic)
+    {
+        refusals?.Report(reason, ExositeCoap.Source(request));
+        return ExositeCoap.ToCoap(ExositeResult.Invalid(diagnostic), options);
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Devices.Refusals;
 using Gateway.Devices.ThingsBoard;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,8 @@ namespace Gateway.Devices.Http;
 /// <see cref="ProvisioningService"/>: every body is read with its cap (413), every call bounded by
 /// <see cref="HttpApiOptions.RequestTimeout"/>; a 200 to a write means the outbox commit returned.
 /// </summary>
-internal sealed class DeviceHandlers(DeviceApi api, ProvisioningService provisioning, HttpApiOptions options, TimeProvider time, ILogger<DeviceHandlers> logger)
+internal sealed class DeviceHandlers(DeviceApi api, ProvisioningService provisioning, HttpApiOptions options, TimeProvider time, ILogger<DeviceHandlers> logger,
+    RefusalLog? refusals = null)
 {
     private delegate ValueTask<DeviceApiResult> Call(ReadOnlyMemory<byte> body, DeviceRequestContext context, CancellationToken cancellationToken);
 
@@ -65,7 +67,9 @@ internal sealed class DeviceHandlers(DeviceApi api, ProvisioningService provisio
         catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
         {
             // Kestrel's MinRequestBodyDataRate catches a trickle; this catches a body that never ends.
-            HttpApiLog.RequestTimedOut(logger, feature, HttpResults.Source(http), "body");
+            string source = HttpResults.Source(http);
+            HttpApiLog.RequestTimedOut(logger, feature, source, "body");
+            refusals?.Report(RefusalKind.BodyTimeout, source);
             await HttpResults.EmptyAsync(http, StatusCodes.Status408RequestTimeout).ConfigureAwait(false);
             return;
         }
@@ -75,7 +79,9 @@ internal sealed class DeviceHandlers(DeviceApi api, ProvisioningService provisio
         }
         if (body is not { } payload)
         {
-            HttpApiLog.PayloadTooLarge(logger, feature, HttpResults.Source(http), limit);
+            string source = HttpResults.Source(http);
+            HttpApiLog.PayloadTooLarge(logger, feature, source, limit);
+            refusals?.Report(RefusalKind.TooLarge, source);
             await HttpResults.ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, $"Payload larger than {limit} bytes.").ConfigureAwait(false);
             return;
         }

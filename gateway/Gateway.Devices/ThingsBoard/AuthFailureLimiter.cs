@@ -1,3 +1,5 @@
+using Gateway.Devices.Refusals;
+
 namespace Gateway.Devices.ThingsBoard;
 
 /// <summary>
@@ -6,9 +8,11 @@ namespace Gateway.Devices.ThingsBoard;
 /// decides whether a failure is answered, and <see cref="DeviceApiOptions.AuthFailuresBeforeSilence"/>
 /// failures within <see cref="DeviceApiOptions.AuthFailureWindow"/> silence the source for
 /// <see cref="DeviceApiOptions.AuthSilence"/>: while silenced, its requests are not even looked up.
-/// Memory is bounded by <see cref="DeviceApiOptions.AuthTrackedSources"/>.
+/// Memory is bounded by <see cref="DeviceApiOptions.AuthTrackedSources"/>. Both device APIs (ThingsBoard's
+/// tokens and provisioning keys, Exosite's CIKs) on both transports count their failures here, so this is also
+/// where they are reported to the <see cref="RefusalLog"/>.
 /// </summary>
-public sealed class AuthFailureLimiter(DeviceApiOptions options, TimeProvider time)
+public sealed class AuthFailureLimiter(DeviceApiOptions options, TimeProvider time, RefusalLog? refusals = null)
 {
     private readonly Dictionary<string, Entry> _sources = new(StringComparer.Ordinal);
     private readonly object _gate = new();
@@ -30,9 +34,21 @@ public sealed class AuthFailureLimiter(DeviceApiOptions options, TimeProvider ti
         return false;
     }
 
+    /// <summary>
+    /// <see cref="IsSilenced"/> for a request about to be dropped without a lookup: counted as refused
+    /// (<see cref="RefusalKind.SilencedSource"/>) when it is.
+    /// </summary>
+    public bool RefuseIfSilenced(string source)
+    {
+        if (!IsSilenced(source)) return false;
+        refusals?.Report(RefusalKind.SilencedSource, source);
+        return true;
+    }
+
     /// <summary>Counts one failure; true if it may be answered (4.01), false to stay silent.</summary>
     public bool RecordFailure(string source)
     {
+        refusals?.Report(RefusalKind.UnknownCredential, source);
         long now = time.GetTimestamp();
         lock (_gate)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Devices.Refusals;
 using Gateway.Domain;
 using Gateway.Storage.Attributes;
 using Gateway.Storage.Devices;
@@ -32,10 +33,12 @@ public sealed class DeviceApi
     private readonly DeviceApiOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RefusalLog? _refusals;
 
     public DeviceApi(DeviceAuthenticator auth, IOutbox outbox, IAttributeStore attributes, IDownlinkQueue downlinks, ICloudLink cloud,
-        DeviceApiOptions options, TimeProvider time, ILogger<DeviceApi> logger)
+        DeviceApiOptions options, TimeProvider time, ILogger<DeviceApi> logger, RefusalLog? refusals = null)
     {
+        _refusals = refusals;
         _auth = auth;
         _outbox = outbox;
         _attributes = attributes;
@@ -68,7 +71,7 @@ public sealed class DeviceApi
             // Parse first, authenticate second would reveal nothing either way; ThingsBoard authenticates first.
             var auth0 = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
             if (!auth0.Succeeded) return auth0.Failure!;
-            return Rejected(auth0.Device!.Name, "telemetry", e);
+            return Rejected(auth0.Device!.Name, "telemetry", e, context);
         }
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
         if (!auth.Succeeded) return auth.Failure!;
@@ -95,7 +98,7 @@ public sealed class DeviceApi
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
         if (!auth.Succeeded) return auth.Failure!;
         var device = auth.Device!.Name;
-        if (error is not null) return Rejected(device, "attributes", error);
+        if (error is not null) return Rejected(device, "attributes", error, context);
         if (values!.Count == 0) return DeviceApiResult.Created;
 
         var buffer = new ArrayBufferWriter<byte>(128);
@@ -137,9 +140,11 @@ public sealed class DeviceApi
     {
         JsonNode? reply = null;
         DeviceApiResult? invalid = null;
+        var refusal = RefusalKind.MalformedJson;
         if (!int.TryParse(requestId, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int id))
         {
             invalid = DeviceApiResult.Invalid("RPC id must be an integer.");
+            refusal = RefusalKind.InvalidRequest;
         }
         else
         {
@@ -156,7 +161,11 @@ public sealed class DeviceApi
         }
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
         if (!auth.Succeeded) return auth.Failure!;
-        if (invalid is not null) return invalid;
+        if (invalid is not null)
+        {
+            _refusals?.Report(refusal, context.Source);
+            return invalid;
+        }
         var device = auth.Device!.Name;
         var result = await EnqueueAsync(device, OutboxMessageKind.RpcReply, UplinkPayloads.RpcReply(id, reply), context, [], cancellationToken).ConfigureAwait(false);
         if (result.Status == DeviceApiStatus.Created) await _downlinks.CompleteRpcAsync(device, id, cancellationToken).ConfigureAwait(false);
@@ -202,7 +211,7 @@ public sealed class DeviceApi
         }
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
         if (!auth.Succeeded) return auth.Failure!;
-        if (error is not null) return Rejected(auth.Device!.Name, "rpc", error);
+        if (error is not null) return Rejected(auth.Device!.Name, "rpc", error, context);
         if (method == "getCurrentTime")
         {
             return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["time"] = _time.GetUtcNow().ToUnixTimeMilliseconds() }));
@@ -275,13 +284,14 @@ public sealed class DeviceApi
         }
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
         if (!auth.Succeeded) return auth.Failure!;
-        if (error is not null) return Rejected(auth.Device!.Name, "claim", error);
+        if (error is not null) return Rejected(auth.Device!.Name, "claim", error, context);
         return await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Claim, UplinkPayloads.Claim(secret, duration), context, [], cancellationToken).ConfigureAwait(false);
     }
 
-    private DeviceApiResult Rejected(string device, string feature, PayloadException e)
+    private DeviceApiResult Rejected(string device, string feature, PayloadException e, DeviceRequestContext context)
     {
         DevicesLog.PayloadRejected(_logger, device, feature, e.Message);
+        _refusals?.Report(RefusalKind.MalformedJson, context.Source);
         return DeviceApiResult.Invalid(e.Message);
     }
 

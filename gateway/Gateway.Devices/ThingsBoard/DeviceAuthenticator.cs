@@ -41,7 +41,7 @@ public sealed class DeviceAuthenticator
     /// <summary>Finds the device and makes sure the cloud has been told it is connected.</summary>
     public async ValueTask<AuthenticatedDevice> AuthenticateAsync(string token, DeviceRequestContext context, CancellationToken cancellationToken)
     {
-        if (_limiter.IsSilenced(context.Source)) return new(null, DeviceApiResult.Silent);
+        if (_limiter.RefuseIfSilenced(context.Source)) return new(null, DeviceApiResult.Silent);
         var device = await FindAsync(token, cancellationToken).ConfigureAwait(false);
         if (device is null) return new(null, Failure(context.Source));
         return await ConnectedAsync(device, cancellationToken).ConfigureAwait(false);

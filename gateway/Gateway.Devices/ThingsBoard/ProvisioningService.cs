@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Devices.Refusals;
 using Gateway.Storage.Devices;
 using Microsoft.Extensions.Logging;
 
@@ -16,14 +17,15 @@ namespace Gateway.Devices.ThingsBoard;
 /// not JSON is 4.00 without body (ThingsBoard would try protobuf); NOT_FOUND counts against the source's
 /// failure limit (reliability.md §2.4) so secrets cannot be brute-forced.
 /// </summary>
-public sealed class ProvisioningService(IDeviceStore devices, DeviceAuthenticator auth, ProvisioningOptions options, ILogger<ProvisioningService> logger)
+public sealed class ProvisioningService(IDeviceStore devices, DeviceAuthenticator auth, ProvisioningOptions options, ILogger<ProvisioningService> logger,
+    RefusalLog? refusals = null)
 {
     private static readonly byte[] NotFoundBody = """{"errorMsg":"Provision data was not found!","status":"NOT_FOUND"}"""u8.ToArray();
     private static readonly byte[] FailureBody = """{"errorMsg":"Failed to provision device!","status":"FAILURE"}"""u8.ToArray();
 
     public async ValueTask<DeviceApiResult> ProvisionAsync(ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
     {
-        if (auth.Limiter.IsSilenced(context.Source)) return DeviceApiResult.Silent;
+        if (auth.Limiter.RefuseIfSilenced(context.Source)) return DeviceApiResult.Silent;
         string? name, key, secret, credentialsType, token;
         try
         {
@@ -38,6 +40,7 @@ public sealed class ProvisioningService(IDeviceStore devices, DeviceAuthenticato
         }
         catch (PayloadException e)
         {
+            refusals?.Report(RefusalKind.MalformedJson, context.Source);
             return DeviceApiResult.Invalid(e.Message);
         }
 

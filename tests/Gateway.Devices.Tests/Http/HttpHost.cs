@@ -25,7 +25,7 @@ public sealed class HttpHost : IAsyncDisposable
     private static readonly Type[] Shared =
     [
         typeof(DeviceApi), typeof(ProvisioningService), typeof(OtaService), typeof(DeviceAuthenticator), typeof(AuthFailureLimiter),
-        typeof(RpcExpiryReporter), typeof(DeviceApiOptions), typeof(ProvisioningOptions), typeof(IDownlinkSignal), typeof(ICloudLink),
+        typeof(RpcExpiryReporter), typeof(global::Gateway.Devices.Refusals.RefusalLog), typeof(DeviceApiOptions), typeof(ProvisioningOptions), typeof(IDownlinkSignal), typeof(ICloudLink),
         typeof(TimeProvider), typeof(IOutbox), typeof(IDeviceStore), typeof(IAttributeStore), typeof(IDownlinkQueue), typeof(IContentStore),
     ];
 
