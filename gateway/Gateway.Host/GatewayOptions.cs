@@ -14,6 +14,9 @@ public sealed class GatewayOptions
     /// <summary>Seconds between systemd STATUS= updates and rewrites of the status file that <c>coap-gateway status</c> reads.</summary>
     public int StatusIntervalSeconds { get; set; } = 10;
 
+    /// <summary>Seconds between the log's summaries of refused device requests (one line per reason).</summary>
+    public int RefusalLogIntervalSeconds { get; set; } = 60;
+
     public string EffectiveName => string.IsNullOrWhiteSpace(Name) ? Environment.MachineName : Name;
 
     public IEnumerable<string> Validate()
@@ -21,5 +24,6 @@ public sealed class GatewayOptions
         if (Name.Length > 255) yield return $"{Section}:Name: longer than 255 characters";
         if (HealthIntervalSeconds < 0) yield return $"{Section}:HealthIntervalSeconds: {HealthIntervalSeconds} is negative (0 turns health telemetry off)";
         if (StatusIntervalSeconds is < 1 or > 3600) yield return $"{Section}:StatusIntervalSeconds: {StatusIntervalSeconds} is not between 1 and 3600";
+        if (RefusalLogIntervalSeconds is < 1 or > 3600) yield return $"{Section}:RefusalLogIntervalSeconds: {RefusalLogIntervalSeconds} is not between 1 and 3600";
     }
 }

@@ -95,7 +95,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("--Storage:MaxQueueBytes=10", "coap-gateway: Storage:MaxQueueBytes: 10 is below the minimum of 1048576 (1 MiB)")]
     [InlineData("--Gateway:HealthIntervalSeconds=-1", "coap-gateway: Gateway:HealthIntervalSeconds: -1 is negative (0 turns health telemetry off)")]
     [InlineData("--Http:Address=nowhere", "coap-gateway: Http:Address: 'nowhere' is not an IP address")]
-    [InlineData("--Gateway:RefusalLogIntervalSeconds=0", "coap-gateway: Gateway:RefusalLogIntervalSeconds: 0 is not a whole number of seconds between 1 and 3600")]
+    [InlineData("--Gateway:RefusalLogIntervalSeconds=0", "coap-gateway: Gateway:RefusalLogIntervalSeconds: 0 is not between 1 and 3600")]
     public async Task Run_InvalidValue_OneLineNamingTheKey_Exit2_NothingCreated(string argument, string expected)
     {
         var result = await GatewayExecutable.RunAsync(_dir.Path, ["run", argument, "--data-dir", _dir.Combine("data")]);

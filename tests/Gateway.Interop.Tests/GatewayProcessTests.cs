@@ -18,6 +18,28 @@ public sealed class GatewayProcessTests
         }
     }
 
+    // Issue 20.12: a child's log belongs in its test's failure message, not in the test run's output.
+    [Fact]
+    public async Task ChildLog_IsKeptForFailureMessages_NotWrittenToTheTestRunsConsole()
+    {
+        string dataDir = Path.Combine(Path.GetTempPath(), $"coapgw-quiet-{Guid.NewGuid():N}");
+        var console = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(TextWriter.Synchronized(console));
+        try
+        {
+            await using var gateway = await GatewayProcess.StartAsync(dataDir);
+            Assert.Equal(0, await gateway.StopAsync());
+            Assert.Contains(dataDir, gateway.Output, StringComparison.Ordinal); // "Storage open: <dir>/gateway.db"
+        }
+        finally
+        {
+            Console.SetOut(original);
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+        }
+        Assert.DoesNotContain(dataDir, console.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Gateway_PortOutOfRange_PrintsOneLineNamingTheKeyAndExitsTwo()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Gateway.Devices;
 using Gateway.Devices.Coap;
@@ -31,7 +30,7 @@ public static class DevicesHostingExtensions
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSingleton(Bind<ProvisioningOptions>(configuration, "Provisioning"));
-        services.AddSingleton(RefusalLogOptions(configuration));
+        services.AddSingleton(sp => new RefusalLogOptions { Interval = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RefusalLogIntervalSeconds) });
         services.AddThingsBoardDeviceApi();
         try
         {
@@ -56,17 +55,6 @@ public static class DevicesHostingExtensions
         });
         services.AddHostedService<RpcExpiryService>();
         return builder;
-    }
-
-    /// <summary><c>Gateway:RefusalLogIntervalSeconds</c> (1–3600, default 60): how often refused device requests are summarised.</summary>
-    private static RefusalLogOptions RefusalLogOptions(IConfiguration configuration)
-    {
-        const string Key = "Gateway:RefusalLogIntervalSeconds";
-        string? text = configuration[Key];
-        if (string.IsNullOrEmpty(text)) return new RefusalLogOptions();
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seconds) || seconds is < 1 or > 3600)
-            throw new ConfigurationException($"{Key}: {text} is not a whole number of seconds between 1 and 3600");
-        return new RefusalLogOptions { Interval = TimeSpan.FromSeconds(seconds) };
     }
 
     private static T Bind<T>(IConfiguration configuration, string section) where T : new()
