@@ -7,14 +7,14 @@ namespace Gateway.Interop.Tests.Support;
 public static class Peers
 {
     public const string LibcoapClientCommand = "coap-client-notls";
-    public const string CoapCliVariable = "COAPGW_COAP_CLI";
+    public const string CoapCliVariable = "GATEWAY_TESTS_COAP_CLI";
 
     /// <summary>libcoap's client (Debian libcoap3-bin).</summary>
     public static string LibcoapClient =>
         FindOnPath(LibcoapClientCommand)
         ?? throw new Xunit.Sdk.XunitException($"{LibcoapClientCommand} is not installed: tests/run installs it (apt-get install libcoap3-bin).");
 
-    /// <summary>npm's coap-cli 0.7.1 (bin <c>coap</c>): from <c>COAPGW_COAP_CLI</c>, else the repo's <c>.tools</c> folder.</summary>
+    /// <summary>npm's coap-cli 0.7.1 (bin <c>coap</c>): from <c>GATEWAY_TESTS_COAP_CLI</c>, else the repo's <c>.tools</c> folder.</summary>
     public static string CoapCli
     {
         get
