@@ -98,4 +98,43 @@ public sealed class SystemdNotifyTests : IDisposable
         await using var gateway = await RunningGateway.StartAsync(_dir.Combine("data"));
         Assert.Equal(0, await gateway.StopAsync());
     }
+
+    // Under systemd (the library's test: our parent process is named "systemd") log lines carry journald
+    // priorities and no timestamp, and READY=1 still arrives. The parent here is a shell linked as "systemd".
+    [Fact]
+    public async Task UnderASystemdParent_LogLinesCarryJournaldPriorities_AndReadyArrives()
+    {
+        var launcher = _dir.Combine("bin", "systemd");
+        Directory.CreateDirectory(Path.GetDirectoryName(launcher)!);
+        File.CreateSymbolicLink(launcher, "/bin/sh");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(_dir.Combine("notify.sock")));
+        var dotnet = GatewayExecutable.StartInfo(_dir.Path, ["run", $"--Coap:Port={Gateway.TestKit.FreePort.Udp()}", "--Http:Port=0", "--data-dir", _dir.Combine("data")],
+            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = _dir.Combine("notify.sock") });
+        var start = new ProcessStartInfo(launcher) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir.Path };
+        // "$0" "$@" followed by another command: the shell forks, so it stays the gateway's parent.
+        foreach (var argument in new[] { "-c", "\"$0\" \"$@\"; exit $?", dotnet.FileName }.Concat(dotnet.ArgumentList)) start.ArgumentList.Add(argument);
+        foreach (var (key, value) in dotnet.Environment) start.Environment[key] = value;
+        using var shell = Process.Start(start)!;
+        var output = new StringBuilder();
+        shell.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        shell.BeginOutputReadLine();
+        try
+        {
+            var ready = await ReceiveAsync(notify, Stopwatch.StartNew(), TimeSpan.FromSeconds(30), "READY=1", () => { lock (output) return output.ToString(); });
+            Assert.StartsWith("READY=1", ready.Text, StringComparison.Ordinal);
+            await Task.Delay(500);
+            string log;
+            lock (output) log = output.ToString();
+            var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.NotEmpty(lines);
+            Assert.All(lines, line => Assert.Matches(@"^<[0-7]>", line));
+            Assert.Contains(lines, line => line.StartsWith("<6>Gateway.Host.Storage.StorageService[500]", StringComparison.Ordinal));
+        }
+        finally
+        {
+            shell.Kill(entireProcessTree: true);
+            await shell.WaitForExitAsync();
+        }
+    }
 }

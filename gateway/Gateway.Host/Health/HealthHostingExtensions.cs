@@ -18,7 +18,6 @@ public static class HealthHostingExtensions
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>>(new OptionsValidator<GatewayOptions>(o => o.Validate()));
-        services.TryAddSingleton<SystemdNotifier>();
         services.AddSingleton<Uptime>();
         services.AddSingleton<LinkStatus>();
         services.AddSingleton<DeviceCensus>();

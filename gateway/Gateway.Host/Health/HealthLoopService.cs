@@ -5,6 +5,7 @@ using Gateway.Host.Storage;
 using Gateway.Host.Systemd;
 using Gateway.Storage;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,8 @@ namespace Gateway.Host.Health;
 /// </summary>
 public sealed class HealthLoopService(
     HealthMonitor monitor,
-    SystemdNotifier notifier,
+    ISystemdNotifier notifier,
+    SystemdWatchdog systemdWatchdog,
     OutboxStatsSampler outbox,
     DeviceCensus devices,
     LinkStatus link,
@@ -32,14 +34,15 @@ public sealed class HealthLoopService(
     ILogger<HealthLoopService> logger) : BackgroundService
 {
     private static readonly string Version = typeof(HealthLoopService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private static readonly ServiceState Watchdog = new("WATCHDOG=1");
     private readonly BacklogTrend _backlog = new(time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var statusInterval = TimeSpan.FromSeconds(gateway.Value.StatusIntervalSeconds);
-        var watchdog = notifier.WatchdogTimeout is { } timeout ? timeout / 2 : (TimeSpan?)null;
+        var watchdog = systemdWatchdog.Timeout is { } timeout ? timeout / 2 : (TimeSpan?)null;
         var tick = watchdog is { } w && w < statusInterval ? w : statusInterval;
-        if (notifier.Enabled) Log.NotifyEnabled(logger, watchdog is { } every ? $"fed every {every.TotalMilliseconds:0} ms" : "off");
+        if (notifier.IsEnabled) Log.NotifyEnabled(logger, watchdog is { } every ? $"fed every {every.TotalMilliseconds:0} ms" : "off");
         // A probe may take at most one tick, so a slow check delays the next ping by one tick at most.
         var limit = tick < TimeSpan.FromSeconds(5) ? tick : TimeSpan.FromSeconds(5);
         // Nothing before READY=1: systemd starts the watchdog clock at readiness, and a status file must not claim a half-started service.
@@ -55,7 +58,7 @@ public sealed class HealthLoopService(
             {
                 if (report.Alive)
                 {
-                    notifier.Notify("WATCHDOG=1");
+                    notifier.Notify(Watchdog);
                     if (starved) Log.WatchdogRecovered(logger);
                     starved = false;
                 }
@@ -95,8 +98,8 @@ public sealed class HealthLoopService(
         await devices.RefreshAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         _backlog.Add(stats.Depth, bridge.Snapshot().RowsForwarded);
         var oldest = stats.Depth == 0 ? "" : ", oldest " + Format.Duration(stats.OldestAge);
-        notifier.Notify(string.Create(CultureInfo.InvariantCulture,
-            $"STATUS=link {LinkStatus.Describe(link.State)}; queue {stats.Depth} rows, {Format.Bytes(stats.Bytes)}{oldest}; {devices.Total} devices{(report.Alive ? "" : "; UNHEALTHY")}"));
+        notifier.Notify(new ServiceState(string.Create(CultureInfo.InvariantCulture,
+            $"STATUS=link {LinkStatus.Describe(link.State)}; queue {stats.Depth} rows, {Format.Bytes(stats.Bytes)}{oldest}; {devices.Total} devices{(report.Alive ? "" : "; UNHEALTHY")}")));
         WriteStatusFile(report, state);
     }
 
