@@ -146,8 +146,8 @@ public sealed partial class CoapEndpoint
         {
             if (response.Code.IsSuccess)
             {
-                var relation = Register(request, target, CopyAddress(to));
-                extra.Add(CoapOption.FromUInt(CoapOptionNumber.Observe, relation.LastSequence));
+                Register(request, target, CopyAddress(to), out uint sequence);
+                extra.Add(CoapOption.FromUInt(CoapOptionNumber.Observe, sequence));
                 if (target.NotificationMaxAge is { } maxAge && response.MaxAge is null) extra.Add(CoapOption.FromUInt(CoapOptionNumber.MaxAge, maxAge));
             }
             else

@@ -13,6 +13,8 @@ namespace Gateway.Coap;
 public sealed partial class CoapEndpoint
 {
     private readonly ObserveRegistry _observe = new();
+    private readonly ObserveEvents _observeEvents;
+    private readonly Action<ObserveEvent> _deliverObserveEvent;
 
     /// <summary>Told of every relation added and removed (not of those dropped by <see cref="Dispose"/>), e.g. to persist them.</summary>
     public IObservationListener? ObservationListener { get; set; }
@@ -43,7 +45,8 @@ public sealed partial class CoapEndpoint
     /// handler (so the resource, route values and identity resolve as for a live one) and no response
     /// is sent; the next notification continues <see cref="RestoreSequenceJump"/> above the saved Observe
     /// value. The snapshot's state reaches the resource as <see cref="CoapRequest.RestoredState"/>. Null if the resource
-    /// no longer accepts it.
+    /// no longer accepts it, or if a live relation of the same token, target or identity exists: it was
+    /// admitted after the restart, so it is newer than anything restored.
     /// </summary>
     public async Task<ObserveRelation?> RestoreObservationAsync(ObservationSnapshot snapshot, CancellationToken cancellationToken = default)
     {
@@ -58,124 +61,181 @@ public sealed partial class CoapEndpoint
         TransferOptions.Scan(request.Options, out request.Transfer);
         var response = await _handler.HandleAsync(request, cancellationToken).ConfigureAwait(false);
         if (request.ObserveTarget is not { } target || !response.Code.IsSuccess) return null;
-        return Register(request, target, snapshot.Peer.ToSocketAddress(_transport.AddressFamily),
+        var relation = Register(request, target, snapshot.Peer.ToSocketAddress(_transport.AddressFamily), out _,
             (snapshot.LastSequence + RestoreSequenceJump) & ObserveSequence.Mask);
+        RegistrationAnswered(request);
+        return relation;
     }
 
     /// <summary>
-    /// Adds or updates the relation for an accepted registration (RFC 7641 §4.1) and returns it.
-    /// Same peer and token for the same target: the existing entry is kept. Otherwise a relation of
-    /// this peer for the same target (a new token), or of the same identity from another address
-    /// (NAT rebinding), is replaced, and the caps evict the least recently active.
+    /// Admits an accepted registration (RFC 7641 §4.1): returns its relation and, in
+    /// <paramref name="sequence"/>, the Observe value of its first response. Same peer and token for
+    /// the same target: the existing entry is kept. Otherwise a relation of this peer for the same
+    /// target (a new token), or of the same identity from another address (NAT rebinding, a second
+    /// socket of the device), is replaced, and the caps evict the least recently active. Admission
+    /// happens under the gate, and its order defines "newest": of registrations that race, the one
+    /// admitted last is the live one. A restored relation (<paramref name="restoredAfter"/> set) is
+    /// admitted only where nothing live exists, else null.
     /// </summary>
-    private ObserveRelation Register(CoapRequest request, ObservableResource resource, SocketAddress to, uint? continueAfter = null)
+    private ObserveRelation? Register(CoapRequest request, ObservableResource resource, SocketAddress to, out uint sequence, uint? restoredAfter = null)
     {
         var message = request.Message;
         var peer = request.Peer;
         string target = TargetOf(request);
         string? identity = request.ObserveIdentity;
-        var removed = new List<(ObserveRelation Relation, ObserveRemovalReason Reason)>();
-        ObserveRelation relation;
-        bool added = false;
+        bool restoring = restoredAfter is not null;
         long now = _time.GetTimestamp();
+        ObserveRelation relation;
         lock (_gate)
         {
             var existing = _observe.Find(peer, message.Token.Span);
+            var sameTarget = _observe.FindSameTarget(peer, resource, target);
+            var sameIdentity = identity is null ? null : _observe.FindIdentity(resource, identity);
+            if (restoring && (existing ?? sameTarget ?? sameIdentity) is not null)
+            {
+                sequence = 0;
+                return null;
+            }
             if (existing is not null && existing.Resource == resource && existing.Target == target)
             {
                 relation = existing;
                 relation.Sequence = ObserveSequence.Next(relation.Sequence);
+                relation.RefreshOwed |= resource.ChangedSince(request.ObserveChangeMark);
                 _observe.Touch(relation, now);
             }
             else
             {
-                if (existing is not null) Drop(existing, ObserveRemovalReason.Replaced);
-                if (_observe.FindSameTarget(peer, resource, target) is { } sameTarget) Drop(sameTarget, ObserveRemovalReason.Replaced);
-                if (identity is not null && _observe.FindIdentity(resource, identity) is { } moved)
-                    Drop(moved, moved.Peer == peer ? ObserveRemovalReason.Replaced : ObserveRemovalReason.Rebound);
+                if (existing is not null) Unregister(existing, ObserveRemovalReason.Replaced);
+                if (sameTarget is not null) Unregister(sameTarget, ObserveRemovalReason.Replaced);
+                if (sameIdentity is not null) Unregister(sameIdentity, sameIdentity.Peer == peer ? ObserveRemovalReason.Replaced : ObserveRemovalReason.Rebound);
                 // RFC 7641 §7: bound the state one registration creates.
                 if (_observe.CountOf(peer) >= _options.MaxObserversPerPeer && _observe.OldestOf(peer) is { } oldestOfPeer)
-                    Drop(oldestOfPeer, ObserveRemovalReason.Evicted);
-                if (_observe.Count >= _options.MaxObservers && _observe.Oldest is { } oldest) Drop(oldest, ObserveRemovalReason.Evicted);
+                    Unregister(oldestOfPeer, ObserveRemovalReason.Evicted);
+                if (_observe.Count >= _options.MaxObservers && _observe.Oldest is { } oldest) Unregister(oldest, ObserveRemovalReason.Evicted);
 
                 int szx = BlockwiseTransfer.ResponseSzx(request.Transfer.Block2?.Szx, _preferredSzx);
                 relation = new ObserveRelation(this, resource, OwnedCopy(request), to, message.Token.ToArray(), target, identity,
                     message.Type == CoapMessageType.Confirmable, request.Key ?? RequestKey.From(message.Code, message.Options), szx,
-                    continueAfter ?? 0, now);
+                    restoredAfter ?? 0, now)
+                {
+                    Answered = restoring, // a restored relation's first response went out before the restart
+                    RefreshOwed = resource.ChangedSince(request.ObserveChangeMark),
+                };
                 _observe.Add(relation);
-                added = true;
+                Interlocked.Increment(ref Statistics._observers);
+                Interlocked.Increment(ref Statistics._observersAdded);
+                _observeEvents.Enqueue(new ObserveEvent(relation, null));
             }
+            sequence = relation.Sequence;
+            request.ObserveRelation = relation;
         }
-        foreach (var (old, reason) in removed) AfterRemoval(old, reason);
-        if (added)
-        {
-            Interlocked.Increment(ref Statistics._observers);
-            Interlocked.Increment(ref Statistics._observersAdded);
-            resource.Attach(relation);
-            try
-            {
-                resource.OnRelationAdded(relation);
-                if (ObservationListener is { } listener && Storable(relation) is { } storable) listener.OnObservationAdded(storable);
-            }
-            catch (Exception e)
-            {
-                Log.ObserveCallbackFailed(_logger, e, relation.ToString());
-            }
-        }
+        DeliverObserveEvents();
         return relation;
+    }
 
-        void Drop(ObserveRelation old, ObserveRemovalReason reason)
+    /// <summary>
+    /// The registration's first response has been sent (or, restored, was sent before the restart):
+    /// a replacement that came first now sends this relation its final response, after the first,
+    /// and a state change that raced the registration is sent as a fresh notification.
+    /// </summary>
+    private void RegistrationAnswered(CoapRequest request)
+    {
+        if (request.ObserveRelation is not { } relation) return;
+        bool notice, refresh;
+        lock (_gate)
         {
-            if (_observe.Remove(old)) removed.Add((old, reason));
+            relation.Answered = true;
+            notice = relation.NoticeOwed;
+            refresh = relation.RefreshOwed && !relation.Removed;
+            relation.NoticeOwed = relation.RefreshOwed = false;
         }
+        if (notice) SendReplacedNotice(relation);
+        if (refresh) _ = NotifyComposedAsync(relation, relation.Resource);
+    }
+
+    /// <summary>
+    /// Takes a relation out of the registry and queues its removal event. Under the gate. A relation
+    /// replaced by the same identity from another address is owed its final response (RFC 7641 §3.2):
+    /// sent with the event if its first response is out, else right after that (<see cref="RegistrationAnswered"/>).
+    /// </summary>
+    private bool Unregister(ObserveRelation relation, ObserveRemovalReason reason)
+    {
+        if (!_observe.Remove(relation)) return false;
+        Interlocked.Decrement(ref Statistics._observers);
+        Interlocked.Increment(ref Statistics._observersRemoved);
+        if (reason == ObserveRemovalReason.Evicted) Interlocked.Increment(ref Statistics._observersEvicted);
+        bool notice = false;
+        if (reason == ObserveRemovalReason.Rebound)
+        {
+            Interlocked.Increment(ref Statistics._observersReplaced);
+            notice = relation.Answered;
+            relation.NoticeOwed = !relation.Answered;
+        }
+        _observeEvents.Enqueue(new ObserveEvent(relation, reason, notice));
+        return true;
     }
 
     internal void RemoveRelation(ObserveRelation relation, ObserveRemovalReason reason)
     {
         lock (_gate)
         {
-            if (!_observe.Remove(relation)) return;
+            if (!Unregister(relation, reason)) return;
         }
-        AfterRemoval(relation, reason);
+        DeliverObserveEvents();
     }
 
     private void RemoveRelation(PeerAddress peer, ReadOnlySpan<byte> token, ObserveRemovalReason reason)
     {
-        ObserveRelation? relation;
         lock (_gate)
         {
-            relation = _observe.Find(peer, token);
-            if (relation is null || !_observe.Remove(relation)) return;
+            if (_observe.Find(peer, token) is not { } relation || !Unregister(relation, reason)) return;
         }
-        AfterRemoval(relation, reason);
+        DeliverObserveEvents();
     }
 
-    /// <summary>Outside the gate: stop a pending notification, tell the resource and the listener.</summary>
-    private void AfterRemoval(ObserveRelation relation, ObserveRemovalReason reason)
+    /// <summary>An RST matching the last NON notification of a relation cancels it (RFC 7641 §3.6).</summary>
+    private bool ResetNonNotification(PeerAddress peer, ushort messageId)
     {
-        TaskCompletionSource<NotificationOutcome>? inFlight;
-        ushort messageId;
         lock (_gate)
         {
-            inFlight = relation.InFlight;
-            messageId = relation.InFlightMessageId;
-            relation.InFlight = null;
+            if (_observe.FindByNonMessageId(peer, messageId) is not { } relation || !Unregister(relation, ObserveRemovalReason.Reset)) return false;
         }
-        if (inFlight is not null)
-        {
-            _confirmables.Complete(relation.Peer, messageId, ConfirmableOutcome.Cancelled);
-            inFlight.TrySetResult(NotificationOutcome.RelationGone);
-        }
-        Interlocked.Decrement(ref Statistics._observers);
-        Interlocked.Increment(ref Statistics._observersRemoved);
-        if (reason == ObserveRemovalReason.Evicted) Interlocked.Increment(ref Statistics._observersEvicted);
-        Log.RelationRemoved(_logger, relation.ToString(), reason);
-        relation.Resource.Detach(relation);
+        DeliverObserveEvents();
+        return true;
+    }
+
+    private void DeliverObserveEvents() => _observeEvents.Deliver(_deliverObserveEvent);
+
+    /// <summary>Outside the gate, in registry order: tell the resource and the listener; stop a removed relation's pending notification.</summary>
+    private void DeliverObserveEvent(ObserveEvent change)
+    {
+        var relation = change.Relation;
         try
         {
+            if (change.Removal is not { } reason)
+            {
+                relation.Resource.OnRelationAdded(relation);
+                if (ObservationListener is { } added && Storable(relation) is { } storable) added.OnObservationAdded(storable);
+                return;
+            }
+            TaskCompletionSource<NotificationOutcome>? inFlight;
+            ushort messageId;
+            lock (_gate)
+            {
+                inFlight = relation.InFlight;
+                messageId = relation.InFlightMessageId;
+                relation.InFlight = null;
+            }
+            if (inFlight is not null)
+            {
+                _confirmables.Complete(relation.Peer, messageId, ConfirmableOutcome.Cancelled);
+                inFlight.TrySetResult(NotificationOutcome.RelationGone);
+            }
+            if (change.Notice) SendReplacedNotice(relation);
+            Log.RelationRemoved(_logger, relation.ToString(), reason);
             relation.Resource.OnRelationRemoved(relation, reason);
-            if (reason != ObserveRemovalReason.EndpointStopped && ObservationListener is { } listener && Storable(relation) is { } storable)
-                listener.OnObservationRemoved(storable, reason);
+            if (reason != ObserveRemovalReason.EndpointStopped && ObservationListener is { } listener && Storable(relation) is { } removed)
+                listener.OnObservationRemoved(removed, reason);
         }
         catch (Exception e)
         {
@@ -183,17 +243,21 @@ public sealed partial class CoapEndpoint
         }
     }
 
-    /// <summary>An RST matching the last NON notification of a relation cancels it (RFC 7641 §3.6).</summary>
-    private bool ResetNonNotification(PeerAddress peer, ushort messageId)
+    /// <summary>
+    /// The final response of a replaced relation: the resource's notice (2.02 by default) without an
+    /// Observe option, so the observer knows it left the list (RFC 7641 §3.2). Non-confirmable, a
+    /// separate response of its own (RFC 7252 §5.2.2): the old socket is usually gone, and a CON would
+    /// only retransmit into the void for EXCHANGE_LIFETIME.
+    /// </summary>
+    private void SendReplacedNotice(ObserveRelation relation)
     {
-        ObserveRelation? relation;
-        lock (_gate)
-        {
-            relation = _observe.FindByNonMessageId(peer, messageId);
-            if (relation is null || !_observe.Remove(relation)) return false;
-        }
-        AfterRemoval(relation, ObserveRemovalReason.Reset);
-        return true;
+        var notice = relation.Resource.ComposeReplacedNotice(relation);
+        var options = notice.Options.Any(o => o.Number == CoapOptionNumber.Observe)
+            ? [.. notice.Options.Where(o => o.Number != CoapOptionNumber.Observe)]
+            : notice.Options;
+        var bytes = CoapCodec.Encode(new CoapMessage(CoapMessageType.NonConfirmable, notice.Code, _messageIds.Next(), relation.TokenBytes, options, notice.Payload));
+        _transport.Send(bytes, relation.To);
+        Log.ObserverReplaced(_logger, relation.ToString(), notice.Code.ToString());
     }
 
     internal Task<NotificationOutcome> NotifyComposedAsync(ObserveRelation relation, ObservableResource resource)
@@ -366,12 +430,10 @@ public sealed partial class CoapEndpoint
 
     private void StopObserving()
     {
-        List<ObserveRelation> all;
         lock (_gate)
         {
-            all = [.. _observe.All];
-            foreach (var relation in all) _observe.Remove(relation);
+            foreach (var relation in _observe.All.ToList()) Unregister(relation, ObserveRemovalReason.EndpointStopped);
         }
-        foreach (var relation in all) AfterRemoval(relation, ObserveRemovalReason.EndpointStopped);
+        DeliverObserveEvents();
     }
 }

@@ -58,6 +58,8 @@ public sealed partial class CoapEndpoint : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _deduplicator = new Deduplicator(_options.DeduplicationCapacity, _options.DeduplicationInlineBytes);
         _confirmables = new ConfirmableSender(_options, _time, transport, _gate);
+        _observeEvents = new Observe.ObserveEvents(_gate);
+        _deliverObserveEvent = DeliverObserveEvent;
         _exchangeLifetime = (long)(_options.ExchangeLifetime.TotalSeconds * _time.TimestampFrequency);
         _nonLifetime = (long)(_options.NonLifetime.TotalSeconds * _time.TimestampFrequency);
     }
@@ -265,6 +267,7 @@ public sealed partial class CoapEndpoint : IDisposable
             try { response = pending.Result; }
             catch (Exception e) { response = HandlerFailed(e, request); }
             Respond(context, message, handle, Shape(request, response, context.Remote));
+            if (request.ObserveRelation is not null) RegistrationAnswered(request);
             return;
         }
 
@@ -305,6 +308,7 @@ public sealed partial class CoapEndpoint : IDisposable
             response = HandlerFailed(e, request);
         }
         CompleteExchange(exchange, response);
+        if (request.ObserveRelation is not null) RegistrationAnswered(request);
     }
 
     private CoapResponse HandlerFailed(Exception e, CoapRequest request)

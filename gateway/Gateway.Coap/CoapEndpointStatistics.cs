@@ -7,7 +7,7 @@ namespace Gateway.Coap;
 public sealed class CoapEndpointStatistics
 {
     internal long _received, _malformed, _ignored, _resetsSent, _duplicates, _requests, _separateResponses, _handlerErrors, _badOptions, _unmatched;
-    internal long _observers, _observersAdded, _observersRemoved, _observersEvicted, _notifications, _confirmableNotifications, _notificationsSuperseded;
+    internal long _observers, _observersAdded, _observersRemoved, _observersEvicted, _observersReplaced, _notifications, _confirmableNotifications, _notificationsSuperseded;
     internal long _block2Transfers, _block2CacheHits, _block1Transfers, _block1Continues, _block1Incomplete, _block1TooLarge;
 
     public long DatagramsReceived => Volatile.Read(ref _received);
@@ -32,6 +32,8 @@ public sealed class CoapEndpointStatistics
     public long ObserversRemoved => Volatile.Read(ref _observersRemoved);
     /// <summary>Relations evicted by the per-peer or global cap.</summary>
     public long ObserversEvicted => Volatile.Read(ref _observersEvicted);
+    /// <summary>Relations replaced by a registration of the same observer identity from another address; each old one got a final response.</summary>
+    public long ObserversReplaced => Volatile.Read(ref _observersReplaced);
     public long Notifications => Volatile.Read(ref _notifications);
     public long ConfirmableNotifications => Volatile.Read(ref _confirmableNotifications);
     /// <summary>Unacknowledged CON notifications replaced by a newer one (RFC 7641 §4.5.2).</summary>

@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(107, LogLevel.Debug, "Observe relation {Relation} removed: {Reason}")]
     public static partial void RelationRemoved(ILogger logger, string relation, Observe.ObserveRemovalReason reason);
+
+    [LoggerMessage(108, LogLevel.Debug, "Observe relation {Relation} replaced by a newer registration from another address; sent it {Code} without Observe")]
+    public static partial void ObserverReplaced(ILogger logger, string relation, string code);
 }

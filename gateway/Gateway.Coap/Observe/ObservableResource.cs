@@ -47,8 +47,13 @@ namespace Gateway.Coap.Observe;
 /// </summary>
 public abstract class ObservableResource : CoapResource
 {
+    // A read-only view for other threads. The one owner of the relations is the endpoint's registry:
+    // it changes these only under its gate, in the order it admitted registrations (Attach/Detach), so
+    // this view never holds a relation the registry has already replaced.
     private readonly object _relationsGate = new();
     private readonly List<ObserveRelation> _relations = [];
+    private readonly Dictionary<string, ObserveRelation> _byIdentity = new(StringComparer.Ordinal);
+    private long _changes;
 
     protected ObservableResource(string name) : base(name) => Attributes.Observable = true;
 
@@ -66,16 +71,16 @@ public abstract class ObservableResource : CoapResource
     /// <summary>The relation registered with this observer identity (see <see cref="GetObserverIdentity"/>), or null.</summary>
     public ObserveRelation? FindRelation(string identity)
     {
-        lock (_relationsGate)
-        {
-            foreach (var relation in _relations) if (relation.Identity == identity) return relation;
-        }
-        return null;
+        lock (_relationsGate) return _byIdentity.GetValueOrDefault(identity);
     }
 
     public override ValueTask<CoapResponse> HandleAsync(CoapRequest request, CancellationToken cancellationToken)
     {
         if (!request.IsObserveRegistration) return base.HandleAsync(request, cancellationToken);
+        // Before the handler reads the state its first response carries: a change after this mark
+        // may be missing from that response, and the endpoint then sends the new relation a fresh
+        // notification (RFC 7641 §1.2: eventual consistency with the resource state).
+        request.ObserveChangeMark = Interlocked.Read(ref _changes);
         request.ObserveTarget = this;
         request.ObserveIdentity = GetObserverIdentity(request);
         return RegisterAsync(request, cancellationToken);
@@ -111,6 +116,7 @@ public abstract class ObservableResource : CoapResource
     /// <summary>Notifies the observers <paramref name="filter"/> selects (e.g. the relations of one device).</summary>
     public void NotifyObservers(Func<ObserveRelation, bool> filter)
     {
+        MarkChanged();
         foreach (var relation in Relations)
         {
             if (filter(relation)) _ = NotifyAsync(relation);
@@ -120,6 +126,7 @@ public abstract class ObservableResource : CoapResource
     /// <summary>Sends the same response to every observer.</summary>
     public void NotifyObservers(CoapResponse response)
     {
+        MarkChanged();
         foreach (var relation in Relations) _ = NotifyAsync(relation, response);
     }
 
@@ -142,6 +149,38 @@ public abstract class ObservableResource : CoapResource
         if (relation.Resource != this) throw new ArgumentException("The relation belongs to another resource.", nameof(relation));
         return relation.Endpoint.NotifyAsync(relation, response);
     }
+
+    /// <summary>
+    /// A state change for one observer identity (e.g. a device's attributes): <paramref name="compose"/>
+    /// builds the notification for the identity's current relation. If that relation is replaced by a
+    /// newer registration before the notification leaves, the notification follows the newer relation;
+    /// a registration admitted while the change was under way gets a fresh composed notification
+    /// instead (see <see cref="ComposeNotificationAsync"/>). Call after the new state is readable.
+    /// </summary>
+    public async Task<NotificationOutcome> NotifyIdentityAsync(string identity, Func<ObserveRelation, CoapResponse> compose)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(compose);
+        MarkChanged();
+        ObserveRelation? tried = null;
+        while (FindRelation(identity) is { } relation && relation != tried)
+        {
+            var outcome = await NotifyAsync(relation, compose(relation)).ConfigureAwait(false);
+            if (outcome != NotificationOutcome.RelationGone) return outcome;
+            tried = relation;
+        }
+        return NotificationOutcome.RelationGone;
+    }
+
+    /// <summary>
+    /// The final response a relation gets when a registration of the same observer identity from
+    /// another address replaces it: no Observe option, so the observer knows it is no longer on the
+    /// list (RFC 7641 §3.2, §4.2). Default: 2.02 Deleted without payload, ThingsBoard's answer to a
+    /// replaced observation (thingsboard.md §2.5).
+    /// </summary>
+    protected internal virtual CoapResponse ComposeReplacedNotice(ObserveRelation relation) => ReplacedNotice;
+
+    private static readonly CoapResponse ReplacedNotice = CoapResponse.Empty(Messages.CoapCode.Deleted);
 
     /// <summary>
     /// What of a relation may be stored to restore it after a restart: the listener
@@ -176,13 +215,27 @@ public abstract class ObservableResource : CoapResource
     internal ValueTask<CoapResponse?> Compose(ObserveRelation relation, CancellationToken cancellationToken) =>
         ComposeNotificationAsync(relation, cancellationToken);
 
+    /// <summary>The state changed: a registration whose handler started before now may have answered the old state.</summary>
+    private void MarkChanged() => Interlocked.Increment(ref _changes);
+
+    internal bool ChangedSince(long mark) => Interlocked.Read(ref _changes) != mark;
+
+    // Only the endpoint's registry calls these, under the endpoint's gate.
     internal void Attach(ObserveRelation relation)
     {
-        lock (_relationsGate) _relations.Add(relation);
+        lock (_relationsGate)
+        {
+            _relations.Add(relation);
+            if (relation.Identity is { } identity) _byIdentity[identity] = relation;
+        }
     }
 
     internal void Detach(ObserveRelation relation)
     {
-        lock (_relationsGate) _relations.Remove(relation);
+        lock (_relationsGate)
+        {
+            _relations.Remove(relation);
+            if (relation.Identity is { } identity && _byIdentity.GetValueOrDefault(identity) == relation) _byIdentity.Remove(identity);
+        }
     }
 }

@@ -8,7 +8,9 @@ namespace Gateway.Coap.Observe;
 /// by (peer, token) — the relation's identity in the RFC; by (peer, resource, target) — one
 /// relation per observer and target, so a new token replaces the old; by (resource, target,
 /// identity) — a device that comes back from a new NAT port replaces its orphan; and in least
-/// recently active order for the caps. Not thread-safe: guarded by the endpoint's gate.
+/// recently active order for the caps. Not thread-safe: guarded by the endpoint's gate. The one owner
+/// of every relation: the resources' lists (<see cref="ObservableResource.Relations"/>) are changed
+/// here, under that gate, and nowhere else.
 /// </summary>
 internal sealed class ObserveRegistry
 {
@@ -58,6 +60,7 @@ internal sealed class ObserveRegistry
         relations.Add(relation);
         if (relation.Identity is { } identity) _byIdentity[(relation.Resource, identity)] = relation;
         relation.Node = _lru.AddLast(relation);
+        relation.Resource.Attach(relation);
     }
 
     /// <summary>Takes the relation out of every index; false if it was already out.</summary>
@@ -75,6 +78,7 @@ internal sealed class ObserveRegistry
             _byIdentity.Remove((relation.Resource, identity));
         if (relation.Node is { } node) _lru.Remove(node);
         relation.Node = null;
+        relation.Resource.Detach(relation);
         return true;
     }
 

@@ -89,4 +89,10 @@ public sealed class ObserveRelation
     internal ushort LastNonMessageId;
     internal bool HasNonMessageId;
     internal LinkedListNode<ObserveRelation>? Node;
+    // Admission state (RFC 7641 §4.1), guarded by the endpoint's gate: whether the first response went
+    // out (a restored relation's went out before the restart), whether a replacement owes this relation
+    // its final response once that has happened, and whether the state changed while it registered.
+    internal bool Answered;
+    internal bool NoticeOwed;
+    internal bool RefreshOwed;
 }

@@ -38,6 +38,8 @@ public sealed class CoapRequest
         Key = null;
         ObserveTarget = null;
         ObserveIdentity = null;
+        ObserveRelation = null;
+        ObserveChangeMark = 0;
         RestoredState = null;
     }
 
@@ -91,6 +93,9 @@ public sealed class CoapRequest
     internal RequestKey? Key;
     internal ObservableResource? ObserveTarget;
     internal string? ObserveIdentity;
+    // The relation the endpoint admitted for this registration, and the resource's change count when its handler started.
+    internal Observe.ObserveRelation? ObserveRelation;
+    internal long ObserveChangeMark;
 
     /// <summary>
     /// Identifies this request among retransmissions: equal for every copy of one request from one

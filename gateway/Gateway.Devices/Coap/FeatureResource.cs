@@ -65,11 +65,25 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
         if (Feature.Parse(relation.Request.RouteValues.GetValueOrDefault("feature") ?? "") == Feature.Kind.Rpc) rpc.RelationAdded(relation);
     }
 
-    /// <summary>Sends a flat shared-attribute update (§1.3) to the device's attributes observer, if any.</summary>
-    public Task<NotificationOutcome> NotifyAttributesAsync(string identity, ReadOnlyMemory<byte> update)
+    /// <summary>
+    /// Sends a flat shared-attribute update (§1.3) to the device's attributes observer, if any: the
+    /// newest registration, also when one replaces the relation while the update is on its way. Call
+    /// after the update is in the attribute cache (a registration racing it then answers with it, or
+    /// gets the whole flat state as a notification, <see cref="ComposeNotificationAsync"/>).
+    /// </summary>
+    public Task<NotificationOutcome> NotifyAttributesAsync(string identity, ReadOnlyMemory<byte> update) =>
+        NotifyIdentityAsync(identity, relation => CoapResponse.WithFormat(CoapCode.Content, update, CoapResults.ResponseFormat(relation.Request)));
+
+    /// <summary>
+    /// What the endpoint sends a relation whose registration raced a change (its first response may
+    /// predate it): for attributes the whole flat shared state, like the first response (§2.5); for
+    /// RPC nothing (queued RPCs go out through <see cref="RpcDelivery"/> on every new relation).
+    /// </summary>
+    protected override async ValueTask<CoapResponse?> ComposeNotificationAsync(ObserveRelation relation, CancellationToken cancellationToken)
     {
-        if (FindRelation(identity) is not { } relation) return Task.FromResult(NotificationOutcome.RelationGone);
-        return NotifyAsync(relation, CoapResponse.WithFormat(CoapCode.Content, update, CoapResults.ResponseFormat(relation.Request)));
+        if (relation.Identity is not { } identity || !identity.StartsWith(Feature.Kind.Attributes + ":", StringComparison.Ordinal)) return null;
+        var flat = await api.GetSharedAttributesFlatAsync(DeviceOf(identity), cancellationToken).ConfigureAwait(false);
+        return CoapResponse.WithFormat(CoapCode.Content, flat, CoapResults.ResponseFormat(relation.Request));
     }
 
     protected override ValueTask<CoapResponse> GetAsync(CoapRequest request, CancellationToken cancellationToken)

@@ -45,6 +45,7 @@ public sealed class GatewayMetrics : IHostedService
         meter.CreateObservableGauge("coapgw.coap.observers", () => coap.IsStarted ? coap.Endpoint.Statistics.Observers : 0,
             description: "CoAP Observe relations held (RFC 7641)");
         Counter(meter, "coapgw.coap.observers_evicted", "Observe relations evicted by the per-peer or total cap", () => coap.IsStarted ? coap.Endpoint.Statistics.ObserversEvicted : 0);
+        Counter(meter, "coapgw.coap.observers_replaced", "Observe relations replaced by a newer registration of the same device and resource from another address (the old one gets a final 2.02)", () => coap.IsStarted ? coap.Endpoint.Statistics.ObserversReplaced : 0);
         Counter(meter, "coapgw.coap.notifications", "Observe notifications sent", () => coap.IsStarted ? coap.Endpoint.Statistics.Notifications : 0);
         Counter(meter, "coapgw.coap.block2_transfers", "Block-wise responses started (RFC 7959 Block2)", () => coap.IsStarted ? coap.Endpoint.Statistics.Block2Transfers : 0);
         Counter(meter, "coapgw.coap.block1_transfers", "Block-wise request bodies reassembled (RFC 7959 Block1)", () => coap.IsStarted ? coap.Endpoint.Statistics.Block1Transfers : 0);

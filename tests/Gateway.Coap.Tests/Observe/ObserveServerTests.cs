@@ -252,8 +252,12 @@ public class ObserveServerTests
         Assert.Equal((CoapCode.Valid, 0u, 0), (first.Code, Opt.ObserveOf(first)!.Value, first.Payload.Length));
 
         h.Send(Register(0x7002, [0x99], path: "api/v1/DEV1/rpc"), moved);
+        // RFC 7641 §3.2: the orphan is told it left the list — a final 2.02 without Observe (thingsboard.md §2.5).
+        var notice = h.Expect(EndpointHarness.Device);
+        Assert.Equal((CoapMessageType.NonConfirmable, CoapCode.Deleted, "0b5e", (uint?)null), (notice.Type, notice.Code, Hex.Of(notice.Token.Span), Opt.ObserveOf(notice)));
         Assert.Equal(0u, Opt.ObserveOf(h.Expect(moved)));
         Assert.Equal(ObserveRemovalReason.Rebound, Assert.Single(rpc.Removed).Reason);
+        Assert.Equal(1, h.Endpoint.Statistics.ObserversReplaced);
         var relation = Assert.Single(rpc.Relations);
         Assert.Equal(40001, relation.PeerEndPoint.Port);
         Assert.Same(relation, rpc.FindRelation("DEV1"));
