@@ -189,7 +189,12 @@ public static class CborJson
         else if (value.TryGetValue(out float f)) writer.WriteSingle(f);
         else if (value.TryGetValue(out decimal m)) WriteDecimal(writer, m);
         else if (value.TryGetValue(out BigInteger big)) writer.WriteBigInteger(big);
-        else WriteElement(writer, JsonSerializer.SerializeToElement(value)); // other CLR types: their JSON form
+        else
+        {
+            // Other CLR types: their JSON form (the node writes itself; no reflection-based serializer).
+            using var document = JsonDocument.Parse(value.ToJsonString());
+            WriteElement(writer, document.RootElement);
+        }
     }
 
     private static void WriteDecimal(CborWriter writer, decimal value)

@@ -64,9 +64,9 @@ public static class UplinkPayloads
         var claim = new JsonObject();
         if (secretKey is not null) claim["secretKey"] = secretKey;
         if (durationMs is not null) claim["durationMs"] = durationMs;
-        return JsonSerializer.SerializeToUtf8Bytes(claim);
+        return JsonBytes.Of(claim);
     }
 
     public static byte[] DeviceConnect(string? type) =>
-        JsonSerializer.SerializeToUtf8Bytes(type is null ? new JsonObject() : new JsonObject { ["type"] = type });
+        JsonBytes.Of(type is null ? new JsonObject() : new JsonObject { ["type"] = type });
 }

@@ -165,7 +165,7 @@ public sealed class DownlinkRouter(
         var scope = request.Client ? AttributeScope.Client : AttributeScope.Shared;
         await attributes.SetAsync(request.Device, scope, values.ToDictionary(p => p.Key, p => p.Value?.ToJsonString() ?? "null"), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         if (scope == AttributeScope.Shared)
-            signal.Notify(new DownlinkEvent(request.Device, Domain.DownlinkKind.SharedAttributes, JsonSerializer.SerializeToUtf8Bytes(values)));
+            signal.Notify(new DownlinkEvent(request.Device, Domain.DownlinkKind.SharedAttributes, JsonBytes.Of(values)));
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed class ExositeRpc(ExositeDataports dataports, TimeProvider time, IL
             if (call["id"] is { } id)
             {
                 answer.Insert(0, "id", id.DeepClone());
-                results.Add(answer);
+                results.Add((JsonNode)answer); // the node overload: Add<T> would need reflection
             }
         }
         return (results, authentication.Failure);

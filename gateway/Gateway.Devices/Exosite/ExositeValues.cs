@@ -16,7 +16,7 @@ public static class ExositeValues
     /// <summary>The typed key-value for a dataport write (never skipped: a string is never null).</summary>
     public static KeyValue Type(string alias, string text)
     {
-        using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(text));
+        using var document = JsonDocument.Parse(Gateway.Domain.JsonBytes.Of(text));
         KeyValueParser.TryParseValue(alias, document.RootElement, out var value);
         return value;
     }

@@ -48,7 +48,7 @@ internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options, R
         var (answer, failure) = await rpc.ProcessAsync(body, source, dedupKey, cancellationToken).ConfigureAwait(false);
         if (answer is null) return ExositeCoap.ToCoap(failure, options);
         return json
-            ? CoapResponse.WithFormat(CoapCode.Content, JsonSerializer.SerializeToUtf8Bytes(answer), CoapContentFormat.Json)
+            ? CoapResponse.WithFormat(CoapCode.Content, Gateway.Domain.JsonBytes.Of(answer), CoapContentFormat.Json)
             : CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);
     }
 

@@ -64,7 +64,7 @@ internal static class HttpResults
     /// <summary>A one-line JSON error <c>{"error":"…"}</c>; the message never contains a credential.</summary>
     public static Task ErrorAsync(HttpContext context, int status, string message)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["error"] = message });
+        var body = Gateway.Domain.JsonBytes.Of([new KeyValuePair<string, string>("error", message)]);
         return BodyAsync(context, status, body, Json);
     }
 

@@ -214,7 +214,7 @@ public sealed class DeviceApi
         if (error is not null) return Rejected(auth.Device!.Name, "rpc", error, context);
         if (method == "getCurrentTime")
         {
-            return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["time"] = _time.GetUtcNow().ToUnixTimeMilliseconds() }));
+            return DeviceApiResult.Content(JsonBytes.Of(new JsonObject { ["time"] = _time.GetUtcNow().ToUnixTimeMilliseconds() }));
         }
         var device = auth.Device!.Name;
         if (!_cloud.IsConnected) return NoCloudReply(device, method!, "link down", timedOut: false);
@@ -235,7 +235,7 @@ public sealed class DeviceApi
             DevicesLog.ClientRpcFailed(_logger, device, method!, e);
             return NoCloudReply(device, method!, "failed", timedOut: false);
         }
-        if (reply is not null) return DeviceApiResult.Content(JsonSerializer.SerializeToUtf8Bytes(reply, JsonSerializerOptions.Default));
+        if (reply is not null) return DeviceApiResult.Content(JsonBytes.Of(reply));
         // Our deadline passed, or the link is still up but gave up (its own bound, or too many calls already
         // waiting on a slow cloud): the cloud did not answer → timeout. A link that dropped meanwhile → unavailable.
         bool timedOut = (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested) || _cloud.IsConnected;

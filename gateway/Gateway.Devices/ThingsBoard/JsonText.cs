@@ -8,11 +8,9 @@ internal static class JsonText
 {
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false };
 
-    private static readonly JsonSerializerOptions SerializerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static readonly JsonDocumentOptions ReaderOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
-    public static string String(string value) => JsonSerializer.Serialize(value, SerializerOptions);
+    public static string String(string value) => Gateway.Domain.JsonBytes.Text(value);
 
     public static string Compact(JsonElement element)
     {

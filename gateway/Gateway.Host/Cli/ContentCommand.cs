@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Host.Configuration;
 using Gateway.Storage.Content;
 
@@ -58,16 +58,16 @@ internal static class ContentCommand
             var list = await new SqliteContentStore(database).ListAsync(cancellationToken);
             if (parse.GetValue(json))
             {
-                var rows = list.Select(c => new
+                var rows = new JsonArray([.. list.Select(c => (JsonNode)new JsonObject
                 {
-                    name = c.Name,
-                    contentType = c.ContentType,
-                    size = c.Size,
-                    sha256 = Convert.ToHexStringLower(c.Sha256),
-                    meta = c.Meta,
-                    updated = c.Updated,
-                });
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(rows, CliJson.Options));
+                    ["name"] = c.Name,
+                    ["contentType"] = c.ContentType,
+                    ["size"] = c.Size,
+                    ["sha256"] = Convert.ToHexStringLower(c.Sha256),
+                    ["meta"] = c.Meta,
+                    ["updated"] = c.Updated,
+                })]);
+                await context.Output.WriteLineAsync(CliJson.Write(rows));
                 return 0;
             }
             var table = new TextTable("NAME", "TYPE", "SIZE", "SHA256", "UPDATED", "META");

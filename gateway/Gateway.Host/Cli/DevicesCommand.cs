@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Host.Configuration;
 using Gateway.Storage.Devices;
 
@@ -85,18 +85,18 @@ internal static class DevicesCommand
             var list = await new SqliteDeviceStore(database).ListAsync(cancellationToken);
             if (parse.GetValue(json))
             {
-                var rows = list.Select(d => new
+                var rows = new JsonArray([.. list.Select(d => (JsonNode)new JsonObject
                 {
-                    name = d.Name,
-                    type = d.Profile,
-                    credential = Credential(d),
-                    vendor = d.Vendor,
-                    model = d.Model,
-                    serial = d.Serial,
-                    activated = d.Serial is null ? (bool?)null : d.Activated,
-                    created = d.Created,
-                });
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(rows, CliJson.Options));
+                    ["name"] = d.Name,
+                    ["type"] = d.Profile,
+                    ["credential"] = Credential(d),
+                    ["vendor"] = d.Vendor,
+                    ["model"] = d.Model,
+                    ["serial"] = d.Serial,
+                    ["activated"] = d.Serial is null ? null : d.Activated,
+                    ["created"] = d.Created,
+                })]);
+                await context.Output.WriteLineAsync(CliJson.Write(rows));
                 return 0;
             }
             var table = new TextTable("NAME", "TYPE", "CREDENTIAL", "EXOSITE IDENTITY", "CREATED");

@@ -46,8 +46,8 @@ internal static class FirmwareCommand
             var info = await new SqliteContentStore(database).PutAsync($"firmware/{t}/{v}", ContentCommand.DefaultContentType, body, target, cancellationToken);
             var attributes = new Dictionary<string, string>
             {
-                ["fw_title"] = System.Text.Json.JsonSerializer.Serialize(t),
-                ["fw_version"] = System.Text.Json.JsonSerializer.Serialize(v),
+                ["fw_title"] = Gateway.Domain.JsonBytes.Text(t),
+                ["fw_version"] = Gateway.Domain.JsonBytes.Text(v),
                 ["fw_size"] = info.Size.ToString(CultureInfo.InvariantCulture),
                 ["fw_checksum"] = $"\"{Convert.ToHexStringLower(info.Sha256)}\"",
                 ["fw_checksum_algorithm"] = "\"SHA256\"",

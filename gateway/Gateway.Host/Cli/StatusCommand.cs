@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Host.Health;
 using Gateway.Storage.Content;
 using Gateway.Storage.Devices;
@@ -34,49 +34,52 @@ internal static class StatusCommand
             var content = await new SqliteContentStore(database).ListAsync(cancellationToken);
             var backlog = live && stats.Depth > 0 ? service : null;
 
-            var report = new
+            var dropsByReason = stats.Drops.GroupBy(d => d.Key.Reason).ToDictionary(g => Metrics.Names.Snake(g.Key.ToString()), g => g.Sum(d => d.Value));
+            var awaitingActivation = devices.Count(d => d.Serial is not null && !d.Activated);
+            // Built as nodes rather than serialized from anonymous types: the native build has no reflection-based serializer.
+            var report = new JsonObject
             {
-                service = new
+                ["service"] = new JsonObject
                 {
-                    running = live,
-                    pid = live ? service!.Pid : (int?)null,
-                    version = service?.Version,
-                    startedAt = live ? service!.StartedAt : (DateTimeOffset?)null,
-                    uptimeSeconds = live ? (long)(now - service!.StartedAt).TotalSeconds : (long?)null,
-                    statusUpdatedAt = service?.UpdatedAt,
-                    healthy = live && service!.Healthy,
-                    probes = live ? service!.Probes : [],
-                    coapEndpoint = live ? service!.CoapEndpoint : null,
+                    ["running"] = live,
+                    ["pid"] = live ? service!.Pid : null,
+                    ["version"] = service?.Version,
+                    ["startedAt"] = live ? service!.StartedAt : null,
+                    ["uptimeSeconds"] = live ? (long)(now - service!.StartedAt).TotalSeconds : null,
+                    ["statusUpdatedAt"] = service?.UpdatedAt,
+                    ["healthy"] = live && service!.Healthy,
+                    ["probes"] = CliJson.Probes(live ? service!.Probes : []),
+                    ["coapEndpoint"] = live ? service!.CoapEndpoint : null,
                 },
-                link = new
+                ["link"] = new JsonObject
                 {
-                    state = live ? service!.Link : "unknown",
-                    broker = service?.Broker,
+                    ["state"] = live ? service!.Link : "unknown",
+                    ["broker"] = service?.Broker,
                 },
-                queue = new
+                ["queue"] = new JsonObject
                 {
-                    depth = stats.Depth,
-                    bytes = stats.Bytes,
-                    oldestAgeSeconds = (long)stats.OldestAge.TotalSeconds,
-                    drops = stats.TotalDrops,
-                    dropsByReason = stats.Drops.GroupBy(d => d.Key.Reason).ToDictionary(g => Metrics.Names.Snake(g.Key.ToString()), g => g.Sum(d => d.Value)),
-                    deadLetters = stats.DeadLetters,
-                    drainRowsPerSecond = backlog?.DrainRowsPerSecond,
-                    netDrainRowsPerSecond = backlog?.NetDrainRowsPerSecond,
-                    emptyInSeconds = backlog?.EmptyInSeconds,
+                    ["depth"] = stats.Depth,
+                    ["bytes"] = stats.Bytes,
+                    ["oldestAgeSeconds"] = (long)stats.OldestAge.TotalSeconds,
+                    ["drops"] = stats.TotalDrops,
+                    ["dropsByReason"] = CliJson.Object(dropsByReason),
+                    ["deadLetters"] = stats.DeadLetters,
+                    ["drainRowsPerSecond"] = backlog?.DrainRowsPerSecond,
+                    ["netDrainRowsPerSecond"] = backlog?.NetDrainRowsPerSecond,
+                    ["emptyInSeconds"] = backlog?.EmptyInSeconds,
                 },
-                devices = new
+                ["devices"] = new JsonObject
                 {
-                    total = devices.Count,
-                    awaitingActivation = devices.Count(d => d.Serial is not null && !d.Activated),
+                    ["total"] = devices.Count,
+                    ["awaitingActivation"] = awaitingActivation,
                 },
-                content = new { items = content.Count },
-                coap = live ? service!.Coap : new Dictionary<string, long>(),
-                database = database.Path,
+                ["content"] = new JsonObject { ["items"] = content.Count },
+                ["coap"] = CliJson.Object(live ? service!.Coap : new Dictionary<string, long>()),
+                ["database"] = database.Path,
             };
             if (parse.GetValue(json))
             {
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, CliJson.Options));
+                await context.Output.WriteLineAsync(CliJson.Write(report));
                 return 0;
             }
 
@@ -98,10 +101,10 @@ internal static class StatusCommand
             var oldest = stats.Depth == 0 ? "" : $", oldest {Format.Duration(stats.OldestAge)}";
             text.Append(inv, $"queue:        {stats.Depth} rows, {Format.Bytes(stats.Bytes)}{oldest}\n");
             if (backlog is not null) text.Append(inv, $"drain:        {Drain(backlog)}\n");
-            var reasons = stats.Drops.Count == 0 ? "" : " (" + string.Join(", ", report.queue.dropsByReason.Select(r => $"{r.Key.Replace('_', '-')} {r.Value}")) + ")";
+            var reasons = stats.Drops.Count == 0 ? "" : " (" + string.Join(", ", dropsByReason.Select(r => $"{r.Key.Replace('_', '-')} {r.Value}")) + ")";
             text.Append(inv, $"drops:        {stats.TotalDrops}{reasons}\n");
             text.Append(inv, $"dead letters: {stats.DeadLetters}\n");
-            text.Append(inv, $"devices:      {devices.Count}{(report.devices.awaitingActivation > 0 ? $" ({report.devices.awaitingActivation} awaiting Exosite activation)" : "")}\n");
+            text.Append(inv, $"devices:      {devices.Count}{(awaitingActivation > 0 ? $" ({awaitingActivation} awaiting Exosite activation)" : "")}\n");
             text.Append(inv, $"content:      {content.Count} items\n");
             text.Append(inv, $"database:     {database.Path}\n");
             await context.Output.WriteAsync(text.ToString());

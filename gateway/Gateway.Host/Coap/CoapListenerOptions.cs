@@ -29,7 +29,8 @@ public sealed class CoapListenerOptions
         foreach (var problem in ToEndpointOptions().Validate()) yield return $"{Section}:{problem}";
     }
 
-    public IPEndPoint EndPoint => new(IPAddress.Parse(Address), Port);
+    // A method, not a property: the configuration binder (generated) would try to bind a property.
+    public IPEndPoint EndPoint() => new(IPAddress.Parse(Address), Port);
 
     public Gateway.Coap.CoapEndpointOptions ToEndpointOptions() => new()
     {

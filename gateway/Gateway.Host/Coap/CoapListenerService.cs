@@ -28,12 +28,12 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, C
         UdpDatagramTransport transport;
         try
         {
-            transport = new UdpDatagramTransport(settings.EndPoint);
+            transport = new UdpDatagramTransport(settings.EndPoint());
         }
         catch (System.Net.Sockets.SocketException e)
         {
             // The host turns this into the one line "cannot listen: …"; name the socket there.
-            throw new IOException($"CoAP on UDP {settings.EndPoint}: {e.Message}", e);
+            throw new IOException($"CoAP on UDP {settings.EndPoint()}: {e.Message}", e);
         }
         _endpoint = new CoapEndpoint(transport, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();

@@ -30,18 +30,23 @@ public static class ConfigurationSchema
     private const string LoggingSection = "Logging";
 
     // Section → the options classes bound from it; the union of their properties is what the section accepts.
-    private static readonly (string Section, Type[] Types)[] Bound =
+    // Nested classes have their own row (the '*' of a list stands for any index), so every type here is named
+    // where the trimmer sees it and keeps its property metadata for the native build.
+    private static readonly BoundSection[] Bound =
     [
-        (CoapListenerOptions.Section, [typeof(CoapListenerOptions)]),
-        (HttpOptions.Section, [typeof(HttpOptions)]),
-        (HttpApiOptions.Section, [typeof(HttpApiOptions)]),
-        (HttpTlsOptions.Section, [typeof(HttpTlsOptions)]),
-        (StorageOptionsValidation.Section, [typeof(StorageOptions), typeof(StorageMaintenanceOptions)]),
-        ("Mqtt", [typeof(MqttClientOptions)]),
-        (BridgeOptions.Section, [typeof(BridgeOptions)]),
-        ("Provisioning", [typeof(ProvisioningOptions)]),
-        ("Exosite", [typeof(ExositeOptions)]),
-        (GatewayOptions.Section, [typeof(GatewayOptions)]),
+        new(CoapListenerOptions.Section, typeof(CoapListenerOptions)),
+        new(HttpOptions.Section, typeof(HttpOptions)),
+        new(HttpApiOptions.Section, typeof(HttpApiOptions)),
+        new(HttpTlsOptions.Section, typeof(HttpTlsOptions)),
+        new(StorageOptionsValidation.Section, typeof(StorageOptions)),
+        new(StorageOptionsValidation.Section, typeof(StorageMaintenanceOptions)),
+        new("Mqtt", typeof(MqttClientOptions)),
+        new("Mqtt:Tls", typeof(Gateway.Mqtt.Transport.MqttTlsOptions)),
+        new(BridgeOptions.Section, typeof(BridgeOptions)),
+        new("Provisioning", typeof(ProvisioningOptions)),
+        new("Provisioning:Profiles:*", typeof(ProvisioningProfile)),
+        new("Exosite", typeof(ExositeOptions)),
+        new(GatewayOptions.Section, typeof(GatewayOptions)),
     ];
 
     private static readonly Lazy<IReadOnlyList<string>> LazyKeys = new(BuildKeys);
@@ -175,36 +180,28 @@ public static class ConfigurationSchema
     private static IReadOnlyList<string> BuildKeys()
     {
         var keys = new List<string>();
-        foreach (var (section, types) in Bound)
-        {
-            foreach (var type in types) AddKeys(section, type, keys, depth: 0);
-        }
+        foreach (var bound in Bound) AddKeys(bound, keys);
         return keys.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Options classes are kept whole by the configuration binder that binds them.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "As above: property types of bound options classes are bound, hence kept.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "As above: property types of bound options classes are bound, hence kept.")]
-    private static void AddKeys(string prefix, Type type, List<string> keys, int depth)
+    private static void AddKeys(BoundSection bound, List<string> keys)
     {
-        if (depth > 8) return;
-        if (IsLeaf(type))
-        {
-            keys.Add(prefix);
-            return;
-        }
-        if (ElementType(type) is { } element)
-        {
-            AddKeys(prefix + ":*", element, keys, depth + 1);
-            return;
-        }
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in bound.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             if (property.GetIndexParameters().Length > 0 || property.GetMethod is not { IsPublic: true }) continue;
-            // The binder sets public setters, and fills get-only objects and collections in place.
-            var settable = property.SetMethod is { IsPublic: true };
-            if (!settable && IsLeaf(property.PropertyType)) continue;
-            AddKeys($"{prefix}:{property.Name}", property.PropertyType, keys, depth + 1);
+            var key = $"{bound.Section}:{property.Name}";
+            var type = property.PropertyType;
+            // The binder sets public setters, and fills get-only objects and collections in place; computed leaves are not keys.
+            if (IsLeaf(type))
+            {
+                if (property.SetMethod is { IsPublic: true }) keys.Add(key);
+            }
+            else if (ElementType(type) is { } element)
+            {
+                // A list of leaves: any index. A list of objects: the element type has its own row.
+                if (IsLeaf(element)) keys.Add(key + ":*");
+            }
+            // Any other class is a nested section with its own row.
         }
     }
 
@@ -213,6 +210,14 @@ public static class ConfigurationSchema
         type = Nullable.GetUnderlyingType(type) ?? type;
         return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
             || type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(Uri) || type == typeof(Guid);
+    }
+
+    private sealed class BoundSection(string section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type)
+    {
+        public string Section { get; } = section;
+
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)]
+        public Type Type { get; } = type;
     }
 
     // Dictionaries bind any key, lists and sets an index: both spelled '*'.

@@ -29,7 +29,7 @@ public static class DevicesHostingExtensions
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddSingleton(Bind<ProvisioningOptions>(configuration, "Provisioning"));
+        services.AddSingleton(Bind(configuration, "Provisioning", section => section.Get<ProvisioningOptions>()));
         services.AddSingleton(sp => new RefusalLogOptions { Interval = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RefusalLogIntervalSeconds) });
         services.AddThingsBoardDeviceApi();
         try
@@ -41,7 +41,7 @@ public static class DevicesHostingExtensions
             throw new ConfigurationException(e.Message, e); // one line naming the key, exit 2
         }
 
-        var exosite = Bind<ExositeOptions>(configuration, "Exosite");
+        var exosite = Bind(configuration, "Exosite", section => section.Get<ExositeOptions>());
         if (exosite.Validate().FirstOrDefault() is { } problem) throw new ConfigurationException(problem);
         services.AddExositeDeviceApi(o => configuration.GetSection("Exosite").Bind(o));
 
@@ -57,11 +57,12 @@ public static class DevicesHostingExtensions
         return builder;
     }
 
-    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    // Each caller names its type in the Get<T> call, so the configuration binder's generator can see it.
+    private static T Bind<T>(IConfiguration configuration, string section, Func<IConfigurationSection, T?> get) where T : new()
     {
         try
         {
-            return configuration.GetSection(section).Get<T>() ?? new T();
+            return get(configuration.GetSection(section)) ?? new T();
         }
         catch (InvalidOperationException e)
         {

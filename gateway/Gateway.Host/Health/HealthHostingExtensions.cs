@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Gateway.Host.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,7 +30,7 @@ public static class HealthHostingExtensions
     }
 
     /// <summary>Adds a loop the watchdog and <c>/healthz</c> depend on (see <see cref="ILivenessProbe"/>).</summary>
-    public static IServiceCollection AddLivenessProbe<TProbe>(this IServiceCollection services) where TProbe : class, ILivenessProbe
+    public static IServiceCollection AddLivenessProbe<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProbe>(this IServiceCollection services) where TProbe : class, ILivenessProbe
     {
         services.AddSingleton<TProbe>();
         services.AddSingleton<ILivenessProbe>(sp => sp.GetRequiredService<TProbe>());

@@ -12,15 +12,13 @@ public static class ServiceStatusFile
 {
     public const string FileName = "service-status.json";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
     public static void Write(string dataDir, ServiceStatus status)
     {
         var path = PathIn(dataDir);
         var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(status, Json));
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(status, ServiceStatusJsonContext.Default.ServiceStatus));
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -29,7 +27,7 @@ public static class ServiceStatusFile
     {
         try
         {
-            return JsonSerializer.Deserialize<ServiceStatus>(File.ReadAllBytes(PathIn(dataDir)), Json);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(PathIn(dataDir)), ServiceStatusJsonContext.Default.ServiceStatus);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {

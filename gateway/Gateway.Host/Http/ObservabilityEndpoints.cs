@@ -1,4 +1,6 @@
-using System.Text.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Domain;
 using Gateway.Host.Health;
 using Gateway.Host.Metrics;
 using Gateway.Host.Storage;
@@ -17,8 +19,6 @@ namespace Gateway.Host.Http;
 public sealed class ObservabilityEndpoints(HealthMonitor health, LinkStatus link, PrometheusExporter exporter, OutboxStatsSampler outbox,
     DeviceCensus devices, IOptions<GatewayOptions> options, TimeProvider time) : IHttpEndpointMapping
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", Healthz);
@@ -31,14 +31,14 @@ public sealed class ObservabilityEndpoints(HealthMonitor health, LinkStatus link
         // The health loop runs at least every status interval; an older report means the loop itself is stuck.
         var stale = report is null || time.GetUtcNow() - report.CheckedAt > TimeSpan.FromSeconds(2 * options.Value.StatusIntervalSeconds + 5);
         var status = report is null ? "starting" : stale ? "stale" : report.Alive ? "ok" : "unhealthy";
-        var body = new
+        var body = new JsonObject
         {
-            status,
-            link = LinkStatus.Describe(link.State),
-            checkedAt = report?.CheckedAt,
-            probes = report?.Probes ?? [],
+            ["status"] = status,
+            ["link"] = LinkStatus.Describe(link.State),
+            ["checkedAt"] = report?.CheckedAt,
+            ["probes"] = new JsonArray([.. (report?.Probes ?? []).Select(p => (JsonNode)p.ToJson())]),
         };
-        return Results.Json(body, Json, statusCode: status == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        return Results.Text(Encoding.UTF8.GetString(JsonBytes.Of(body)), "application/json", Encoding.UTF8, status == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     private async Task<IResult> MetricsAsync(CancellationToken cancellationToken)
