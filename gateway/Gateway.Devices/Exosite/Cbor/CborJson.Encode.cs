@@ -10,6 +10,9 @@ public static partial class CborJson
     // -2^64, the smallest integer major type 1 holds (RFC 8949 §3.1).
     private const decimal MinCborInteger = -18446744073709551616m;
 
+    [ThreadStatic]
+    private static CborWriter? t_writer;
+
     /// <summary>
     /// Encodes a JSON-like value as one CBOR data item (RFC 8949 §6.2) in preferred serialization
     /// (§4.1: shortest arguments, the shortest float that keeps the value; System.Formats.Cbor does
@@ -26,9 +29,19 @@ public static partial class CborJson
     /// </remarks>
     public static byte[] Encode(JsonNode? value)
     {
-        var writer = new CborWriter(CborConformanceMode.Strict);
-        Write(writer, value);
-        return writer.Encode();
+        // One writer per thread, reset per call: its buffer grows once (to the largest answer, which
+        // Exosite:MaxRpcCalls bounds) instead of per answer.
+        CborWriter writer = t_writer ??= new CborWriter(CborConformanceMode.Strict);
+        writer.Reset();
+        try
+        {
+            Write(writer, value);
+            return writer.Encode();
+        }
+        finally
+        {
+            writer.Reset();
+        }
     }
 
     private static void Write(CborWriter writer, JsonNode? node)
