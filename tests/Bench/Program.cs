@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project tests/Bench -- coap [options]
 //   dotnet run -c Release --project tests/Bench -- coap-alloc [requests]
 //   dotnet run -c Release --project tests/Bench -- storage [options]
+//   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
 using Gateway.Bench;
 
 return args.FirstOrDefault() switch
@@ -10,11 +11,12 @@ return args.FirstOrDefault() switch
     "coap-alloc" => await CoapAllocationBench.RunAsync(args[1..]),
     "storage" => await StorageBench.RunAsync(args[1..]),
     "bridge" => await BridgeBench.RunAsync(args[1..]),
+    "exosite-cbor" => ExositeCborBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|coap-alloc|storage|bridge [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|coap-alloc|storage|bridge|exosite-cbor [options]   (each prints its own --help)");
     return 2;
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Gateway.Cbor;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
+using Gateway.Devices.Exosite.Cbor;
 using Gateway.Devices.Refusals;
 
 namespace Gateway.Devices.Exosite;
@@ -24,11 +24,12 @@ internal sealed class MultiDataportResource(ExositeDataports dataports) : CoapRe
         string? invalid = null;
         if (!request.Payload.IsEmpty)
         {
-            if (!CborReader.TryValidate(request.Payload.Span, CborConformanceMode.Strict, 8, out var error))
+            // Depth 8: the body is one map of alias to value; a structured value is written as its JSON text.
+            if (!CborJson.TryDecode(request.Payload, 8, out var body, out var error))
             {
-                invalid = $"The body is not CBOR ({error}).";
+                invalid = $"The body is not CBOR of JSON-like values ({error}).";
             }
-            else if (CborJson.ToJsonNode(request.Payload.ToArray()) is JsonObject map)
+            else if (body is JsonObject map)
             {
                 foreach (var (alias, value) in map) writes.Add((alias, ExositeValues.ToText(value)));
             }
@@ -58,7 +59,7 @@ internal sealed class MultiDataportResource(ExositeDataports dataports) : CoapRe
         {
             if (await dataports.LatestAsync(device.Name, alias, cancellationToken).ConfigureAwait(false) is { } latest) answer[alias] = latest.Value;
         }
-        return CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);
+        return CoapResponse.WithFormat(CoapCode.Content, CborJson.Encode(answer), CoapContentFormat.Cbor);
     }
 
     private CoapResponse Refused(ExositeResult result, string source, RefusalKind malformed = RefusalKind.InvalidRequest)

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gateway.Cbor;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
+using Gateway.Devices.Exosite.Cbor;
 using Gateway.Devices.Refusals;
 
 namespace Gateway.Devices.Exosite;
@@ -16,6 +16,9 @@ namespace Gateway.Devices.Exosite;
 /// </summary>
 internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options, RefusalLog? refusals) : CoapResource("rpc")
 {
+    // The envelope (§A.3) nests five deep at most ({calls:[{arguments:[[[ts, v]]]}]}); 16 leaves room and bounds the work.
+    private const int MaxDepth = 16;
+
     protected override ValueTask<CoapResponse> PostAsync(CoapRequest request, CancellationToken cancellationToken)
     {
         JsonNode? body;
@@ -25,19 +28,16 @@ internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options, R
             {
                 // RFC 8259 §8.1: strings with invalid UTF-8 pass the parser and throw when read later.
                 if (!System.Text.Unicode.Utf8.IsValid(request.Payload.Span)) return new(Malformed(request, RefusalKind.MalformedJson, "The body is not valid UTF-8 JSON."));
-                body = JsonNode.Parse(request.Payload.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 16 });
+                body = JsonNode.Parse(request.Payload.Span, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
             }
-            else
+            else if (!CborJson.TryDecode(request.Payload, MaxDepth, out body, out var error))
             {
-                if (!CborReader.TryValidate(request.Payload.Span, CborConformanceMode.Strict, 16, out var error))
-                    return new(Malformed(request, RefusalKind.MalformedCbor, $"The body is not CBOR ({error})."));
-                body = CborJson.ToJsonNode(request.Payload.ToArray(), CborConformanceMode.Strict, 16);
+                return new(Malformed(request, RefusalKind.MalformedCbor, $"The body is not CBOR of JSON-like values ({error})."));
             }
         }
-        catch (Exception e) when (e is JsonException or CborContentException)
+        catch (JsonException)
         {
-            var reason = request.ContentFormat == CoapContentFormat.Json ? RefusalKind.MalformedJson : RefusalKind.MalformedCbor;
-            return new(Malformed(request, reason, "The body is not valid JSON or CBOR."));
+            return new(Malformed(request, RefusalKind.MalformedJson, "The body is not valid JSON."));
         }
         bool json = request.Accept == CoapContentFormat.Json;
         return AnswerAsync(body, ExositeCoap.Source(request), ExositeCoap.DedupKey(request), json, cancellationToken);
@@ -49,7 +49,7 @@ internal sealed class RpcProxyResource(ExositeRpc rpc, ExositeOptions options, R
         if (answer is null) return ExositeCoap.ToCoap(failure, options);
         return json
             ? CoapResponse.WithFormat(CoapCode.Content, Gateway.Domain.JsonBytes.Of(answer), CoapContentFormat.Json)
-            : CoapResponse.WithFormat(CoapCode.Content, CborJson.FromJsonNode(answer), CoapContentFormat.Cbor);
+            : CoapResponse.WithFormat(CoapCode.Content, CborJson.Encode(answer), CoapContentFormat.Cbor);
     }
 
     /// <summary>4.00 for a body that is not what its Content-Format says, counted as refused (the CIK is inside the body, unread).</summary>

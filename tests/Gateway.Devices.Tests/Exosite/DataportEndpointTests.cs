@@ -236,7 +236,7 @@ public sealed class DataportEndpointTests : IDisposable
         Deliver(Build(CoapCode.Get, "1a/temp", ++_mid, [Text(new string('e', 40))]));
         Deliver(Build(CoapCode.Post, "1a/temp", ++_mid, [Text(cik)], Text("7")));
         Deliver(Build(CoapCode.Get, "provision/download/acme/sensor", ++_mid, [Text(new string('e', 40))]));
-        Deliver(Build(CoapCode.Post, "rpc", ++_mid, [], Gateway.Cbor.CborJson.FromJsonNode(System.Text.Json.Nodes.JsonNode.Parse($$"""{"auth":{"cik":"{{new string('e', 40)}}"},"calls":[]}""")),
+        Deliver(Build(CoapCode.Post, "rpc", ++_mid, [], Gateway.Devices.Exosite.Cbor.CborJson.Encode(System.Text.Json.Nodes.JsonNode.Parse($$"""{"auth":{"cik":"{{new string('e', 40)}}"},"calls":[]}""")),
             extra: CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 60)));
         Assert.Null(_device.Receive(TimeSpan.FromMilliseconds(300)));
         Assert.Empty(await _gateway.RowTextsAsync());

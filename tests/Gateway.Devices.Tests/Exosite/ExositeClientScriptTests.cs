@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Gateway.Cbor;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
+using Gateway.Devices.Exosite.Cbor;
 using Gateway.Devices.Tests.Support;
 
 namespace Gateway.Devices.Tests.Exosite;
@@ -58,7 +58,7 @@ public sealed class ExositeClientScriptTests : IDisposable
         var cik = await _gateway.ActivatedDeviceAsync();
         // 40 unsupported calls: a long answer (501 shape each) that must go block-wise.
         var calls = new JsonArray([.. Enumerable.Range(1, 40).Select(i => (JsonNode)new JsonObject { ["id"] = i, ["procedure"] = "usage", ["arguments"] = new JsonArray() })]);
-        var body = CborJson.FromJsonNode(new JsonObject { ["auth"] = new JsonObject { ["cik"] = cik }, ["calls"] = calls });
+        var body = CborJson.Encode(new JsonObject { ["auth"] = new JsonObject { ["cik"] = cik }, ["calls"] = calls });
         var from = new IPEndPoint(IPAddress.Parse("192.0.2.21"), 50010);
 
         var assembled = new List<byte>();
@@ -85,7 +85,7 @@ public sealed class ExositeClientScriptTests : IDisposable
             num++;
         }
         Assert.True(num >= 1, "the answer should need more than one block");
-        var result = (JsonArray)CborJson.ToJsonNode(assembled.ToArray())!;
+        var result = (JsonArray)CborValue.Decode(assembled.ToArray())!;
         Assert.Equal(40, result.Count);
         Assert.Equal("""{"id":40,"status":"error","error":{"code":501,"message":"Not Implemented","context":"procedure"}}""", result[39]!.ToJsonString());
     }

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Cbor;
 using Gateway.Coap.Messages;
+using Gateway.Devices.Exosite.Cbor;
 using Gateway.Devices.Tests.Support;
 using static Gateway.Devices.Tests.Exosite.ExositeRequests;
 
@@ -23,10 +23,10 @@ public sealed class RpcEndpointTests : IDisposable
     }
 
     private Task<CoapMessage> Rpc(string json, params CoapOption[] extra) =>
-        _device.SendAsync(Build(CoapCode.Post, "rpc", ++_mid, [], CborJson.FromJsonNode(JsonNode.Parse(json)),
+        _device.SendAsync(Build(CoapCode.Post, "rpc", ++_mid, [], CborJson.Encode(JsonNode.Parse(json)),
             extra: [CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 60), .. extra]));
 
-    private static string Json(CoapMessage response) => CborJson.ToJsonNode(response.Payload.ToArray())!.ToJsonString();
+    private static string Json(CoapMessage response) => CborValue.Decode(response.Payload)!.ToJsonString();
 
     [Fact]
     public async Task TheDocExample_ReadWriteRecord()
