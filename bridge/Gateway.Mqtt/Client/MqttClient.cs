@@ -248,11 +248,17 @@ public sealed class MqttClient : IAsyncDisposable
                 MqttClientLog.Connecting(_logger, $"{_options.Host}:{_options.Port}", _options.ClientId, _options.ProtocolVersion);
                 var session = await MqttSession.ConnectAsync(_options, _wire, _time, _logger, DeliverAsync, stop).ConfigureAwait(false);
                 long connectedAt = _time.GetTimestamp();
-                await using (session.ConfigureAwait(false))
+                try
                 {
                     await OnConnectedAsync(session, stop).ConfigureAwait(false);
                     failure = await session.Ended.WaitAsync(stop).ConfigureAwait(false);
                     OnDisconnected(session, failure);
+                }
+                finally
+                {
+                    // Stopping: say goodbye (DISCONNECT, normal) so the broker does not publish our Will.
+                    if (stop.IsCancellationRequested) await session.DisconnectAsync().ConfigureAwait(false);
+                    await session.DisposeAsync().ConfigureAwait(false);
                 }
                 if (_time.GetElapsedTime(connectedAt) >= TimeSpan.FromSeconds(_options.ReconnectResetAfterSeconds)) attempt = 0;
             }

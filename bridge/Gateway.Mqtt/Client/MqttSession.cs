@@ -25,6 +25,7 @@ internal sealed class MqttSession : IAsyncDisposable
     private TimeSpan _keepAlive;
     private long _lastHeard;
     private Task _watchdog = Task.CompletedTask;
+    private int _disposed;
 
     private MqttSession(TimeProvider time, ILogger logger, Func<MqttMessage, CancellationToken, ValueTask> deliver)
     {
@@ -158,6 +159,7 @@ internal sealed class MqttSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _ended.TrySetResult(new MqttConnectionException(MqttDisconnectReason.ClientDisconnect, "disposed"));
         _alive.Cancel();
         try { await _watchdog.ConfigureAwait(false); } catch (OperationCanceledException) { }
