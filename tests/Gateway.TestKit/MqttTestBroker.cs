@@ -22,7 +22,7 @@ public sealed class MqttTestBroker : IAsyncDisposable
 {
     private readonly MqttServer _server;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<byte>> _verdicts = new();
-    private int _connections;
+    private int _connections, _pubAcks, _cleanDisconnects;
 
     private MqttTestBroker(int port)
     {
@@ -40,6 +40,11 @@ public sealed class MqttTestBroker : IAsyncDisposable
             return Task.CompletedTask;
         };
         _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connections); return Task.CompletedTask; };
+        _server.ClientDisconnectedAsync += e =>
+        {
+            if (e.DisconnectType == MqttClientDisconnectType.Clean) Interlocked.Increment(ref _cleanDisconnects);
+            return Task.CompletedTask;
+        };
         _server.InterceptingInboundPacketAsync += OnInboundAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
     }
@@ -56,6 +61,12 @@ public sealed class MqttTestBroker : IAsyncDisposable
 
     /// <summary>Successful connections so far.</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>PUBACKs the clients sent for the broker's QoS 1 messages.</summary>
+    public int PubAcksReceived => Volatile.Read(ref _pubAcks);
+
+    /// <summary>Connections a client ended with DISCONNECT.</summary>
+    public int CleanDisconnects => Volatile.Read(ref _cleanDisconnects);
 
     public static async Task<MqttTestBroker> StartAsync()
     {
@@ -82,6 +93,7 @@ public sealed class MqttTestBroker : IAsyncDisposable
 
     private Task OnInboundAsync(InterceptingPacketEventArgs e)
     {
+        if (e.Packet is MqttPubAckPacket) Interlocked.Increment(ref _pubAcks);
         if (e.Packet is not MqttPublishPacket publish) return Task.CompletedTask;
         var received = new ReceivedPublish(Connections, publish.Topic, publish.Payload.ToArray(), (int)publish.QualityOfServiceLevel, publish.Dup, null);
         var verdict = publish.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? (byte?)0 : Verdict(received);

@@ -111,18 +111,28 @@ public sealed class MqttClient : IAsyncDisposable
         var wire = MqttWire.ToWire(message);
         if (message.QoS == MqttQualityOfService.AtMostOnce) return await PublishAtMostOnceAsync(wire, cancellationToken).ConfigureAwait(false);
 
-        bool again = false;
+        bool sentBefore = false;
         while (true)
         {
             var session = await NextSessionAsync(cancellationToken).ConfigureAwait(false);
             if (session.MaximumPacketSize > 0 && MqttPublishSize.Of(message, _options.Version) > session.MaximumPacketSize)
                 return MqttPublishResult.Local(MqttReasonCode.PacketTooLarge, $"larger than the broker's maximum packet size {session.MaximumPacketSize}");
-            // §4.4: a PUBLISH sent again must carry DUP (MQTTnet copies the flag onto the packet).
-            wire.Dup = again;
-            if (again) Interlocked.Increment(ref _resent);
-            else Interlocked.Increment(ref _sent);
             try
             {
+                await session.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                continue;  // the connection ended while we waited for a place: wait for the next one
+            }
+            try
+            {
+                // The connection may have ended while we waited: then this message never left, and is no resend.
+                if (!session.IsAlive) continue;
+                // §4.4: a PUBLISH sent again must carry DUP (MQTTnet copies the flag onto the packet).
+                wire.Dup = sentBefore;
+                Interlocked.Increment(ref sentBefore ? ref _resent : ref _sent);
+                sentBefore = true;
                 var result = await session.PublishAsync(wire, cancellationToken).ConfigureAwait(false);
                 if (result.IsSuccess) Interlocked.Increment(ref _acknowledged);
                 else
@@ -140,14 +150,17 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 // The connection went before the PUBACK: nothing is known about delivery, so it goes again
                 // on the next one. Make sure this one is really finished, or the loop would find it again.
-                await session.AbortAsync(MqttDisconnectReason.TransportError, e.GetBaseException().Message).ConfigureAwait(false);
-                again = true;
+                await session.EndAfterFailureAsync(e).ConfigureAwait(false);
             }
             catch (Exception e) when (e is MqttProtocolViolationException or NotSupportedException or ArgumentException)
             {
                 // MQTTnet refused the message itself: the same message would fail on every connection.
                 Interlocked.Increment(ref _failures);
                 return MqttPublishResult.Local(MqttReasonCode.UnspecifiedError, e.Message);
+            }
+            finally
+            {
+                session.LeaveWindow();
             }
         }
     }

@@ -104,30 +104,33 @@ internal sealed class MqttSession : IAsyncDisposable
         if (_keepAlive > TimeSpan.Zero) _watchdog = Task.Run(() => WatchAsync(_alive.Token));
     }
 
-    /// <summary>
-    /// QoS 1: waits for a place in the window, then for the PUBACK. Throws MQTTnet's
-    /// <see cref="MqttCommunicationException"/> when the connection goes away first.
-    /// </summary>
+    /// <summary>A place among the unacknowledged publishes (MQTT 5.0 §4.9); give it back with <see cref="LeaveWindow"/>.</summary>
+    public Task EnterWindowAsync(CancellationToken cancellationToken) => _window.WaitAsync(Bounded(cancellationToken));
+
+    public void LeaveWindow() => _window.Release();
+
+    /// <summary>QoS 1: waits for the PUBACK. Throws MQTTnet's <see cref="MqttCommunicationException"/> when the connection goes first.</summary>
     public async Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
     {
-        // MQTTnet falls back to its own timeout for a token that cannot be cancelled; this connection's life is the better bound.
-        var token = cancellationToken.CanBeCanceled ? cancellationToken : _alive.Token;
-        await _window.WaitAsync(token).ConfigureAwait(false);
-        try
-        {
-            var result = await _client.PublishAsync(message, token).ConfigureAwait(false);
-            Heard();
-            return MqttWire.ToResult(result);
-        }
-        finally
-        {
-            _window.Release();
-        }
+        var result = await _client.PublishAsync(message, Bounded(cancellationToken)).ConfigureAwait(false);
+        Heard();
+        return MqttWire.ToResult(result);
+    }
+
+    /// <summary>
+    /// After a publish failed for the connection's sake: lets MQTTnet report why (its disconnect event
+    /// follows the failure), and ends the connection itself if it does not.
+    /// </summary>
+    public async Task EndAfterFailureAsync(Exception failure)
+    {
+        if (!IsAlive) return;
+        try { await _ended.Task.WaitAsync(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false); }
+        catch (TimeoutException) { await AbortAsync(MqttDisconnectReason.TransportError, failure.GetBaseException().Message).ConfigureAwait(false); }
     }
 
     /// <summary>QoS 0: written to the socket, nothing to wait for.</summary>
     public Task PublishAtMostOnceAsync(MqttApplicationMessage message, CancellationToken cancellationToken) =>
-        _client.PublishAsync(message, cancellationToken.CanBeCanceled ? cancellationToken : _alive.Token);
+        _client.PublishAsync(message, Bounded(cancellationToken));
 
     public async Task<IReadOnlyList<MqttReasonCode>> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions, MqttProtocolVersion version, CancellationToken cancellationToken)
     {
@@ -201,7 +204,7 @@ internal sealed class MqttSession : IAsyncDisposable
                 await _client.PingAsync(ping.Token).ConfigureAwait(false);
                 Heard();
             }
-            catch (OperationCanceledException) when (!alive.IsCancellationRequested)
+            catch (Exception e) when (e is OperationCanceledException or MqttCommunicationTimedOutException && !alive.IsCancellationRequested)
             {
                 MqttClientLog.DeadLink(_logger, _keepAlive * 1.5);
                 await AbortAsync(MqttDisconnectReason.KeepAliveTimeout, $"no answer from the broker within {(_keepAlive * 1.5).TotalSeconds:0.#} s (keep alive)").ConfigureAwait(false);
@@ -228,7 +231,8 @@ internal sealed class MqttSession : IAsyncDisposable
         var reason = e.Reason switch
         {
             MqttClientDisconnectReason.NormalDisconnection when e.Exception is null => MqttDisconnectReason.ClosedByPeer,
-            _ when e.Exception is OperationCanceledException => MqttDisconnectReason.KeepAliveTimeout,  // MQTTnet's own ping timed out
+            // MQTTnet's own keep-alive ping went unanswered.
+            _ when e.Exception is OperationCanceledException or MqttCommunicationTimedOutException => MqttDisconnectReason.KeepAliveTimeout,
             _ when e.Exception is MqttProtocolViolationException => MqttDisconnectReason.ProtocolError,
             _ when e.Exception is null => MqttDisconnectReason.ServerDisconnect,
             _ => MqttDisconnectReason.TransportError,
@@ -242,6 +246,7 @@ internal sealed class MqttSession : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>MQTTnet falls back to its own timeout for a token that cannot be cancelled; this connection's life is the better bound.</summary>
     private CancellationToken Bounded(CancellationToken cancellationToken) => cancellationToken.CanBeCanceled ? cancellationToken : _alive.Token;
 
     /// <summary>MQTTnet may still report a disconnect while the session is being disposed.</summary>
