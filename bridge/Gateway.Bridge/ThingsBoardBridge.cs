@@ -2,7 +2,6 @@ using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
 using Gateway.Mqtt.Client;
-using Gateway.Mqtt.Packets;
 using Gateway.Mqtt.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

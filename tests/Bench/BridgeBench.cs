@@ -21,7 +21,8 @@ namespace Gateway.Bench;
 /// database. Next to it, in the same run and against the same broker, mosquitto's own
 /// single-connection QoS 1 rate: <c>mosquitto_pub -q 1 -M 100 --repeat N</c> with a message the size
 /// of one packed row, and our MqttClient publishing the same single messages with 100 in flight
-/// (performance.md §1.3 and G7). Ratios are PUBLISH/s and rows/s over mosquitto_pub's msg/s.
+/// (performance.md §1.3 and G7). Ratios are PUBLISH/s and rows/s over mosquitto_pub's msg/s. Allocation
+/// is the whole process's (<see cref="GC.GetTotalAllocatedBytes"/>) during the drain, per forwarded row.
 /// </summary>
 internal static class BridgeBench
 {
@@ -49,18 +50,18 @@ internal static class BridgeBench
             Console.WriteLine();
 
             var pub = await MosquittoPubAsync(broker.Port, rows, sample);
-            var single = await SingleMessagesAsync(broker.Port, rows, sample, 100);
-            Console.WriteLine("| sender | in flight | batch rows | PUBLISH/s | rows/s | rows per PUBLISH | PUBLISH/s ÷ mosquitto_pub | rows/s ÷ mosquitto_pub |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|");
-            Console.WriteLine($"| mosquitto_pub -q 1 -M 100 --repeat {rows} (incl. connect) | 100 | – | {pub:N0} | {pub:N0} | 1 | 1.00 | 1.00 |");
-            Console.WriteLine($"| MqttClient, single messages | 100 | – | {single:N0} | {single:N0} | 1 | {single / pub:0.00} | {single / pub:0.00} |");
+            var (single, singleBytes) = await SingleMessagesAsync(broker.Port, rows, sample, 100);
+            Console.WriteLine("| sender | in flight | batch rows | PUBLISH/s | rows/s | rows per PUBLISH | PUBLISH/s ÷ mosquitto_pub | rows/s ÷ mosquitto_pub | bytes allocated per row |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine($"| mosquitto_pub -q 1 -M 100 --repeat {rows} (incl. connect) | 100 | – | {pub:N0} | {pub:N0} | 1 | 1.00 | 1.00 | – |");
+            Console.WriteLine($"| MqttClient, single messages | 100 | – | {single:N0} | {single:N0} | 1 | {single / pub:0.00} | {single / pub:0.00} | {singleBytes:N0} |");
             foreach (var batch in batches)
             {
                 foreach (var window in windows)
                 {
-                    var (publishes, seconds) = await DrainAsync(template, Path.Combine(root, $"run-{batch}-{window}"), broker.Port, window, batch, packet, rows);
+                    var (publishes, seconds, bytes) = await DrainAsync(template, Path.Combine(root, $"run-{batch}-{window}"), broker.Port, window, batch, packet, rows);
                     double ps = publishes / seconds, rs = rows / seconds;
-                    Console.WriteLine($"| Forwarder | {window} | {batch} | {ps:N0} | {rs:N0} | {(double)rows / publishes:0.0} | {ps / pub:0.00} | {rs / pub:0.00} |");
+                    Console.WriteLine($"| Forwarder | {window} | {batch} | {ps:N0} | {rs:N0} | {(double)rows / publishes:0.0} | {ps / pub:0.00} | {rs / pub:0.00} | {bytes / rows:N0} |");
                 }
             }
         }
@@ -92,7 +93,8 @@ internal static class BridgeBench
         return sample;
     }
 
-    private static async Task<(long Publishes, double Seconds)> DrainAsync(string template, string directory, int port, int window, int batch, int packet, int rows)
+    /// <summary>Also returns the bytes the whole process allocated during the drain (forwarder, storage, MQTT client).</summary>
+    private static async Task<(long Publishes, double Seconds, long Allocated)> DrainAsync(string template, string directory, int port, int window, int batch, int packet, int rows)
     {
         Directory.CreateDirectory(directory);
         foreach (var file in Directory.GetFiles(template)) File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
@@ -105,6 +107,7 @@ internal static class BridgeBench
         client.Start();
         await client.WaitUntilConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
         using var stop = new CancellationTokenSource();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var loop = Task.Run(() => forwarder.RunAsync(stop.Token));
         while (status.Snapshot().RowsForwarded < rows)
@@ -114,10 +117,11 @@ internal static class BridgeBench
             await Task.Delay(2);
         }
         var seconds = clock.Elapsed.TotalSeconds;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         stop.Cancel();
         await loop;
         if ((await outbox.GetStatsAsync()).Depth != 0) throw new InvalidOperationException("rows left after the drain");
-        return (status.Snapshot().Publishes, seconds);
+        return (status.Snapshot().Publishes, seconds, allocated);
     }
 
     private static async Task<double> MosquittoPubAsync(int port, int count, string message)
@@ -131,19 +135,21 @@ internal static class BridgeBench
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> SingleMessagesAsync(int port, int count, string message, int window)
+    private static async Task<(double PerSecond, long BytesPerMessage)> SingleMessagesAsync(int port, int count, string message, int window)
     {
         await using var client = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = port, ClientId = "bench-single", MaxInflight = window });
         client.Start();
         await client.WaitUntilConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
         var payload = Encoding.UTF8.GetBytes(message);
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var pending = new Task<MqttPublishResult>[count];
         for (int i = 0; i < count; i++) pending[i] = client.PublishAsync(new MqttMessage { Topic = GatewayTopics.Telemetry, Payload = payload }).AsTask();
         var results = await Task.WhenAll(pending);
         var seconds = clock.Elapsed.TotalSeconds;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         if (results.Any(r => !r.IsSuccess)) throw new InvalidOperationException("a single-message publish failed");
-        return count / seconds;
+        return (count / seconds, allocated / count);
     }
 
     private static StorageOptions Storage(string directory) => new()

@@ -5,7 +5,6 @@ using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
-using Gateway.Mqtt.Transport;
 using Gateway.Storage;
 using Gateway.Storage.Attributes;
 using Gateway.Storage.Devices;
@@ -15,8 +14,8 @@ using Gateway.Storage.Outbox;
 namespace Gateway.Bridge.Tests;
 
 /// <summary>
-/// The bridge's parts wired on real SQLite storage in a temp directory, with an MQTT client on a
-/// given transport (in-memory for scripted tests, TCP for mosquitto). Every wait is bounded.
+/// The bridge's parts wired on real SQLite storage in a temp directory, with the MQTT client pointed at
+/// a broker (MqttTestBroker for scripted tests, mosquitto for interop). Every wait is bounded.
 /// </summary>
 internal sealed class BridgeHarness : IAsyncDisposable
 {
@@ -26,7 +25,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _loops = Task.CompletedTask;
 
-    public BridgeHarness(MqttClientOptions mqtt, IMqttTransport? transport, Action<BridgeOptions>? configure = null)
+    public BridgeHarness(MqttClientOptions mqtt, Action<BridgeOptions>? configure = null)
     {
         Options = new BridgeOptions { IdlePollMilliseconds = 10, RetryMinSeconds = 0.02, RetryMaxSeconds = 0.1 };
         configure?.Invoke(Options);
@@ -36,7 +35,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
         Attributes = new SqliteAttributeStore(Database);
         Downlinks = new SqliteDownlinkQueue(Database);
         Status = new BridgeStatus();
-        Client = new MqttClient(mqtt, transport: transport);
+        Client = new MqttClient(mqtt);
         Tracker = new DeviceTracker(Devices, Options, TimeProvider.System);
         CloudLink = new MqttCloudLink(Client, Status, Options);
         Forwarder = new Forwarder(Client, Outbox, Tracker, CloudLink, Options, Status);
@@ -59,9 +58,10 @@ internal sealed class BridgeHarness : IAsyncDisposable
     public Forwarder Forwarder { get; }
     public DownlinkRouter Router { get; }
 
-    public static MqttClientOptions InMemoryOptions(string version = "5") => new()
+    /// <summary>Options for the scripted broker (Gateway.TestKit's MqttTestBroker) on <paramref name="port"/>.</summary>
+    public static MqttClientOptions ScriptedOptions(int port, string version = "5") => new()
     {
-        Host = "broker.test", ClientId = "gw-test", KeepAliveSeconds = 30, ProtocolVersion = version,
+        Host = "127.0.0.1", Port = port, ClientId = "gw-test", KeepAliveSeconds = 30, ProtocolVersion = version,
         ReconnectMinSeconds = 0.02, ReconnectMaxSeconds = 0.1,
     };
 

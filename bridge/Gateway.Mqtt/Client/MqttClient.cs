@@ -1,60 +1,60 @@
 using System.Threading.Channels;
-using Gateway.Mqtt.Connection;
-using Gateway.Mqtt.Packets;
 using Gateway.Mqtt.Protocol;
-using Gateway.Mqtt.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using WireOptions = MQTTnet.MqttClientOptions;
 
 namespace Gateway.Mqtt.Client;
 
 /// <summary>
-/// The supervisor: keeps one <see cref="MqttConnection"/> alive forever (exponential backoff with
-/// jitter between attempts), re-subscribes after every connect, and owns the QoS 1 in-flight
-/// window, which outlives connections: a publish is complete only when its PUBACK arrives, and
-/// unacknowledged ones are resent in their original order, with DUP, on the next connection.
+/// The bridge's MQTT client: a supervisor over MQTTnet that keeps one <see cref="MqttSession"/>
+/// alive forever (exponential backoff with jitter between attempts), re-subscribes after every
+/// connect, and makes a QoS 1 publish complete only with its PUBACK: one whose connection dies
+/// first is sent again, with DUP, on the next connection (at least once; MQTTnet itself fails it).
 /// </summary>
 /// <remarks>
 /// Inbound policy (<see cref="Messages"/>, bounded by <see cref="MqttClientOptions.InboundCapacity"/>):
-/// QoS 1 messages are back-pressured: the reader waits for room and PUBACKs only once the message
-/// is queued, so nothing acknowledged is lost and the broker keeps the rest. QoS 0 messages
-/// (at most once by definition) are dropped when the queue is full, counted and logged.
+/// QoS 1 messages are back-pressured: MQTTnet's handler waits for room and the PUBACK goes out only
+/// once the message is queued, so nothing acknowledged is lost and the broker keeps the rest. QoS 0
+/// messages (at most once by definition) are dropped when the queue is full, counted and logged.
 /// </remarks>
 public sealed class MqttClient : IAsyncDisposable
 {
     private readonly MqttClientOptions _options;
-    private readonly IMqttTransport _transport;
+    private readonly WireOptions _wire;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Random _random;
-    private readonly MqttPacketIdPool _packetIds = new();
     private readonly Channel<MqttMessage> _inbound;
     private readonly CancellationTokenSource _stop = new();
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
 
-    // Guarded by _gate: the publish window, the subscriptions and the live connection.
-    private readonly PublishWindow _publishes;
+    // Guarded by _gate: the subscriptions, the live session and the signal that one is up.
     private readonly List<MqttSubscription> _subscriptions = [];
-    private MqttConnection? _connection;
+    private MqttSession? _session;
     private TaskCompletionSource _connected = NewSignal();
+    private int _maximumPacketSize, _window;
+    private bool _retainAvailable = true;
+    private MqttQualityOfService _maximumQoS = MqttQualityOfService.ExactlyOnce;
 
     private Task _supervisor = Task.CompletedTask;
     private volatile MqttConnectionState _state = MqttConnectionState.Disconnected;
     private int _connectCount;
-    private long _connectFailures, _received, _dropped;
+    private long _connectFailures, _sent, _resent, _acknowledged, _failures, _received, _dropped;
 
-    public MqttClient(MqttClientOptions options, ILogger<MqttClient>? logger = null, TimeProvider? timeProvider = null,
-        IMqttTransport? transport = null, Random? random = null)
+    public MqttClient(MqttClientOptions options, ILogger<MqttClient>? logger = null, TimeProvider? timeProvider = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
         _options = options;
-        _transport = transport ?? new TcpMqttTransport(options.Host, options.Port, options.Tls);
+        _wire = MqttWire.BuildOptions(options);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _random = random ?? Random.Shared;
-        _publishes = new PublishWindow(options.MaxInflight, _packetIds, _gate, _logger);
+        _window = options.MaxInflight;
         _inbound = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(options.InboundCapacity)
         {
             SingleWriter = true,
@@ -71,19 +71,19 @@ public sealed class MqttClient : IAsyncDisposable
     public event EventHandler<MqttConnectionStateChangedEventArgs>? ConnectionStateChanged;
 
     /// <summary>The broker's Maximum Packet Size from the last CONNACK (0 = no limit announced); size batches below it.</summary>
-    public int MaximumPacketSize { get { lock (_gate) return _publishes.MaximumPacketSize; } }
+    public int MaximumPacketSize { get { lock (_gate) return _maximumPacketSize; } }
 
-    /// <summary>The effective in-flight window: min(MaxInflight, broker Receive Maximum).</summary>
-    public int InflightWindow { get { lock (_gate) return _publishes.Size; } }
+    /// <summary>The effective in-flight window: min(MaxInflight, the broker's Receive Maximum).</summary>
+    public int InflightWindow { get { lock (_gate) return _window; } }
 
     public MqttProtocolVersion ProtocolVersion => _options.Version;
 
     public MqttClientCounters GetCounters() => new(
         Volatile.Read(ref _connectCount), Math.Max(0, Volatile.Read(ref _connectCount) - 1), Interlocked.Read(ref _connectFailures),
-        _publishes.Sent, _publishes.Resent, _publishes.Acknowledged,
-        _publishes.Failures, Interlocked.Read(ref _received), Interlocked.Read(ref _dropped));
+        Interlocked.Read(ref _sent), Interlocked.Read(ref _resent), Interlocked.Read(ref _acknowledged),
+        Interlocked.Read(ref _failures), Interlocked.Read(ref _received), Interlocked.Read(ref _dropped));
 
-    /// <summary>Starts the supervisor; returns at once. Publishes made before the first connect are queued.</summary>
+    /// <summary>Starts the supervisor; returns at once. Publishes made before the first connect wait for it.</summary>
     public void Start()
     {
         if (_supervisor != Task.CompletedTask) throw new InvalidOperationException("already started");
@@ -97,29 +97,72 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes one message. QoS 1: queued in call order, sent as the in-flight window allows
-    /// (min(MaxInflight, Receive Maximum) unacknowledged on the wire), completes when the PUBACK
+    /// Publishes one message. QoS 1: waits for a connection, then for a place in the in-flight window
+    /// (min(MaxInflight, Receive Maximum) unacknowledged on the wire), and completes when the PUBACK
     /// arrives — across reconnects if needed — with its reason code (a v5 refusal is a result, not an
-    /// exception). The queue itself is not bounded: callers bound it by how many publishes they
-    /// await at once (the forwarder's batch). QoS 0: completes once queued for the socket.
-    /// Cancelling withdraws a message not yet sent; one already on the wire stays in flight.
+    /// exception). Callers bound how many wait by how many they start (the forwarder's batch). QoS 0:
+    /// completes once written. Cancelling withdraws the message; one already on the wire may still arrive.
+    /// Throws <see cref="ObjectDisposedException"/> when the client is stopped before the PUBACK.
     /// </summary>
     public async ValueTask<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (LocalRejection(message) is { } rejected) return rejected;
-        if (message.QoS == MqttQualityOfService.AtMostOnce) return PublishAtMostOnce(message);
+        var wire = MqttWire.ToWire(message);
+        if (message.QoS == MqttQualityOfService.AtMostOnce) return await PublishAtMostOnceAsync(wire, cancellationToken).ConfigureAwait(false);
 
-        LinkedListNode<PendingPublish> node;
-        lock (_gate)
+        bool sentBefore = false;
+        while (true)
         {
-            ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Stopped, this);
-            node = _publishes.Enqueue(message.ToPacket(0));
+            var session = await NextSessionAsync(cancellationToken).ConfigureAwait(false);
+            if (session.MaximumPacketSize > 0 && MqttPublishSize.Of(message, _options.Version) > session.MaximumPacketSize)
+                return MqttPublishResult.Local(MqttReasonCode.PacketTooLarge, $"larger than the broker's maximum packet size {session.MaximumPacketSize}");
+            try
+            {
+                await session.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                continue;  // the connection ended while we waited for a place: wait for the next one
+            }
+            try
+            {
+                // The connection may have ended while we waited: then this message never left, and is no resend.
+                if (!session.IsAlive) continue;
+                // §4.4: a PUBLISH sent again must carry DUP (MQTTnet copies the flag onto the packet).
+                wire.Dup = sentBefore;
+                Interlocked.Increment(ref sentBefore ? ref _resent : ref _sent);
+                sentBefore = true;
+                var result = await session.PublishAsync(wire, cancellationToken).ConfigureAwait(false);
+                if (result.IsSuccess) Interlocked.Increment(ref _acknowledged);
+                else
+                {
+                    Interlocked.Increment(ref _failures);
+                    MqttClientLog.PublishRejected(_logger, message.Topic, result.ReasonCode.Describe(), result.ReasonString);
+                }
+                return result;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e) when (e is MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The connection went before the PUBACK: nothing is known about delivery, so it goes again
+                // on the next one. Make sure this one is really finished, or the loop would find it again.
+                await session.EndAfterFailureAsync(e).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is MqttProtocolViolationException or NotSupportedException or ArgumentException)
+            {
+                // MQTTnet refused the message itself: the same message would fail on every connection.
+                Interlocked.Increment(ref _failures);
+                return MqttPublishResult.Local(MqttReasonCode.UnspecifiedError, e.Message);
+            }
+            finally
+            {
+                session.LeaveWindow();
+            }
         }
-        using var registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.Register(static s => { var (window, node) = ((PublishWindow, LinkedListNode<PendingPublish>))s!; window.WithdrawUnsent(node); }, (_publishes, node))
-            : default;
-        return await node.Value.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -128,10 +171,11 @@ public sealed class MqttClient : IAsyncDisposable
     /// </summary>
     public async Task<MqttSubscribeResult> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(subscriptions);
         if (subscriptions.Count == 0) throw new ArgumentException("at least one subscription", nameof(subscriptions));
         if (subscriptions.Any(s => s.QoS == MqttQualityOfService.ExactlyOnce))
             throw new ArgumentException("QoS 2 subscriptions are not supported by this client", nameof(subscriptions));
-        MqttConnection? connection;
+        MqttSession? session;
         lock (_gate)
         {
             foreach (var s in subscriptions)
@@ -139,16 +183,16 @@ public sealed class MqttClient : IAsyncDisposable
                 _subscriptions.RemoveAll(x => x.TopicFilter == s.TopicFilter);
                 _subscriptions.Add(s);
             }
-            connection = _connection;
+            session = _session;
         }
-        if (connection is null) return new MqttSubscribeResult([], Deferred: true);
+        if (session is null) return new MqttSubscribeResult([], Deferred: true);
         try
         {
-            var ack = await connection.SubscribeAsync(subscriptions, cancellationToken).ConfigureAwait(false);
-            LogRefusals(subscriptions, ack);
-            return new MqttSubscribeResult(ack.ReasonCodes, Deferred: false);
+            var codes = await session.SubscribeAsync(subscriptions, _options.Version, cancellationToken).ConfigureAwait(false);
+            LogRefusals(subscriptions, codes);
+            return new MqttSubscribeResult(codes, Deferred: false);
         }
-        catch (MqttConnectionException)
+        catch (Exception e) when (e is MqttCommunicationException or ObjectDisposedException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return new MqttSubscribeResult([], Deferred: true);
         }
@@ -157,15 +201,16 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Forgets the filters and, when connected, unsubscribes (best effort).</summary>
     public async Task UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken = default)
     {
-        MqttConnection? connection;
+        ArgumentNullException.ThrowIfNull(topicFilters);
+        MqttSession? session;
         lock (_gate)
         {
             _subscriptions.RemoveAll(s => topicFilters.Contains(s.TopicFilter));
-            connection = _connection;
+            session = _session;
         }
-        if (connection is null) return;
-        try { await connection.UnsubscribeAsync(topicFilters, cancellationToken).ConfigureAwait(false); }
-        catch (MqttConnectionException) { /* not subscribed on the next connection anyway */ }
+        if (session is null) return;
+        try { await session.UnsubscribeAsync(topicFilters, cancellationToken).ConfigureAwait(false); }
+        catch (Exception e) when (e is MqttCommunicationException or ObjectDisposedException) { /* not subscribed on the next connection anyway */ }
     }
 
     /// <summary>
@@ -175,23 +220,24 @@ public sealed class MqttClient : IAsyncDisposable
     /// </summary>
     public async Task StopAsync()
     {
+        if (_state == MqttConnectionState.Stopped) return;
+        _stop.Cancel();
+        try { await _supervisor.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        MqttSession? session;
         lock (_gate)
         {
             if (_state == MqttConnectionState.Stopped) return;
-        }
-        _stop.Cancel();
-        try { await _supervisor.ConfigureAwait(false); } catch (OperationCanceledException) { }
-        MqttConnection? connection;
-        List<PendingPublish> abandoned;
-        lock (_gate)
-        {
-            connection = _connection;
-            _connection = null;
-            abandoned = _publishes.Abandon();
             _state = MqttConnectionState.Stopped;
+            session = _session;
+            _session = null;
+            // Wakes every publish waiting for a connection; they find the client stopped.
+            _connected.TrySetResult();
         }
-        if (connection is not null) await connection.DisconnectAsync().ConfigureAwait(false);
-        foreach (var p in abandoned) p.Result.TrySetException(new ObjectDisposedException(nameof(MqttClient), "the MQTT client was stopped before the PUBACK arrived"));
+        if (session is not null)
+        {
+            await session.DisconnectAsync().ConfigureAwait(false);
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
         _inbound.Writer.TryComplete();
         MqttClientLog.Stopped(_logger);
         RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Stopped, Volatile.Read(ref _connectCount), false, null));
@@ -213,18 +259,20 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 SetState(MqttConnectionState.Connecting, null);
                 MqttClientLog.Connecting(_logger, $"{_options.Host}:{_options.Port}", _options.ClientId, _options.ProtocolVersion);
-                var connection = await MqttConnection.ConnectAsync(_transport, BuildConnect(), new MqttConnectionSettings
-                {
-                    TimeProvider = _time,
-                    Logger = _logger,
-                    ConnectTimeout = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
-                    PacketIds = _packetIds,
-                    OnPublish = DeliverAsync,
-                }, stop).ConfigureAwait(false);
+                var session = await MqttSession.ConnectAsync(_options, _wire, _time, _logger, DeliverAsync, stop).ConfigureAwait(false);
                 long connectedAt = _time.GetTimestamp();
-                await OnConnectedAsync(connection, stop).ConfigureAwait(false);
-                failure = await connection.Completion.WaitAsync(stop).ConfigureAwait(false);
-                OnDisconnected(connection, failure);
+                try
+                {
+                    await OnConnectedAsync(session, stop).ConfigureAwait(false);
+                    failure = await session.Ended.WaitAsync(stop).ConfigureAwait(false);
+                    OnDisconnected(session, failure);
+                }
+                finally
+                {
+                    // Stopping: say goodbye (DISCONNECT, normal) so the broker does not publish our Will.
+                    if (stop.IsCancellationRequested) await session.DisconnectAsync().ConfigureAwait(false);
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
                 if (_time.GetElapsedTime(connectedAt) >= TimeSpan.FromSeconds(_options.ReconnectResetAfterSeconds)) attempt = 0;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -253,56 +301,87 @@ public sealed class MqttClient : IAsyncDisposable
         }
     }
 
-    private async Task OnConnectedAsync(MqttConnection connection, CancellationToken stop)
+    private async Task OnConnectedAsync(MqttSession session, CancellationToken stop)
     {
-        // Subscriptions first, then the resend, so downlinks are in place before anything else happens.
+        // Subscriptions first, then publishes, so downlinks are in place before anything else happens.
         MqttSubscription[] subscriptions;
         lock (_gate) subscriptions = [.. _subscriptions];
         if (subscriptions.Length > 0)
         {
             try
             {
-                var ack = await connection.SubscribeAsync(subscriptions, stop).ConfigureAwait(false);
-                LogRefusals(subscriptions, ack);
+                LogRefusals(subscriptions, await session.SubscribeAsync(subscriptions, _options.Version, stop).ConfigureAwait(false));
                 MqttClientLog.Resubscribed(_logger, subscriptions.Length);
             }
-            catch (MqttConnectionException) { /* the connection died; Completion tells the supervisor */ }
+            catch (Exception e) when (e is MqttCommunicationException || (e is OperationCanceledException && !stop.IsCancellationRequested))
+            {
+                // The connection died; Ended tells the supervisor.
+            }
         }
         int count = Interlocked.Increment(ref _connectCount);
-        int pending;
         lock (_gate)
         {
-            _connection = connection;
-            _publishes.Attach(connection, Math.Max(1, Math.Min(_options.MaxInflight, (int)connection.ReceiveMaximum)), connection.MaximumPacketSize);
-            pending = _publishes.Count;
+            _session = session;
+            _maximumPacketSize = session.MaximumPacketSize;
+            _window = session.WindowSize;
+            _retainAvailable = session.RetainAvailable;
+            _maximumQoS = session.MaximumQoS;
             _connected.TrySetResult();
         }
-        MqttClientLog.Connected(_logger, connection.SessionPresent, connection.ReceiveMaximum, connection.MaximumPacketSize, connection.KeepAlive, pending);
+        MqttClientLog.Connected(_logger, session.SessionPresent, session.ReceiveMaximum, session.MaximumPacketSize, session.KeepAlive);
         _state = MqttConnectionState.Connected;
-        RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Connected, count, connection.SessionPresent, null));
+        RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Connected, count, session.SessionPresent, null));
     }
 
-    private void OnDisconnected(MqttConnection connection, MqttConnectionException reason)
+    private void OnDisconnected(MqttSession session, MqttConnectionException reason)
     {
-        int pending;
+        Forget(session);
+        MqttClientLog.ConnectionLost(_logger, reason.Reason, reason.Message);
+    }
+
+    /// <summary>Whoever notices a dead session first (supervisor or a failed publish) clears it; idempotent.</summary>
+    private void Forget(MqttSession session)
+    {
         lock (_gate)
         {
-            if (_connection == connection) _connection = null;
-            _publishes.Detach();
-            pending = _publishes.Count;
-            if (_connected.Task.IsCompleted) _connected = NewSignal();
+            if (_session != session) return;
+            _session = null;
+            if (_connected.Task.IsCompleted && _state != MqttConnectionState.Stopped) _connected = NewSignal();
         }
-        MqttClientLog.ConnectionLost(_logger, reason.Reason, reason.Message, pending);
     }
 
-    private MqttPublishResult PublishAtMostOnce(MqttMessage message)
+    private async ValueTask<MqttSession> NextSessionAsync(CancellationToken cancellationToken)
     {
-        MqttConnection? connection;
-        lock (_gate) connection = _connection;
-        if (connection is null || !connection.PublishAtMostOnce(message.ToPacket(0)))
+        while (true)
+        {
+            Task up;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Stopped, this);
+                if (_session is { IsAlive: true } session) return session;
+                up = _connected.Task;
+            }
+            if (up.IsCompleted && _session is { } dead) Forget(dead);
+            else await up.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<MqttPublishResult> PublishAtMostOnceAsync(MqttApplicationMessage wire, CancellationToken cancellationToken)
+    {
+        MqttSession? session;
+        lock (_gate) session = _session;
+        if (session is not { IsAlive: true })
             return MqttPublishResult.Local(MqttReasonCode.UnspecifiedError, "not connected; QoS 0 messages are not queued");
-        _publishes.CountAtMostOnce();
-        return MqttPublishResult.Success;
+        try
+        {
+            await session.PublishAtMostOnceAsync(wire, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _sent);
+            return MqttPublishResult.Success;
+        }
+        catch (Exception e) when (e is MqttCommunicationException or ObjectDisposedException)
+        {
+            return MqttPublishResult.Local(MqttReasonCode.UnspecifiedError, "connection lost; QoS 0 messages are not resent");
+        }
     }
 
     private MqttPublishResult? LocalRejection(MqttMessage message)
@@ -312,71 +391,43 @@ public sealed class MqttClient : IAsyncDisposable
             return MqttPublishResult.Local(MqttReasonCode.TopicNameInvalid, $"'{message.Topic}' is not a valid topic name");
         if (message.QoS == MqttQualityOfService.ExactlyOnce)
             return MqttPublishResult.Local(MqttReasonCode.QoSNotSupported, "QoS 2 is not supported by this client");
-        var connection = _connection;
-        if (connection is not null && message.QoS > connection.MaximumQoS)
-            return MqttPublishResult.Local(MqttReasonCode.QoSNotSupported, $"the broker's Maximum QoS is {(int)connection.MaximumQoS}");
-        if (connection is not null && message.Retain && !connection.RetainAvailable)
-            return MqttPublishResult.Local(MqttReasonCode.RetainNotSupported, "the broker does not support retained messages");
-        int max = MaximumPacketSize;
-        if (max > 0 && MqttPacketWriter.GetSize(message.ToPacket(1), _options.Version) > max)
+        int max;
+        lock (_gate)
+        {
+            if (message.QoS > _maximumQoS)
+                return MqttPublishResult.Local(MqttReasonCode.QoSNotSupported, $"the broker's Maximum QoS is {(int)_maximumQoS}");
+            if (message.Retain && !_retainAvailable)
+                return MqttPublishResult.Local(MqttReasonCode.RetainNotSupported, "the broker does not support retained messages");
+            max = _maximumPacketSize;
+        }
+        if (max > 0 && MqttPublishSize.Of(message, _options.Version) > max)
             return MqttPublishResult.Local(MqttReasonCode.PacketTooLarge, $"larger than the broker's maximum packet size {max}");
         return null;
     }
 
-    private async ValueTask DeliverAsync(PublishPacket packet, CancellationToken cancellationToken)
+    private async ValueTask DeliverAsync(MqttMessage message, CancellationToken connectionAlive)
     {
-        var message = MqttMessage.FromPacket(packet);
         if (_inbound.Writer.TryWrite(message))
         {
             Interlocked.Increment(ref _received);
             return;
         }
-        if (packet.QoS == MqttQualityOfService.AtMostOnce)
+        if (message.QoS == MqttQualityOfService.AtMostOnce)
         {
             Interlocked.Increment(ref _dropped);
-            MqttClientLog.InboundDropped(_logger, packet.Topic, _options.InboundCapacity);
+            MqttClientLog.InboundDropped(_logger, message.Topic, _options.InboundCapacity);
             return;
         }
         try
         {
-            await _inbound.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            await _inbound.Writer.WriteAsync(message, connectionAlive).ConfigureAwait(false);
             Interlocked.Increment(ref _received);
         }
         catch (ChannelClosedException)
         {
             // Stopped: no PUBACK is sent (the connection is closing), so the broker keeps the message.
-            throw new OperationCanceledException(cancellationToken);
+            throw new OperationCanceledException(connectionAlive);
         }
-    }
-
-    private ConnectPacket BuildConnect()
-    {
-        bool v5 = _options.Version == MqttProtocolVersion.V500;
-        return new ConnectPacket
-        {
-            ProtocolVersion = _options.Version,
-            ClientId = _options.ClientId,
-            KeepAliveSeconds = (ushort)_options.KeepAliveSeconds,
-            CleanStart = _options.CleanStart,
-            Username = _options.Username,
-            // The cast matters: a null byte[] would convert to an empty but *present* password.
-            Password = _options.Password is null ? null : (ReadOnlyMemory<byte>?)System.Text.Encoding.UTF8.GetBytes(_options.Password),
-            Will = _options.WillTopic is null ? null : new MqttWill
-            {
-                Topic = _options.WillTopic,
-                Payload = System.Text.Encoding.UTF8.GetBytes(_options.WillPayload ?? ""),
-                QoS = MqttQualityOfService.AtLeastOnce,
-                Retain = _options.WillRetain,
-            },
-            // §3.1.2.11.3: our Receive Maximum bounds how many QoS 1 messages the broker pushes unacknowledged.
-            Properties = v5
-                ? new MqttProperties
-                {
-                    SessionExpiryInterval = _options.SessionExpirySeconds == 0 ? null : _options.SessionExpirySeconds,
-                    ReceiveMaximum = (ushort)Math.Min(ushort.MaxValue, _options.InboundCapacity),
-                }
-                : MqttProperties.Empty,
-        };
     }
 
     /// <summary>Exponential backoff with "equal jitter": uniform in [d/2, d] for d = min·2ⁿ capped at max, never below min.</summary>
@@ -388,10 +439,10 @@ public sealed class MqttClient : IAsyncDisposable
         return TimeSpan.FromSeconds(Math.Clamp(seconds, min, max));
     }
 
-    private void LogRefusals(IReadOnlyList<MqttSubscription> subscriptions, SubAckPacket ack)
+    private void LogRefusals(IReadOnlyList<MqttSubscription> subscriptions, IReadOnlyList<MqttReasonCode> codes)
     {
-        for (int i = 0; i < Math.Min(subscriptions.Count, ack.ReasonCodes.Count); i++)
-            if (!ack.ReasonCodes[i].IsSuccess()) MqttClientLog.SubscribeRefused(_logger, subscriptions[i].TopicFilter, ack.ReasonCodes[i].Describe());
+        for (int i = 0; i < Math.Min(subscriptions.Count, codes.Count); i++)
+            if (!codes[i].IsSuccess()) MqttClientLog.SubscribeRefused(_logger, subscriptions[i].TopicFilter, codes[i].Describe());
     }
 
     private void SetState(MqttConnectionState state, MqttConnectionException? error)

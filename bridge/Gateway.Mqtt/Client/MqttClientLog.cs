@@ -1,4 +1,3 @@
-using Gateway.Mqtt.Connection;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Mqtt.Client;
@@ -9,14 +8,14 @@ internal static partial class MqttClientLog
     [LoggerMessage(1, LogLevel.Information, "Connecting to MQTT broker {Endpoint} as '{ClientId}' (MQTT {Version})")]
     public static partial void Connecting(ILogger logger, string endpoint, string clientId, string version);
 
-    [LoggerMessage(2, LogLevel.Information, "Connected to MQTT broker (session present {SessionPresent}, receive maximum {ReceiveMaximum}, maximum packet size {MaximumPacketSize}, keep alive {KeepAlive}); resending {Pending} unacknowledged publishes")]
-    public static partial void Connected(ILogger logger, bool sessionPresent, int receiveMaximum, int maximumPacketSize, TimeSpan keepAlive, int pending);
+    [LoggerMessage(2, LogLevel.Information, "Connected to MQTT broker (session present {SessionPresent}, receive maximum {ReceiveMaximum}, maximum packet size {MaximumPacketSize}, keep alive {KeepAlive})")]
+    public static partial void Connected(ILogger logger, bool sessionPresent, int receiveMaximum, int maximumPacketSize, TimeSpan keepAlive);
 
     [LoggerMessage(3, LogLevel.Warning, "MQTT connect failed ({Reason}): {Message}; next attempt in {Delay}")]
     public static partial void ConnectFailed(ILogger logger, MqttDisconnectReason reason, string message, TimeSpan delay);
 
-    [LoggerMessage(4, LogLevel.Warning, "MQTT connection lost ({Reason}): {Message}; {Pending} publishes kept for resending")]
-    public static partial void ConnectionLost(ILogger logger, MqttDisconnectReason reason, string message, int pending);
+    [LoggerMessage(4, LogLevel.Warning, "MQTT connection lost ({Reason}): {Message}; publishes awaiting a PUBACK are sent again on the next connection")]
+    public static partial void ConnectionLost(ILogger logger, MqttDisconnectReason reason, string message);
 
     [LoggerMessage(5, LogLevel.Warning, "PUBLISH to {Topic} rejected by the broker: {ReasonCode} {ReasonString}")]
     public static partial void PublishRejected(ILogger logger, string topic, string reasonCode, string? reasonString);
@@ -38,4 +37,7 @@ internal static partial class MqttClientLog
 
     [LoggerMessage(11, LogLevel.Debug, "Re-subscribed {Count} topic filters")]
     public static partial void Resubscribed(ILogger logger, int count);
+
+    [LoggerMessage(12, LogLevel.Warning, "No answer to PINGREQ: the MQTT link is dead (nothing heard for {Limit})")]
+    public static partial void DeadLink(ILogger logger, TimeSpan limit);
 }

@@ -1,5 +1,4 @@
 using Gateway.Mqtt.Protocol;
-using Gateway.Mqtt.Transport;
 
 namespace Gateway.Mqtt.Client;
 
@@ -23,8 +22,8 @@ public sealed class MqttClientOptions
     public string ProtocolVersion { get; set; } = "5";
     public int KeepAliveSeconds { get; set; } = 60;
     /// <summary>
-    /// Start a new session on every connect. Default true: unacknowledged publishes are kept and
-    /// resent by this client, so nothing depends on the broker keeping a session.
+    /// Start a new session on every connect. Default true: unacknowledged publishes are sent again by
+    /// this client on the next connection, so nothing depends on the broker keeping a session.
     /// </summary>
     public bool CleanStart { get; set; } = true;
     /// <summary>MQTT 5 Session Expiry Interval in seconds (0 = session ends with the connection).</summary>

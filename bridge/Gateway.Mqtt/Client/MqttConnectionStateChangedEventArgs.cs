@@ -1,5 +1,3 @@
-using Gateway.Mqtt.Connection;
-
 namespace Gateway.Mqtt.Client;
 
 /// <summary>

@@ -54,7 +54,7 @@ public sealed class MosquittoEndToEndTests
         try
         {
             await WaitSubscribedAsync(broker, lines);
-            await using var h = new BridgeHarness(Options(broker.Port, "gw-outage"), transport: null, o => o.BatchSize = 100);
+            await using var h = new BridgeHarness(Options(broker.Port, "gw-outage"), o => o.BatchSize = 100);
             var devices = new[] { "Boiler A", "Pump \"B\"", "Zähler-3", "dev-4" };
             int n = 0;
             async Task EnqueueAsync(int count) { for (int i = 0; i < count; i++, n++) await h.TelemetryAsync(devices[n % 4], 1_700_000_000_000 + n, n); }
@@ -100,7 +100,7 @@ public sealed class MosquittoEndToEndTests
         // reliability.md R10/R11 in their CI form (10^5 messages): 100 devices keep writing while the cloud is away.
         using var broker = new MosquittoBroker(persistent: true);
         var lines = new ConcurrentQueue<string>();
-        await using var h = new BridgeHarness(Options(broker.Port, "gw-r10"), transport: null, o => o.BatchSize = 500);
+        await using var h = new BridgeHarness(Options(broker.Port, "gw-r10"), o => o.BatchSize = 500);
         const int Devices = 100, PerDevice = 1000;
         await Task.WhenAll(Enumerable.Range(0, Devices).Select(d => Task.Run(async () =>
         {
@@ -138,7 +138,7 @@ public sealed class MosquittoEndToEndTests
         try
         {
             await WaitSubscribedAsync(broker, lines);
-            await using var h = new BridgeHarness(Options(broker.Port, "gw-priority"), transport: null, o => o.BatchSize = 100);
+            await using var h = new BridgeHarness(Options(broker.Port, "gw-priority"), o => o.BatchSize = 100);
             // Stored while the link was down: 3,000 rows of telemetry, then the device answers an RPC.
             for (int n = 0; n < 3000; n++) await h.TelemetryAsync($"dev-{n % 10}", 1_700_000_000_000 + n, n);
             await h.EnqueueAsync("dev-3", OutboxMessageKind.RpcReply, "{\"id\":9,\"data\":{\"ok\":true}}");
@@ -168,7 +168,7 @@ public sealed class MosquittoEndToEndTests
         try
         {
             await WaitSubscribedAsync(broker, lines);
-            await using var h = new BridgeHarness(Options(broker.Port, "gw-downlink"), transport: null);
+            await using var h = new BridgeHarness(Options(broker.Port, "gw-downlink"));
             await h.AddDeviceAsync("thermo-1", "thermostat");
             await h.StartAsync();
             await BridgeHarness.WaitForAsync(() => lines.Contains("v1/gateway/connect {\"device\":\"thermo-1\",\"type\":\"thermostat\"}"), "the announcement");
@@ -217,11 +217,11 @@ public sealed class MosquittoEndToEndTests
     public async Task Attribute_request_through_the_cloud_link_is_answered_from_the_response_topic()
     {
         using var broker = new MosquittoBroker(persistent: true);
-        await using var h = new BridgeHarness(Options(broker.Port, "gw-attr"), transport: null);
+        await using var h = new BridgeHarness(Options(broker.Port, "gw-attr"));
         await h.AddDeviceAsync("thermo-1");
         // The cloud: answers each request on v1/gateway/attributes/response with the same id (§4.2).
         await using var tb = new MqttClient(Options(broker.Port, "thingsboard"));
-        await tb.SubscribeAsync([new Gateway.Mqtt.Packets.MqttSubscription { TopicFilter = GatewayTopics.AttributeRequest }]);
+        await tb.SubscribeAsync([new MqttSubscription { TopicFilter = GatewayTopics.AttributeRequest }]);
         tb.Start();
         await tb.WaitUntilConnectedAsync().WaitAsync(BridgeHarness.Timeout);
         var answering = Task.Run(async () =>
@@ -248,7 +248,7 @@ public sealed class MosquittoEndToEndTests
     public async Task Client_side_rpc_goes_out_as_the_gateways_own_and_the_cloud_reply_comes_back()
     {
         using var broker = new MosquittoBroker(persistent: true);
-        await using var h = new BridgeHarness(Options(broker.Port, "gw-client-rpc"), transport: null);
+        await using var h = new BridgeHarness(Options(broker.Port, "gw-client-rpc"));
         // The cloud: mosquitto_sub sees the gateway's own client-side RPC requests (§4.1), mosquitto_pub replies.
         var lines = new ConcurrentQueue<string>();
         using var cloud = MosquittoBroker.StartTool("mosquitto_sub", "-h", "127.0.0.1", "-p", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Mqtt.Protocol;
-using Gateway.Mqtt.Transport;
+using Gateway.TestKit;
 
 namespace Gateway.Bridge.Tests.Scripted;
 
@@ -24,22 +24,21 @@ public sealed class ClientRpcScriptedTests
     [Fact]
     public async Task Request_carries_the_device_in_params_and_the_matching_reply_completes_it()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport);
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport);
+        await using var broker = await MqttTestBroker.StartAsync();
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port));
         await h.StartAsync();
         await BridgeHarness.WaitForAsync(() => h.CloudLink.IsConnected, "the link");
 
         var call = h.CloudLink.CallRpcAsync("Dev A", "getWeather", JsonNode.Parse("""{"city":"Oslo"}"""), Bounded());
-        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Packet.Topic.StartsWith("v1/devices/me/rpc/request/", StringComparison.Ordinal)), "the request");
-        var request = broker.Published.Single(p => p.Packet.Topic.StartsWith("v1/devices/me/rpc/request/", StringComparison.Ordinal)).Packet;
+        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Topic.StartsWith("v1/devices/me/rpc/request/", StringComparison.Ordinal)), "the request");
+        var request = broker.Published.Single(p => p.Topic.StartsWith("v1/devices/me/rpc/request/", StringComparison.Ordinal));
         Assert.Equal("v1/devices/me/rpc/request/1", request.Topic);
-        Assert.Equal(MqttQualityOfService.AtLeastOnce, request.QoS);
+        Assert.Equal((int)MqttQualityOfService.AtLeastOnce, request.QoS);
         Assert.Equal("""{"method":"getWeather","params":{"device":"Dev A","params":{"city":"Oslo"}}}""", Text(request.Payload));
 
         // A reply to another id is not this call's answer (and is not "malformed" either).
-        await broker.SendAsync("v1/devices/me/rpc/response/99", """{"temp":-40}""", packetId: 1);
-        await broker.SendAsync("v1/devices/me/rpc/response/1", """{"temp":21.5}""", packetId: 2);
+        await broker.SendAsync("v1/devices/me/rpc/response/99", """{"temp":-40}""");
+        await broker.SendAsync("v1/devices/me/rpc/response/1", """{"temp":21.5}""");
 
         var reply = await call.WaitAsync(BridgeHarness.Timeout);
         Assert.Equal("""{"temp":21.5}""", reply!.ToJsonString());
@@ -48,19 +47,18 @@ public sealed class ClientRpcScriptedTests
 
         // Ids advance; params absent is sent as null, so the rule chain always finds msg.params.params.
         var second = h.CloudLink.CallRpcAsync("Dev B", "ping", null, Bounded());
-        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Packet.Topic == "v1/devices/me/rpc/request/2"), "the second request");
+        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Topic == "v1/devices/me/rpc/request/2"), "the second request");
         Assert.Equal("""{"method":"ping","params":{"device":"Dev B","params":null}}""",
-            Text(broker.Published.Single(p => p.Packet.Topic == "v1/devices/me/rpc/request/2").Packet.Payload));
-        await broker.SendAsync("v1/devices/me/rpc/response/2", "\"pong\"", packetId: 3);
+            Text(broker.Published.Single(p => p.Topic == "v1/devices/me/rpc/request/2").Payload));
+        await broker.SendAsync("v1/devices/me/rpc/response/2", "\"pong\"");
         Assert.Equal("\"pong\"", (await second.WaitAsync(BridgeHarness.Timeout))!.ToJsonString());
     }
 
     [Fact]
     public async Task No_reply_before_the_callers_token_gives_null_and_the_late_reply_is_dropped()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport);
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport);
+        await using var broker = await MqttTestBroker.StartAsync();
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port));
         await h.StartAsync();
         await BridgeHarness.WaitForAsync(() => h.CloudLink.IsConnected, "the link");
 
@@ -71,17 +69,16 @@ public sealed class ClientRpcScriptedTests
         await broker.SendAsync("v1/devices/me/rpc/response/1", """{"late":true}""");
         // The late reply matches nothing any more: it does not break the router, which still handles the next call.
         var next = h.CloudLink.CallRpcAsync("Dev A", "fast", null, Bounded());
-        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Packet.Topic == "v1/devices/me/rpc/request/2"), "the next request");
-        await broker.SendAsync("v1/devices/me/rpc/response/2", "{}", packetId: 2);
+        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Topic == "v1/devices/me/rpc/request/2"), "the next request");
+        await broker.SendAsync("v1/devices/me/rpc/response/2", "{}");
         Assert.Equal("{}", (await next.WaitAsync(BridgeHarness.Timeout))!.ToJsonString());
     }
 
     [Fact]
     public async Task Link_down_and_a_full_pending_table_answer_null_at_once()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport);
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport, o => o.MaxPendingClientRpcs = 1);
+        await using var broker = await MqttTestBroker.StartAsync();
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port), o => o.MaxPendingClientRpcs = 1);
 
         // Not started: the link is down, nothing is published, nothing waits.
         Assert.Null(await h.CloudLink.CallRpcAsync("Dev A", "m", null, Bounded()).WaitAsync(TimeSpan.FromSeconds(1)));
@@ -90,9 +87,9 @@ public sealed class ClientRpcScriptedTests
         await h.StartAsync();
         await BridgeHarness.WaitForAsync(() => h.CloudLink.IsConnected, "the link");
         var first = h.CloudLink.CallRpcAsync("Dev A", "m", null, Bounded());
-        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Packet.Topic == "v1/devices/me/rpc/request/1"), "the first request");
+        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Topic == "v1/devices/me/rpc/request/1"), "the first request");
         Assert.Null(await h.CloudLink.CallRpcAsync("Dev A", "m2", null, Bounded()).WaitAsync(TimeSpan.FromSeconds(1)));
-        Assert.DoesNotContain(broker.Published, p => p.Packet.Topic == "v1/devices/me/rpc/request/2");
+        Assert.DoesNotContain(broker.Published, p => p.Topic == "v1/devices/me/rpc/request/2");
 
         await broker.SendAsync("v1/devices/me/rpc/response/1", """{"ok":1}""");
         Assert.NotNull(await first.WaitAsync(BridgeHarness.Timeout));

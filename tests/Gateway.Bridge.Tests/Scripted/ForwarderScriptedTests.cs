@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Mqtt.Client;
 using Gateway.Mqtt.Protocol;
-using Gateway.Mqtt.Transport;
+using Gateway.TestKit;
 using Gateway.Storage.Outbox;
 
 namespace Gateway.Bridge.Tests.Scripted;
 
-/// <summary>The forwarder against a scripted broker over <see cref="InMemoryMqttTransport"/>, on real SQLite storage.</summary>
+/// <summary>The forwarder against a scripted broker (MQTTnet's server in-process, <see cref="MqttTestBroker"/>), on real SQLite storage.</summary>
 public sealed class ForwarderScriptedTests
 {
     private static string Text(ReadOnlyMemory<byte> payload) => Encoding.UTF8.GetString(payload.Span);
@@ -21,22 +22,23 @@ public sealed class ForwarderScriptedTests
     }
 
     [Fact]
-    public async Task Packs_several_devices_per_publish_within_the_broker_maximum_packet_size_in_order()
+    public async Task Packs_several_devices_per_publish_within_the_maximum_packet_size_in_order()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport, maximumPacketSize: 2048);
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport, o => o.BatchSize = 500);
+        await using var broker = await MqttTestBroker.StartAsync();
+        // The packet limit is min(Bridge:MaxPacketBytes, the broker's Maximum Packet Size); MQTTnet's server announces
+        // none, so the limit comes from the option here (mosquitto's announced limit: Gateway.Mqtt.Tests interop).
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port), o => { o.BatchSize = 500; o.MaxPacketBytes = 2048; });
         // 40 small devices (8 rows each, several fit one packet) and one big one (80 rows, more than a packet).
         var devices = Enumerable.Range(0, 40).Select(i => $"dev-{i}").Append("big").ToArray();
         for (int i = 0; i < 400; i++) await h.TelemetryAsync(i % 5 == 0 ? "big" : devices[i % 40], 1_000 + i, i);
         await h.StartAsync();
 
         await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the outbox to drain");
-        var telemetry = broker.Published.Where(p => p.Packet.Topic == GatewayTopics.Telemetry).ToList();
-        Assert.All(telemetry, p => Assert.True(MqttPacketWriter.GetSize(p.Packet, MqttProtocolVersion.V500) <= 2048, $"packet of {p.Packet.Payload.Length} B"));
+        var telemetry = broker.Published.Where(p => p.Topic == GatewayTopics.Telemetry).ToList();
+        Assert.All(telemetry, p => Assert.True(MqttPublishSize.Of(new MqttMessage { Topic = p.Topic, Payload = p.Payload }, MqttProtocolVersion.V500) <= 2048, $"packet of {p.Payload.Length} B"));
         Assert.True(telemetry.Count < 40, $"{telemetry.Count} PUBLISHes for 400 rows: not packed");
-        Assert.Contains(telemetry, p => TelemetryOf(p.Packet.Payload).Select(x => x.Device).Distinct().Count() > 1);
-        var received = telemetry.SelectMany(p => TelemetryOf(p.Packet.Payload)).ToList();
+        Assert.Contains(telemetry, p => TelemetryOf(p.Payload).Select(x => x.Device).Distinct().Count() > 1);
+        var received = telemetry.SelectMany(p => TelemetryOf(p.Payload)).ToList();
         Assert.Equal(400, received.Count);
         foreach (var device in devices)
         {
@@ -50,15 +52,12 @@ public sealed class ForwarderScriptedTests
     [Fact]
     public async Task A_payload_format_invalid_puback_dead_letters_exactly_the_bad_rows()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport)
-        {
-            // ThingsBoard answers 0x99 when any device entry of the message fails conversion (§4.4).
-            Verdict = p => p.Topic == GatewayTopics.Telemetry && Encoding.UTF8.GetString(p.Payload.Span).Contains("\"poison\"")
-                ? MqttReasonCode.PayloadFormatInvalid
-                : MqttReasonCode.Success,
-        };
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport);
+        await using var broker = await MqttTestBroker.StartAsync();
+        // ThingsBoard answers 0x99 when any device entry of the message fails conversion (§4.4).
+        broker.Verdict = p => p.Topic == GatewayTopics.Telemetry && Encoding.UTF8.GetString(p.Payload.Span).Contains("\"poison\"")
+            ? (byte)MqttReasonCode.PayloadFormatInvalid
+            : (byte)MqttReasonCode.Success;
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port));
         var bad = new List<long>();
         for (int i = 0; i < 60; i++)
         {
@@ -76,8 +75,8 @@ public sealed class ForwarderScriptedTests
         Assert.Equal(3, h.Status.Snapshot().DeadLetters);
         Assert.Equal(57, h.Status.Snapshot().RowsForwarded);
         // Every good row was delivered (in an acknowledged PUBLISH); no bad row was ever acknowledged.
-        var acked = broker.Published.Where(p => p.Reason == MqttReasonCode.Success && p.Packet.Topic == GatewayTopics.Telemetry)
-            .SelectMany(p => TelemetryOf(p.Packet.Payload)).Select(x => x.Ts).ToHashSet();
+        var acked = broker.Published.Where(p => p.Reason == (byte)MqttReasonCode.Success && p.Topic == GatewayTopics.Telemetry)
+            .SelectMany(p => TelemetryOf(p.Payload)).Select(x => x.Ts).ToHashSet();
         Assert.Equal(57, acked.Count);
         Assert.DoesNotContain(1007L, acked);
         Assert.True(h.Status.Snapshot().PubAckFailures[MqttReasonCode.PayloadFormatInvalid] >= 3);
@@ -86,30 +85,29 @@ public sealed class ForwarderScriptedTests
     [Fact]
     public async Task Nothing_is_acknowledged_without_a_puback_and_it_is_delivered_after_a_reconnect()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport) { Verdict = _ => null };  // the broker swallows every PUBLISH
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport);
+        await using var broker = await MqttTestBroker.StartAsync();
+        broker.Verdict = _ => null;  // the broker swallows every PUBLISH
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port));
         for (int i = 0; i < 20; i++) await h.TelemetryAsync($"dev-{i % 2}", 1000 + i, i);
         await h.StartAsync();
 
-        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Packet.Topic == GatewayTopics.Telemetry), "a telemetry PUBLISH");
+        await BridgeHarness.WaitForAsync(() => broker.Published.Any(p => p.Topic == GatewayTopics.Telemetry), "a telemetry PUBLISH");
         await Task.Delay(300);
         Assert.Equal(20, await h.DepthAsync());
         Assert.Equal(0, h.Status.Snapshot().RowsForwarded);
 
-        broker.Verdict = _ => MqttReasonCode.Success;
-        await broker.DropAsync();  // the client resends the unacknowledged publishes with DUP on the next connection
+        broker.Verdict = _ => (byte)MqttReasonCode.Success;
+        await broker.DropAsync();  // the client sends the unacknowledged publishes again, with DUP, on the next connection
         await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the outbox to drain after the reconnect");
         Assert.Equal(20, h.Status.Snapshot().RowsForwarded);
-        Assert.Contains(broker.Published, p => p.Connection == 2 && p.Packet.Dup && p.Packet.Topic == GatewayTopics.Telemetry);
+        Assert.Contains(broker.Published, p => p.Connection == 2 && p.Dup && p.Topic == GatewayTopics.Telemetry);
     }
 
     [Fact]
     public async Task After_a_reconnect_every_active_device_is_connected_again_before_new_data()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport);
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport);
+        await using var broker = await MqttTestBroker.StartAsync();
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port));
         await h.AddDeviceAsync("registered-1", "thermo");
         await h.AddDeviceAsync("registered-2");
         await h.EnqueueAsync("fresh", OutboxMessageKind.DeviceConnect, "{\"type\":\"meter\"}");
@@ -117,7 +115,7 @@ public sealed class ForwarderScriptedTests
         await h.StartAsync();
         await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the first drain");
 
-        var first = broker.Published.Where(p => p.Connection == 1).Select(p => p.Packet).ToList();
+        var first = broker.Published.Where(p => p.Connection == 1).Select(p => p).ToList();
         Assert.Equal(GatewayTopics.Connect, first[0].Topic);
         Assert.Contains(first, p => p.Topic == GatewayTopics.Connect && Text(p.Payload) == "{\"device\":\"fresh\",\"type\":\"meter\"}");
 
@@ -126,7 +124,7 @@ public sealed class ForwarderScriptedTests
         for (int i = 0; i < 10; i++) await h.TelemetryAsync(i % 2 == 0 ? "fresh" : "registered-1", 2000 + i, i);
         await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the second drain");
 
-        var second = broker.Published.Where(p => p.Connection == 2).Select(p => p.Packet).ToList();
+        var second = broker.Published.Where(p => p.Connection == 2).Select(p => p).ToList();
         int firstData = second.FindIndex(p => p.Topic != GatewayTopics.Connect);
         Assert.True(firstData >= 3, string.Join(" | ", second.Select(p => p.Topic + " " + Text(p.Payload))));
         var announced = second.Take(firstData).Select(p => Text(p.Payload)).ToHashSet();
@@ -142,14 +140,11 @@ public sealed class ForwarderScriptedTests
     [Fact]
     public async Task Per_device_order_holds_across_batches_and_retryable_refusals()
     {
-        var transport = new InMemoryMqttTransport();
         var random = new Random(42);
-        await using var broker = new FakeBroker(transport, maximumPacketSize: 1024)
-        {
-            // A quarter of the telemetry PUBLISHes is refused as over quota (0x97): released and retried later.
-            Verdict = p => p.Topic == GatewayTopics.Telemetry && random.Next(4) == 0 ? MqttReasonCode.QuotaExceeded : MqttReasonCode.Success,
-        };
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions(), transport, o => { o.BatchSize = 37; o.MaxInFlight = 8; });
+        await using var broker = await MqttTestBroker.StartAsync();
+        // A quarter of the telemetry PUBLISHes is refused as over quota (0x97): released and retried later.
+        broker.Verdict = p => p.Topic == GatewayTopics.Telemetry && random.Next(4) == 0 ? (byte)MqttReasonCode.QuotaExceeded : (byte)MqttReasonCode.Success;
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port), o => { o.BatchSize = 37; o.MaxInFlight = 8; o.MaxPacketBytes = 1024; });
         var devices = Enumerable.Range(0, 6).Select(i => $"dev-{i}").ToArray();
         for (int i = 0; i < 300; i++) await h.TelemetryAsync(devices[(i * 7) % 6], 10_000 + i, i);
         await h.StartAsync();
@@ -157,8 +152,8 @@ public sealed class ForwarderScriptedTests
         await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the outbox to drain");
         Assert.True(h.Status.Snapshot().RetryableFailures > 0);
         // In the order the broker accepted them, every device's timestamps only grow, and none is missing or doubled.
-        var accepted = broker.Published.Where(p => p.Reason == MqttReasonCode.Success && p.Packet.Topic == GatewayTopics.Telemetry)
-            .SelectMany(p => TelemetryOf(p.Packet.Payload)).ToList();
+        var accepted = broker.Published.Where(p => p.Reason == (byte)MqttReasonCode.Success && p.Topic == GatewayTopics.Telemetry)
+            .SelectMany(p => TelemetryOf(p.Payload)).ToList();
         Assert.Equal(300, accepted.Count);
         foreach (var device in devices)
         {
@@ -170,9 +165,8 @@ public sealed class ForwarderScriptedTests
     [Fact]
     public async Task Rows_of_the_wrong_shape_are_dead_lettered_without_reaching_the_wire()
     {
-        var transport = new InMemoryMqttTransport();
-        await using var broker = new FakeBroker(transport);
-        await using var h = new BridgeHarness(BridgeHarness.InMemoryOptions("3.1.1"), transport);
+        await using var broker = await MqttTestBroker.StartAsync();
+        await using var h = new BridgeHarness(BridgeHarness.ScriptedOptions(broker.Port, "3.1.1"));
         await h.EnqueueAsync("dev", OutboxMessageKind.Telemetry, "[{\"ts\":1,\"values\":{\"a\":1}}");   // truncated
         await h.EnqueueAsync("dev", OutboxMessageKind.Telemetry, "{\"a\":1}");                          // not an array
         await h.EnqueueAsync("dev", OutboxMessageKind.ClientAttributes, "[1,2]");                      // not an object
@@ -185,7 +179,7 @@ public sealed class ForwarderScriptedTests
         await BridgeHarness.WaitForAsync(async () => await h.DepthAsync() == 0, "the outbox to drain");
         Assert.Equal(4, (await h.Outbox.GetStatsAsync()).DeadLetters);
         Assert.Equal(4, h.Status.Snapshot().InvalidRows);
-        var payloads = broker.Published.Select(p => p.Packet.Topic + " " + Text(p.Packet.Payload)).ToList();
+        var payloads = broker.Published.Select(p => p.Topic + " " + Text(p.Payload)).ToList();
         Assert.Contains("v1/gateway/telemetry {\"dev\":[{\"ts\":5,\"values\":{\"v\":5}}]}", payloads);
         Assert.Contains("v1/gateway/attributes {\"dev\":{\"fw\":\"1.0\"}}", payloads);
         Assert.Contains("v1/gateway/rpc {\"device\":\"dev\",\"id\":7,\"data\":{\"ok\":true}}", payloads);

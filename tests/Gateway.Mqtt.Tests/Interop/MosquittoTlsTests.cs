@@ -1,7 +1,5 @@
 using Gateway.TestKit;
 using Gateway.Mqtt.Client;
-using Gateway.Mqtt.Connection;
-using Gateway.Mqtt.Transport;
 
 namespace Gateway.Mqtt.Tests.Interop;
 
@@ -23,6 +21,23 @@ public sealed class MosquittoTlsTests
         return $"cafile {P("ca.pem")}\ncertfile {P("server.pem")}\nkeyfile {P("server.key")}\nallow_anonymous true\n";
     }
 
+    /// <summary>The TLS handshake fails: the client never connects and reports a transport error.</summary>
+    private static async Task AssertRefusedAsync(int port, MqttTlsOptions tls)
+    {
+        var errors = new List<MqttConnectionException>();
+        await using var client = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = port, ClientId = "tls-bad", Tls = tls, ReconnectMinSeconds = 0.1, ReconnectMaxSeconds = 0.2 });
+        client.ConnectionStateChanged += (_, e) => { if (e.Error is { } error) lock (errors) errors.Add(error); };
+        client.Start();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (client.GetCounters().ConnectFailures < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no failed attempt");
+            await Task.Delay(10);
+        }
+        Assert.Equal(0, client.GetCounters().Connects);
+        lock (errors) Assert.Equal(MqttDisconnectReason.TransportError, errors[0].Reason);
+    }
+
     [Fact]
     public async Task Tls_with_a_private_ca_connects_and_a_foreign_ca_or_wrong_name_is_rejected()
     {
@@ -40,15 +55,8 @@ public sealed class MosquittoTlsTests
                 Assert.True(result.IsSuccess);
             }
 
-            var settings = new MqttConnectionSettings();
-            var connect = new Gateway.Mqtt.Packets.ConnectPacket { ClientId = "tls-bad" };
-            var foreign = new TcpMqttTransport("127.0.0.1", broker.Port, new MqttTlsOptions { Enabled = true, CaFile = Path.Combine(dir, "other.pem"), ServerName = "localhost" });
-            var ex = await Assert.ThrowsAsync<MqttConnectionException>(() => MqttConnection.ConnectAsync(foreign, connect, settings, CancellationToken.None).WaitAsync(Timeout));
-            Assert.Equal(MqttDisconnectReason.TransportError, ex.Reason);
-
-            var wrongName = new TcpMqttTransport("127.0.0.1", broker.Port, new MqttTlsOptions { Enabled = true, CaFile = Path.Combine(dir, "ca.pem"), ServerName = "not-the-broker" });
-            ex = await Assert.ThrowsAsync<MqttConnectionException>(() => MqttConnection.ConnectAsync(wrongName, connect, settings, CancellationToken.None).WaitAsync(Timeout));
-            Assert.Equal(MqttDisconnectReason.TransportError, ex.Reason);
+            await AssertRefusedAsync(broker.Port, new MqttTlsOptions { Enabled = true, CaFile = Path.Combine(dir, "other.pem"), ServerName = "localhost" });
+            await AssertRefusedAsync(broker.Port, new MqttTlsOptions { Enabled = true, CaFile = Path.Combine(dir, "ca.pem"), ServerName = "not-the-broker" });
         }
         finally
         {

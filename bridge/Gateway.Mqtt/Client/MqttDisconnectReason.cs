@@ -1,4 +1,4 @@
-namespace Gateway.Mqtt.Connection;
+namespace Gateway.Mqtt.Client;
 
 /// <summary>Why a connection attempt failed or a live connection ended.</summary>
 public enum MqttDisconnectReason

@@ -1,6 +1,6 @@
 using Gateway.Mqtt.Protocol;
 
-namespace Gateway.Mqtt.Connection;
+namespace Gateway.Mqtt.Client;
 
 /// <summary>
 /// The one exception for "the connection could not be made or is gone", with the cause as an enum

@@ -1,6 +1,6 @@
 using Gateway.Mqtt.Protocol;
 
-namespace Gateway.Mqtt.Packets;
+namespace Gateway.Mqtt.Client;
 
 /// <summary>One topic filter with its subscription options (MQTT 5.0 §3.8.3.1, 3.1.1 §3.8.3.1).</summary>
 public sealed record MqttSubscription

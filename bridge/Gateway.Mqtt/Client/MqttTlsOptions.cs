@@ -1,4 +1,4 @@
-namespace Gateway.Mqtt.Transport;
+namespace Gateway.Mqtt.Client;
 
 /// <summary>
 /// TLS for the broker connection (config keys <c>Mqtt:Tls:*</c>). TLS 1.2 or 1.3 only. Without a
