@@ -41,7 +41,7 @@ public static class ConfigurationSchema
         new(StorageOptionsValidation.Section, typeof(StorageOptions)),
         new(StorageOptionsValidation.Section, typeof(StorageMaintenanceOptions)),
         new("Mqtt", typeof(MqttClientOptions)),
-        new("Mqtt:Tls", typeof(Gateway.Mqtt.Transport.MqttTlsOptions)),
+        new("Mqtt:Tls", typeof(MqttTlsOptions)),
         new(BridgeOptions.Section, typeof(BridgeOptions)),
         new("Provisioning", typeof(ProvisioningOptions)),
         new("Provisioning:Profiles:*", typeof(ProvisioningProfile)),
