@@ -33,6 +33,7 @@ public sealed class MqttClient : IAsyncDisposable
 
     // Guarded by _gate: the subscriptions, the live session and the signal that one is up.
     private readonly List<MqttSubscription> _subscriptions = [];
+    private int _subscriptionsVersion; // bumped under _gate by every SubscribeAsync (see OnConnectedAsync)
     private MqttSession? _session;
     private TaskCompletionSource _connected = NewSignal();
     private int _maximumPacketSize, _window;
@@ -183,6 +184,7 @@ public sealed class MqttClient : IAsyncDisposable
                 _subscriptions.RemoveAll(x => x.TopicFilter == s.TopicFilter);
                 _subscriptions.Add(s);
             }
+            _subscriptionsVersion++;
             session = _session;
         }
         if (session is null) return new MqttSubscribeResult([], Deferred: true);
@@ -303,13 +305,34 @@ public sealed class MqttClient : IAsyncDisposable
 
     private async Task OnConnectedAsync(MqttSession session, CancellationToken stop)
     {
-        // Subscriptions first, then publishes, so downlinks are in place before anything else happens.
-        MqttSubscription[] subscriptions;
-        lock (_gate) subscriptions = [.. _subscriptions];
-        if (subscriptions.Length > 0)
+        // Subscriptions first, then publishes, so downlinks are in place before anything else happens. A
+        // SubscribeAsync racing this connect finds no session yet (Deferred), so the session is published only
+        // once no subscription was added since the last SUBSCRIBE: otherwise a filter added meanwhile would
+        // wait for the next reconnect, and the cloud's downlinks on it would be lost until then.
+        int applied = -1, count;
+        while (true)
         {
+            MqttSubscription[] subscriptions;
+            lock (_gate)
+            {
+                if (_subscriptionsVersion == applied)
+                {
+                    count = Interlocked.Increment(ref _connectCount);
+                    _session = session;
+                    _maximumPacketSize = session.MaximumPacketSize;
+                    _window = session.WindowSize;
+                    _retainAvailable = session.RetainAvailable;
+                    _maximumQoS = session.MaximumQoS;
+                    _connected.TrySetResult();
+                    break;
+                }
+                applied = _subscriptionsVersion;
+                subscriptions = [.. _subscriptions];
+            }
+            if (subscriptions.Length == 0) continue;
             try
             {
+                // Filters already subscribed on this connection are subscribed again: MQTT replaces a subscription in place.
                 LogRefusals(subscriptions, await session.SubscribeAsync(subscriptions, _options.Version, stop).ConfigureAwait(false));
                 MqttClientLog.Resubscribed(_logger, subscriptions.Length);
             }
@@ -317,16 +340,6 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 // The connection died; Ended tells the supervisor.
             }
-        }
-        int count = Interlocked.Increment(ref _connectCount);
-        lock (_gate)
-        {
-            _session = session;
-            _maximumPacketSize = session.MaximumPacketSize;
-            _window = session.WindowSize;
-            _retainAvailable = session.RetainAvailable;
-            _maximumQoS = session.MaximumQoS;
-            _connected.TrySetResult();
         }
         MqttClientLog.Connected(_logger, session.SessionPresent, session.ReceiveMaximum, session.MaximumPacketSize, session.KeepAlive);
         _state = MqttConnectionState.Connected;

@@ -120,6 +120,29 @@ public sealed class MqttClientBehaviourTests
         }
     }
 
+    // A bridge subscribes right after Start(), while the first connect is under way. A SubscribeAsync that found no
+    // session yet, racing the connect's own SUBSCRIBE snapshot, used to wait for the next reconnect: the cloud's
+    // downlinks were lost meanwhile (seen as an RPC that never reached a device after a gateway restart).
+    [Fact]
+    public async Task Subscribing_while_the_first_connect_is_under_way_is_live_on_that_connection()
+    {
+        for (int round = 0; round < 40; round++)
+        {
+            await using var broker = await MqttTestBroker.StartAsync();
+            await using var client = new MqttClient(Options(broker.Port));
+            client.Start();
+            await Task.Delay(round % 8); // the subscription lands before, during and after the connect
+            await client.SubscribeAsync([new MqttSubscription { TopicFilter = "v1/gateway/rpc", NoLocal = true }]);
+            await client.WaitUntilConnectedAsync().WaitAsync(Timeout);
+
+            await broker.SendAsync("v1/gateway/rpc", $"{{\"id\":{round}}}");
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var received = await client.Messages.ReadAsync(cts.Token);
+            Assert.Equal($"{{\"id\":{round}}}", Encoding.UTF8.GetString(received.Payload.Span));
+            Assert.Equal(1, broker.Connections);
+        }
+    }
+
     [Fact]
     public async Task Publishes_made_before_the_first_connect_are_sent_once_connected()
     {
