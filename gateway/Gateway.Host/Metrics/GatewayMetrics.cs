@@ -21,7 +21,7 @@ public sealed class GatewayMetrics : IHostedService
     public const string MeterName = "CoapGateway";
 
     public GatewayMetrics(IMeterFactory factory, CoapListenerService coap, CoapResponseCounter responses, OutboxStatsSampler outbox,
-        DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime, IDownlinkSignal downlinks, AuthFailureLimiter auth)
+        DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime, IDownlinkSignal downlinks, AuthFailureLimiter auth, IOutbox store)
     {
         var meter = factory.Create(MeterName);
         if (downlinks is DownlinkSignal signal)
@@ -59,6 +59,8 @@ public sealed class GatewayMetrics : IHostedService
         meter.CreateObservableCounter("coapgw.outbox.drops", () => Drops(outbox.Current),
             description: "Outbox rows dropped without delivery since the database was created, by kind and reason (expired, queue_full, disk_reserve, compacted)");
         Counter(meter, "coapgw.outbox.dead_letters", "Outbox rows the cloud rejected, moved to the dead-letter table, since the database was created", () => outbox.Current.DeadLetters);
+        if (store is SqliteOutbox sqlite)
+            Counter(meter, "coapgw.outbox.failed_commits", "Outbox transactions that failed and were rolled back (I/O error, read-only file system, …): their writes were refused with 5.03 / 503, never acknowledged", () => sqlite.FailedCommits);
         Counter(meter, "coapgw.outbox.commits", "Outbox transactions committed by this process (one WAL fsync each)", () => outbox.Current.Commits);
 
         Counter(meter, "coapgw.auth.failures", "Failed authentications: unknown access token, CIK or provisioning secret (answered 4.01 within the per-address rate, else not answered)", () => auth.Failures);
