@@ -76,7 +76,7 @@ public sealed partial class NatLockoutTests(ITestOutputHelper output)
                 $"NAT lock-out: {Guesses} guesses in {attackSeconds:F1} s, {accepted} accepted, {lookedUp} looked up (bound {bound}), {unauthorized} answered 4.01; " +
                 $"valid devices {served}/{requests} served ({metrics["coapgw_auth_known_while_limited_total"]} while limited); new device while limited: {(lateAnswer is null ? "not answered" : lateAnswer.ToString())}");
             output.WriteLine(figures);
-            Console.WriteLine(figures);
+            Figures.Report(figures);
 
             Assert.Equal(0, accepted);
             Assert.True(lookedUp <= bound, figures);

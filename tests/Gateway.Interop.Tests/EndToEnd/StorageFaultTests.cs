@@ -9,6 +9,7 @@ using Gateway.Interop.Tests.Faults;
 using Gateway.Interop.Tests.Support;
 using Gateway.Storage;
 using Microsoft.Data.Sqlite;
+using Gateway.TestKit;
 using Xunit.Abstractions;
 
 namespace Gateway.Interop.Tests.EndToEnd;
@@ -117,8 +118,7 @@ public sealed class StorageFaultTests(ITestOutputHelper output)
                 $"({syncCyclesWithoutRefusal} fsync faults without one), read-only: {readOnlyRefused} 5.03 / {readOnlyAcked} 2.01; " +
                 $"after SIGKILL: integrity {integrity}, {missing.Count} acked missing, {refusedButStored} refused but stored");
             output.WriteLine(figures);
-            Console.WriteLine(figures);
-            File.WriteAllText("/tmp/faults-gateway.log", gateway.Output);
+            Figures.Report(figures);
 
             Assert.Equal("ok", integrity);
             Assert.Empty(missing);
