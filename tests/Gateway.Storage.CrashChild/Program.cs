@@ -1,6 +1,12 @@
-// Usage: Gateway.Storage.CrashChild <data-dir> <run-name> <writers>
-// Prints "ack <id> <run-name> <seq> ." for every enqueue that returned Committed, each line in one
-// write(2) so a SIGKILL can never leave half a line that the parent would mistake for an ack.
+// Usage: Gateway.Storage.CrashChild <data-dir> <run-name> <writers> [steady|ack-first|drain]
+// The victim of the crash test. Prints, each line in one write(2) so a SIGKILL never leaves half a line:
+//   "ready ."                     once the outbox is open (the parent's restart-to-ready figure);
+//   "ack <id> <run> <seq> ."      for every enqueue that returned Committed;
+//   "dlv <id> <run> <seq> ."      for every row the delivery loop hands "upstream", before it acks the row, as a
+//                                 forwarder does (a kill between the two makes a duplicate, never a loss).
+// steady: writers enqueue and the delivery loop drains until SIGKILL. ack-first: the negative control, a broken
+// build that acknowledges before the commit (prints "ack 0 …" before enqueueing), so kills must show losses.
+// drain: deliver everything left, then exit 0.
 using System.Text;
 using Gateway.Storage;
 using Gateway.Storage.Outbox;
@@ -8,12 +14,57 @@ using Gateway.Storage.Outbox;
 var options = new StorageOptions { DataDir = args[0], MinFreeBytes = 0 };
 var run = args[1];
 var writers = int.Parse(args[2]);
+var mode = args.Length > 3 ? args[3] : "steady";
 
 using var database = SqliteDatabase.Open(options);
 await using var outbox = new SqliteOutbox(database);
 using var stdout = Console.OpenStandardOutput();
 var writeLock = new object();
 var sequence = 0;
+
+void Print(string line)
+{
+    var bytes = Encoding.ASCII.GetBytes(line + "\n");
+    lock (writeLock)
+    {
+        stdout.Write(bytes);
+        stdout.Flush();
+    }
+}
+
+async Task<int> DeliverOnce()
+{
+    var batch = await outbox.LeaseAsync(50, TimeSpan.FromMinutes(5));
+    foreach (var entry in batch)
+    {
+        Print($"dlv {entry.Id} {Encoding.ASCII.GetString(entry.Message.Payload.Span)} .");
+    }
+    if (batch.Count > 0)
+    {
+        await outbox.AckAsync(batch.Select(e => e.Id).ToList());
+    }
+    return batch.Count;
+}
+
+Print("ready .");
+if (mode == "drain")
+{
+    while (await DeliverOnce() > 0)
+    {
+    }
+    return;
+}
+
+var delivery = Task.Run(async () =>
+{
+    while (true)
+    {
+        if (await DeliverOnce() == 0)
+        {
+            await Task.Delay(5);
+        }
+    }
+});
 
 await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
 {
@@ -25,16 +76,18 @@ await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
             ReceivedAt = DateTimeOffset.UtcNow,
         };
         var dedup = new DedupRecord(run, seq, Encoding.ASCII.GetBytes($"resp {seq}"), TimeSpan.FromHours(1));
+        if (mode == "ack-first")
+        {
+            Print($"ack 0 {run} {seq} .");
+        }
         var result = await outbox.EnqueueAsync(message, dedup);
         if (result.Status != EnqueueStatus.Committed)
         {
             Environment.FailFast($"unexpected {result.Status} for {seq}");
         }
-        var line = Encoding.ASCII.GetBytes($"ack {result.Id} {run} {seq} .\n");
-        lock (writeLock)
+        if (mode != "ack-first")
         {
-            stdout.Write(line);
-            stdout.Flush();
+            Print($"ack {result.Id} {run} {seq} .");
         }
     }
-})));
+})).Append(delivery));

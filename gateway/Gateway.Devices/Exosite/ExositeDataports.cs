@@ -69,13 +69,18 @@ public sealed class ExositeDataports
     /// <summary>
     /// The activated device holding <paramref name="cik"/>. A null or malformed CIK is a failure of
     /// <paramref name="source"/> (§A.1 answers 4.01 for both), shared with the ThingsBoard API's limiter:
-    /// answered at its rate, then silence; a silenced source gets no lookup (reliability.md S6).
+    /// answered at its rate, then silence; a limited source gets lookups only for CIKs known at it and a small budget
+    /// of others (<see cref="AuthFailureLimiter.Admit"/>, reliability.md S6).
     /// </summary>
     public async ValueTask<ExositeAuthentication> AuthenticateAsync(string? cik, string source, CancellationToken cancellationToken = default)
     {
-        if (_failures.RefuseIfSilenced(source)) return new(null, ExositeResult.Silent);
+        if (!_failures.Admit(source, cik)) return new(null, ExositeResult.Silent);
         var device = cik is null ? null : await _devices.FindByCikAsync(cik, cancellationToken).ConfigureAwait(false);
-        if (device is not null && device.Vendor is not null) return new(device, ExositeResult.Unauthorized);
+        if (device is not null && device.Vendor is not null)
+        {
+            _failures.RecordSuccess(source, cik!);
+            return new(device, ExositeResult.Unauthorized);
+        }
         if (_failures.RecordFailure(source))
         {
             ExositeLog.AuthFailed(_logger, source);

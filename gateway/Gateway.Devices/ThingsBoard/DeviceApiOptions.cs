@@ -35,6 +35,22 @@ public sealed class DeviceApiOptions
     /// <summary>Source addresses the limiter tracks at most (oldest forgotten first). Default 4096.</summary>
     public int AuthTrackedSources { get; set; } = 4096;
 
+    /// <summary>
+    /// How long a credential that authenticated from an address stays "known" there: while the address is limited
+    /// (after <see cref="AuthFailuresBeforeSilence"/> failures) its known credentials are still served, so valid
+    /// devices behind a NAT are not locked out by a guesser beside them. Default 24 h (covers devices reporting daily).
+    /// </summary>
+    public TimeSpan AuthKnownCredentialLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Known credentials remembered per address (least recently seen forgotten first). Default 256.</summary>
+    public int AuthKnownCredentialsPerSource { get; set; } = 256;
+
+    /// <summary>
+    /// Lookups of credentials not known at a limited address, per minute: lets a device new to the address in while
+    /// bounding the guessing rate of whoever got the address limited. Default 6 (one per 10 s); 0 = none.
+    /// </summary>
+    public double AuthLimitedLookupsPerMinute { get; set; } = 6;
+
     /// <summary>How often expired RPCs are swept and reported upstream as timeouts. Default 5 s.</summary>
     public TimeSpan RpcExpirySweep { get; set; } = TimeSpan.FromSeconds(5);
 

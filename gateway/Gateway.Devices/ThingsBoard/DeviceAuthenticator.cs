@@ -41,9 +41,12 @@ public sealed class DeviceAuthenticator
     /// <summary>Finds the device and makes sure the cloud has been told it is connected.</summary>
     public async ValueTask<AuthenticatedDevice> AuthenticateAsync(string token, DeviceRequestContext context, CancellationToken cancellationToken)
     {
-        if (_limiter.RefuseIfSilenced(context.Source)) return new(null, DeviceApiResult.Silent);
+        // Decided from memory before any lookup: a limited address gets lookups only for credentials that
+        // authenticated from it before (its valid devices behind a NAT) and a small budget of others.
+        if (!_limiter.Admit(context.Source, token)) return new(null, DeviceApiResult.Silent);
         var device = await FindAsync(token, cancellationToken).ConfigureAwait(false);
         if (device is null) return new(null, Failure(context.Source));
+        _limiter.RecordSuccess(context.Source, token);
         return await ConnectedAsync(device, cancellationToken).ConfigureAwait(false);
     }
 

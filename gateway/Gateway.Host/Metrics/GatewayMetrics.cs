@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Gateway.Host.Coap;
 using Gateway.Host.Health;
 using Gateway.Host.Storage;
+using Gateway.Devices.ThingsBoard;
 using Gateway.Domain;
 using Gateway.Storage.Outbox;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,7 @@ public sealed class GatewayMetrics : IHostedService
     public const string MeterName = "CoapGateway";
 
     public GatewayMetrics(IMeterFactory factory, CoapListenerService coap, CoapResponseCounter responses, OutboxStatsSampler outbox,
-        DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime, IDownlinkSignal downlinks)
+        DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime, IDownlinkSignal downlinks, AuthFailureLimiter auth, IOutbox store)
     {
         var meter = factory.Create(MeterName);
         if (downlinks is DownlinkSignal signal)
@@ -58,7 +59,17 @@ public sealed class GatewayMetrics : IHostedService
         meter.CreateObservableCounter("coapgw.outbox.drops", () => Drops(outbox.Current),
             description: "Outbox rows dropped without delivery since the database was created, by kind and reason (expired, queue_full, disk_reserve, compacted)");
         Counter(meter, "coapgw.outbox.dead_letters", "Outbox rows the cloud rejected, moved to the dead-letter table, since the database was created", () => outbox.Current.DeadLetters);
+        if (store is SqliteOutbox sqlite)
+            Counter(meter, "coapgw.outbox.failed_commits", "Outbox transactions that failed and were rolled back (I/O error, read-only file system, …): their writes were refused with 5.03 / 503, never acknowledged", () => sqlite.FailedCommits);
         Counter(meter, "coapgw.outbox.commits", "Outbox transactions committed by this process (one WAL fsync each)", () => outbox.Current.Commits);
+
+        Counter(meter, "coapgw.auth.failures", "Failed authentications: unknown access token, CIK or provisioning secret (answered 4.01 within the per-address rate, else not answered)", () => auth.Failures);
+        Counter(meter, "coapgw.auth.unanswered", "Failed authentications not answered (over the per-address 4.01 rate, or from a limited address)", () => auth.Suppressed);
+        Counter(meter, "coapgw.auth.limits", "Times an address became limited (too many failed authentications in the window)", () => auth.Limits);
+        Counter(meter, "coapgw.auth.silenced", "Requests from a limited address dropped without a lookup or an answer", () => auth.Silenced);
+        Counter(meter, "coapgw.auth.known_while_limited", "Requests from a limited address let through because their credential authenticated from that address before (valid devices behind the same NAT)", () => auth.KnownWhileLimited);
+        Counter(meter, "coapgw.auth.limited_lookups", "Credentials new to a limited address looked up within its small budget (bounds guessing; lets new devices in)", () => auth.LimitedLookups);
+        meter.CreateObservableGauge("coapgw.auth.limited_sources", () => auth.LimitedSources, description: "Addresses limited right now");
 
         meter.CreateObservableGauge("coapgw.devices", () => devices.Total, description: "Registered devices");
         meter.CreateObservableGauge("coapgw.devices.awaiting_activation", () => devices.AwaitingActivation, description: "Exosite devices registered but not yet activated");

@@ -14,4 +14,11 @@ public enum RefusalReason
 
     /// <summary>SQLite met ENOSPC (SQLITE_FULL); the transaction was rolled back.</summary>
     DiskFull,
+
+    /// <summary>
+    /// The commit failed for a reason the storage can recover from by itself: an I/O error (EIO on a write or an
+    /// fsync), a file system remounted read-only, a file that cannot be opened, a lock held too long. The transaction
+    /// was rolled back; the next batch tries again.
+    /// </summary>
+    StorageUnavailable,
 }

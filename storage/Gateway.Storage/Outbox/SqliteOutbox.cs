@@ -16,6 +16,12 @@ public sealed class SqliteOutbox : IOutbox
 {
     private const int SqliteFull = 13;
 
+    // Primary result codes (https://www.sqlite.org/rescode.html) after which the same transaction may well succeed
+    // later without anyone's help: I/O errors (EIO from a write or fsync, extended codes 10 | n << 8), a read-only
+    // file system (an ext4 "errors=remount-ro"), a file that cannot be opened, a lock not obtained in time.
+    // SQLITE_CORRUPT and anything unexpected stay exceptions (5.00): retrying does not help there.
+    private const int SqliteBusy = 5, SqliteLocked = 6, SqliteReadOnly = 8, SqliteIoErr = 10, SqliteCantOpen = 14;
+
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -31,6 +37,8 @@ public sealed class SqliteOutbox : IOutbox
     private long _bytes;
     private long _deadLetters;
     private long _commits;
+    private long _failedCommits;
+    private long _failuresSinceSuccess;
     private long _lastPurge = long.MinValue;
     private long _lastClockSave = long.MinValue;
     private bool _disposed;
@@ -295,7 +303,7 @@ public sealed class SqliteOutbox : IOutbox
                 _lastClockSave = now;
             }
         }
-        catch (SqliteException e) when (e.SqliteErrorCode == SqliteFull)
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) == SqliteFull)
         {
             Rollback(transaction);
             OutboxLog.DiskFull(_logger, batch.Count);
@@ -303,9 +311,23 @@ public sealed class SqliteOutbox : IOutbox
             batch.ForEach(p => p.Completion.TrySetResult(refused));
             return;
         }
+        catch (SqliteException e) when (IsTransient(e))
+        {
+            // Never acknowledged: the callers get 5.03 with Max-Age and retry; a retry with the same dedup key finds
+            // nothing (the transaction was rolled back), so it is stored once when storage works again.
+            Rollback(transaction);
+            Interlocked.Increment(ref _failedCommits);
+            _failuresSinceSuccess++;
+            OutboxLog.StorageUnavailable(_logger, batch.Count, e.Message);
+            var refused = EnqueueResult.Refused(RefusalReason.StorageUnavailable, _options.RefusalRetryAfter);
+            batch.ForEach(p => p.Completion.TrySetResult(refused));
+            return;
+        }
         catch (Exception e)
         {
             Rollback(transaction);
+            Interlocked.Increment(ref _failedCommits);
+            _failuresSinceSuccess++;
             OutboxLog.CommitFailed(_logger, batch.Count, e);
             batch.ForEach(p => p.Completion.TrySetException(e));
             return;
@@ -322,11 +344,21 @@ public sealed class SqliteOutbox : IOutbox
         }
         Apply(delta);
         Interlocked.Increment(ref _commits);
+        if (_failuresSinceSuccess > 0)
+        {
+            OutboxLog.StorageRecovered(_logger, _failuresSinceSuccess);
+            _failuresSinceSuccess = 0;
+        }
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Completion.TrySetResult(results[i]);
         }
     }
+
+    /// <summary>Enqueue transactions that failed and were rolled back (refused, or thrown), by this instance.</summary>
+    public long FailedCommits => Interlocked.Read(ref _failedCommits);
+
+    private static bool IsTransient(SqliteException e) => (e.SqliteErrorCode & 0xFF) is SqliteIoErr or SqliteReadOnly or SqliteCantOpen or SqliteBusy or SqliteLocked;
 
     private int Purge(long now, OutboxBatchDelta delta)
     {

@@ -120,6 +120,14 @@ public sealed class GatewayProcess : IAsyncDisposable
         return false;
     }
 
+    /// <summary>SIGKILL now (a crash: nothing of the process's own shutdown runs) and wait for the exit.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(); // SIGKILL on Unix
+        _process.WaitForExit(10_000);
+    }
+
     /// <summary>SIGTERM, then wait up to the bound; SIGKILL if it is still running. Returns the exit code, null if it had to be killed.</summary>
     public async Task<int?> StopAsync()
     {
