@@ -76,4 +76,22 @@ internal static partial class BridgeLog
 
     [LoggerMessage(426, LogLevel.Warning, "Client-side RPC '{Method}' of '{Device}' not forwarded: {Pending} already waiting for the cloud")]
     public static partial void ClientRpcsFull(ILogger logger, string device, string method, int pending);
+
+    [LoggerMessage(427, LogLevel.Information, "Service RPC {Id} '{Method}' to the gateway device")]
+    public static partial void ServiceRpc(ILogger logger, long id, string method);
+
+    [LoggerMessage(428, LogLevel.Warning, "The reply to service RPC {Id} was refused: {Reason}")]
+    public static partial void ServiceRpcReplyRefused(ILogger logger, long id, string reason);
+
+    [LoggerMessage(429, LogLevel.Warning, "gateway_restart: the gateway stops in {Delay} for systemd to start it again")]
+    public static partial void RestartScheduled(ILogger logger, TimeSpan delay);
+
+    [LoggerMessage(430, LogLevel.Information, "Device '{Device}' renamed in the cloud from '{OldName}' to '{NewName}'; its rows, also those queued, go up under the new name")]
+    public static partial void DeviceRenamed(ILogger logger, string device, string oldName, string newName);
+
+    [LoggerMessage(431, LogLevel.Warning, "Device '{Device}' was deleted in the cloud (as '{CloudName}'); announced again so its downlinks resume")]
+    public static partial void DeviceDeletedInCloud(ILogger logger, string device, string cloudName);
+
+    [LoggerMessage(432, LogLevel.Debug, "Own client-side RPC request {Id} came back from the broker (MQTT 3.1.1 has no No Local); ignored")]
+    public static partial void OwnRequestEchoIgnored(ILogger logger, long id);
 }

@@ -1,6 +1,7 @@
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
 using Gateway.Storage.Attributes;
@@ -51,20 +52,27 @@ public static class BridgeServiceCollectionExtensions
         services.AddSingleton(sp => new MqttClient(sp.GetRequiredService<IOptions<MqttClientOptions>>().Value,
             sp.GetService<ILogger<MqttClient>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>()));
+        services.AddSingleton(sp => new CloudNames(sp.GetService<ICloudNameStore>()));
         services.AddSingleton(sp => new DeviceTracker(sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new MqttCloudLink(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<BridgeStatus>(),
-            sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MqttCloudLink>>()));
+            sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MqttCloudLink>>(),
+            sp.GetRequiredService<CloudNames>()));
         services.AddSingleton<ICloudLink>(sp => sp.GetRequiredService<MqttCloudLink>());
         services.AddSingleton(sp => new Forwarder(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<IOutbox>(), sp.GetRequiredService<DeviceTracker>(),
             sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<Forwarder>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<Forwarder>>(), sp.GetRequiredService<CloudNames>()));
+        services.AddSingleton(sp => new ServiceRpcs(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<DeviceTracker>(),
+            sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<BridgeStatus>(),
+            sp.GetService<IGatewayControl>(), sp.GetService<ILogger<ServiceRpcs>>()));
         services.AddSingleton(sp => new DownlinkRouter(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<IDeviceStore>(),
             sp.GetRequiredService<IAttributeStore>(), sp.GetRequiredService<IDownlinkQueue>(), sp.GetRequiredService<IDownlinkSignal>(),
             sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
-            sp.GetRequiredService<BridgeStatus>(), sp.GetService<ILogger<DownlinkRouter>>()));
+            sp.GetRequiredService<BridgeStatus>(), sp.GetService<ILogger<DownlinkRouter>>(), sp.GetRequiredService<ServiceRpcs>(),
+            sp.GetRequiredService<CloudNames>()));
         services.AddHostedService(sp => new ThingsBoardBridge(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<Forwarder>(),
             sp.GetRequiredService<DownlinkRouter>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
-            sp.GetRequiredService<BridgeMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ThingsBoardBridge>>()));
+            sp.GetRequiredService<BridgeMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ThingsBoardBridge>>(),
+            sp.GetRequiredService<CloudNames>()));
         return services;
     }
 

@@ -25,6 +25,10 @@ public sealed record BridgeStatistics
     /// <summary>Device client-side RPCs forwarded as the gateway's own (§4.1), and those that got no reply (link down, full, timeout).</summary>
     public long ClientRpcs { get; init; }
     public long ClientRpcsUnanswered { get; init; }
+    /// <summary>Connect rows acknowledged without a PUBLISH: the device was already announced in the session.</summary>
+    public long RedundantConnects { get; init; }
+    /// <summary>Service RPCs to the gateway device answered (<c>gateway_ping</c>, …).</summary>
+    public long ServiceRpcs { get; init; }
     /// <summary>Rows acknowledged per second over the last few seconds (the backlog drain rate).</summary>
     public double RowsPerSecond { get; init; }
     /// <summary>Bumped on every forwarder loop turn, also while idle or waiting: the watchdog's progress counter.</summary>

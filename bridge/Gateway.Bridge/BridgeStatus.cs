@@ -14,6 +14,7 @@ public sealed class BridgeStatus(TimeProvider time)
     private long _heartbeat, _heartbeatAtMs = -1;
     private long _publishes, _rows, _deadLetters, _invalid, _retryable, _reconnects, _announcements, _deviceDisconnects;
     private long _attributeUpdates, _rpcs, _unknownDevice, _malformed, _cloudDisconnects, _attributeRequests, _unanswered, _clientRpcs, _clientRpcsUnanswered;
+    private long _redundantConnects, _serviceRpcs;
     private volatile bool _connected;
     private volatile string? _lastError;
     private long _rateSampleTimestamp = time.GetTimestamp(), _rateSampleRows;
@@ -50,6 +51,8 @@ public sealed class BridgeStatus(TimeProvider time)
             AttributeRequestsUnanswered = Interlocked.Read(ref _unanswered),
             ClientRpcs = Interlocked.Read(ref _clientRpcs),
             ClientRpcsUnanswered = Interlocked.Read(ref _clientRpcsUnanswered),
+            RedundantConnects = Interlocked.Read(ref _redundantConnects),
+            ServiceRpcs = Interlocked.Read(ref _serviceRpcs),
             RowsPerSecond = RowsPerSecond,
             Heartbeat = Heartbeat,
             LastHeartbeat = heartbeatAt < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(heartbeatAt),
@@ -106,5 +109,7 @@ public sealed class BridgeStatus(TimeProvider time)
     internal void AttributeRequestUnanswered() => Interlocked.Increment(ref _unanswered);
     internal void ClientRpc() => Interlocked.Increment(ref _clientRpcs);
     internal void ClientRpcUnanswered() => Interlocked.Increment(ref _clientRpcsUnanswered);
+    internal void RedundantConnects(int rows) => Interlocked.Add(ref _redundantConnects, rows);
+    internal void ServiceRpc() => Interlocked.Increment(ref _serviceRpcs);
     internal void Error(string message) => _lastError = message;
 }

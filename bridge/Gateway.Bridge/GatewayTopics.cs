@@ -15,8 +15,16 @@ public static class GatewayTopics
     public const string Rpc = "v1/gateway/rpc";
     public const string Claim = "v1/gateway/claim";
 
-    // Not gateway-API topics: the device API the gateway uses for itself (§4.1), here only for
-    // client-side RPC, which the gateway API lacks for sub-devices (§4.2).
+    // Not gateway-API topics: the device API the gateway uses for itself (§4.1): its own telemetry
+    // and client attributes, service RPCs to it, and client-side RPC, which the gateway API lacks for
+    // sub-devices (§4.2).
+
+    /// <summary>gw→cloud: the gateway device's own time series.</summary>
+    public const string OwnTelemetry = "v1/devices/me/telemetry";
+    /// <summary>gw→cloud: the gateway device's own client attributes; cloud→gw: its shared attribute updates.</summary>
+    public const string OwnAttributes = "v1/devices/me/attributes";
+    /// <summary>cloud→gw: a server-side RPC to the gateway device (service commands, rename and delete notices); the id follows the last slash.</summary>
+    public const string OwnRpcRequests = OwnRpcRequestPrefix + "+";
 
     /// <summary>gw→cloud: the gateway's own client-side RPC request; the request id follows the last slash.</summary>
     public const string OwnRpcRequestPrefix = "v1/devices/me/rpc/request/";

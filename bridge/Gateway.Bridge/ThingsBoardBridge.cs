@@ -22,7 +22,8 @@ public sealed class ThingsBoardBridge(
     BridgeOptions options,
     BridgeMetrics metrics,
     TimeProvider? time = null,
-    ILogger<ThingsBoardBridge>? logger = null) : BackgroundService
+    ILogger<ThingsBoardBridge>? logger = null,
+    CloudNames? names = null) : BackgroundService
 {
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -38,6 +39,10 @@ public sealed class ThingsBoardBridge(
             new() { TopicFilter = GatewayTopics.AttributeResponse },
             // Replies to the gateway's own client-side RPCs (§4.1), which carry the devices' forwarded calls.
             new() { TopicFilter = GatewayTopics.OwnRpcResponses },
+            // Server-side RPCs to the gateway device itself (service commands, rename and delete notices, §4.5);
+            // No Local keeps its own client-side requests on the same filter from coming back (v5; on 3.1.1 the
+            // router recognises them).
+            new() { TopicFilter = GatewayTopics.OwnRpcRequests, NoLocal = v5 },
         };
         // cloud→gw disconnect exists on MQTT 5 only (§4.2).
         if (v5) list.Add(new() { TopicFilter = GatewayTopics.Disconnect, NoLocal = true });
@@ -47,6 +52,7 @@ public sealed class ThingsBoardBridge(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = metrics;  // created with the service so the instruments exist while it runs
+        if (names is not null) await names.LoadAsync(stoppingToken).ConfigureAwait(false);
         await tracker.InitializeAsync(stoppingToken).ConfigureAwait(false);
         BridgeLog.Starting(_logger, "MQTT", tracker.ActiveCount, options.BatchSize, options.MaxInFlight, options.DrainRowsPerSecond, options.DrainMessagesPerSecond);
         var subscribed = await client.SubscribeAsync(Subscriptions(client.ProtocolVersion), stoppingToken).ConfigureAwait(false);

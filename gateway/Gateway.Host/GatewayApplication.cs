@@ -132,6 +132,12 @@ public static class GatewayApplication
                 Log.BackgroundServiceFailed(logger, crashed.GetType().Name, crashed.ExecuteTask!.Exception!.GetBaseException());
                 return 1;
             }
+            // gateway_restart (a service RPC): a non-zero exit, so systemd's Restart=on-failure starts us again.
+            if (app.Services.GetRequiredService<GatewayControl>().RestartRequested)
+            {
+                Log.RestartRequested(logger, GatewayControl.RestartExitCode);
+                return GatewayControl.RestartExitCode;
+            }
             return 0;
         }
     }

@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(542, LogLevel.Information, "coap-gateway {Version} started (pid {Pid}, data {DataDir})")]
     public static partial void Started(ILogger logger, string version, int pid, string dataDir);
+
+    [LoggerMessage(543, LogLevel.Warning, "Stopped for a restart requested by the cloud (gateway_restart); exit code {ExitCode} makes systemd start the gateway again")]
+    public static partial void RestartRequested(ILogger logger, int exitCode);
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
 using Gateway.Storage;
@@ -21,12 +22,16 @@ internal sealed class BridgeHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("bridge-test-").FullName;
+    private readonly string _directory;
+    private bool _ownDirectory;
     private readonly CancellationTokenSource _stop = new();
     private Task _loops = Task.CompletedTask;
 
-    public BridgeHarness(MqttClientOptions mqtt, Action<BridgeOptions>? configure = null)
+    /// <param name="directory">An existing data directory to reuse (a restart); it is then left in place. Null: a new temp directory.</param>
+    public BridgeHarness(MqttClientOptions mqtt, Action<BridgeOptions>? configure = null, string? directory = null)
     {
+        _ownDirectory = directory is null;
+        _directory = directory ?? Directory.CreateTempSubdirectory("bridge-test-").FullName;
         Options = new BridgeOptions { IdlePollMilliseconds = 10, RetryMinSeconds = 0.02, RetryMaxSeconds = 0.1 };
         configure?.Invoke(Options);
         Database = SqliteDatabase.Open(new StorageOptions { DataDir = _directory, MinFreeBytes = 0, IntegrityCheckOnOpen = IntegrityCheck.None });
@@ -37,9 +42,11 @@ internal sealed class BridgeHarness : IAsyncDisposable
         Status = new BridgeStatus();
         Client = new MqttClient(mqtt);
         Tracker = new DeviceTracker(Devices, Options, TimeProvider.System);
-        CloudLink = new MqttCloudLink(Client, Status, Options);
-        Forwarder = new Forwarder(Client, Outbox, Tracker, CloudLink, Options, Status);
-        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status);
+        Names = new CloudNames(new SqliteCloudNameStore(Database));
+        CloudLink = new MqttCloudLink(Client, Status, Options, names: Names);
+        Forwarder = new Forwarder(Client, Outbox, Tracker, CloudLink, Options, Status, names: Names);
+        ServiceRpcs = new ServiceRpcs(Client, Tracker, Devices, Names, Status, Control);
+        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status, serviceRpcs: ServiceRpcs, names: Names);
         Signal.Subscribe(e => { lock (Signals) Signals.Add(e); });
     }
 
@@ -57,6 +64,17 @@ internal sealed class BridgeHarness : IAsyncDisposable
     public MqttCloudLink CloudLink { get; }
     public Forwarder Forwarder { get; }
     public DownlinkRouter Router { get; }
+    public CloudNames Names { get; }
+    public ServiceRpcs ServiceRpcs { get; }
+    public FakeGatewayControl Control { get; } = new();
+    public string DataDirectory => _directory;
+
+    /// <summary>Leaves the data directory in place at dispose, for a second harness (a restart); the caller deletes it.</summary>
+    public string KeepDirectory()
+    {
+        _ownDirectory = false;
+        return _directory;
+    }
 
     /// <summary>Options for the scripted broker (Gateway.TestKit's MqttTestBroker) on <paramref name="port"/>.</summary>
     public static MqttClientOptions ScriptedOptions(int port, string version = "5") => new()
@@ -66,12 +84,16 @@ internal sealed class BridgeHarness : IAsyncDisposable
     };
 
     /// <summary>Loads devices, subscribes, starts the client and both loops (as <see cref="ThingsBoardBridge"/> does).</summary>
-    public async Task StartAsync()
+    /// <param name="forward">False: downlinks only, the outbox stays as it is (rows "already queued").</param>
+    public async Task StartAsync(bool forward = true)
     {
+        await Names.LoadAsync(CancellationToken.None);
         await Tracker.InitializeAsync(CancellationToken.None);
         await Client.SubscribeAsync(ThingsBoardBridge.Subscriptions(Client.ProtocolVersion));
         Client.Start();
-        _loops = Task.WhenAll(Task.Run(() => Forwarder.RunAsync(_stop.Token)), Task.Run(() => Router.RunAsync(_stop.Token)));
+        _loops = forward
+            ? Task.WhenAll(Task.Run(() => Forwarder.RunAsync(_stop.Token)), Task.Run(() => Router.RunAsync(_stop.Token)))
+            : Task.Run(() => Router.RunAsync(_stop.Token));
     }
 
     public async Task AddDeviceAsync(string name, string profile = "default") => await Devices.AddAsync(new NewDevice(name, profile));
@@ -107,6 +129,6 @@ internal sealed class BridgeHarness : IAsyncDisposable
         try { await _loops.WaitAsync(Timeout); } catch (OperationCanceledException) { }
         await Outbox.DisposeAsync();
         Database.Dispose();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        if (_ownDirectory) try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -112,6 +112,24 @@ public sealed class CliTests : IDisposable
         Assert.Equal("thermostat-1", device.GetProperty("name").GetString());
         Assert.Equal("thermostat", device.GetProperty("type").GetString());
         Assert.Equal("token", device.GetProperty("credential").GetString());
+        Assert.Equal("thermostat-1", device.GetProperty("cloud_name").GetString());
+    }
+
+    [Fact]
+    public async Task DevicesList_AfterARenameInTheCloud_ShowsBothNames()
+    {
+        Assert.Equal(0, (await RunWithData("devices", "add", "boiler-1")).ExitCode);
+        using (var database = SqliteDatabase.Open(new StorageOptions { DataDir = Data }))
+            await new Gateway.Storage.Devices.SqliteCloudNameStore(database).SetAsync("boiler-1", "Boiler room");
+
+        var list = await RunWithData("devices", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("boiler-1", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Boiler room", list.Stdout, StringComparison.Ordinal);
+        var json = await RunWithData("devices", "list", "--json");
+        var device = Assert.Single(JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray());
+        Assert.Equal("boiler-1", device.GetProperty("name").GetString());
+        Assert.Equal("Boiler room", device.GetProperty("cloud_name").GetString());
     }
 
     [Fact]

@@ -96,18 +96,21 @@ public sealed class ServiceStatusTests : IDisposable
 
         using var database = SqliteDatabase.Open(new StorageOptions { DataDir = data });
         await using var outbox = new SqliteOutbox(database);
-        var rows = await outbox.LeaseAsync(100, TimeSpan.FromMinutes(1));
+        var all = await outbox.LeaseAsync(100, TimeSpan.FromMinutes(1));
+        Assert.All(all, r => Assert.Equal("site-gw", r.Message.Device));
+        // The gateway device's own kinds (v1/devices/me/*): its client attributes once, then telemetry.
+        var attributes = Assert.Single(all, r => r.Message.Kind == OutboxMessageKind.GatewayAttributes);
+        var attributeValues = JsonDocument.Parse(attributes.Message.Payload).RootElement;
+        foreach (var key in new[] { "version", "architecture", "os", "runtime", "started_at", "name" })
+            Assert.True(attributeValues.TryGetProperty(key, out _), $"gateway attributes lack {key}: {attributeValues}");
+        var rows = all.Where(r => r.Message.Kind != OutboxMessageKind.GatewayAttributes).ToList();
         Assert.True(rows.Count >= 2, $"{rows.Count} health rows after 2.5 s at a 1 s interval");
-        Assert.All(rows, r =>
-        {
-            Assert.Equal("site-gw", r.Message.Device);
-            Assert.Equal(OutboxMessageKind.Telemetry, r.Message.Kind);
-        });
+        Assert.All(rows, r => Assert.Equal(OutboxMessageKind.GatewayTelemetry, r.Message.Kind));
         var record = Assert.Single(JsonDocument.Parse(rows[^1].Message.Payload).RootElement.EnumerateArray());
         Assert.True(record.GetProperty("ts").GetInt64() > 0);
         var values = record.GetProperty("values");
         foreach (var key in new[] { "uptime_s", "queue_depth", "queue_bytes", "queue_oldest_age_s", "queue_drops", "dead_letters", "devices", "link", "coap_datagrams" })
             Assert.True(values.TryGetProperty(key, out _), $"health telemetry lacks {key}: {values}");
-        Assert.True(values.GetProperty("queue_depth").GetInt64() >= 1);
+        Assert.True(values.GetProperty("queue_depth").GetInt64() >= 2);
     }
 }

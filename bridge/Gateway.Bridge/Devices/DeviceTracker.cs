@@ -17,6 +17,7 @@ public sealed class DeviceTracker(IDeviceStore? store, BridgeOptions options, Ti
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
     private readonly HashSet<string> _toAnnounce = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _announcedInSession = new(StringComparer.Ordinal);
     private HashSet<string> _registered = new(StringComparer.Ordinal);
     private bool _announceAll;
     private long _lastSweep = time.GetTimestamp();
@@ -37,11 +38,55 @@ public sealed class DeviceTracker(IDeviceStore? store, BridgeOptions options, Ti
 
     public bool IsActive(string device) { lock (_gate) return _active.ContainsKey(device); }
 
+    /// <summary>The active devices now.</summary>
+    public IReadOnlyList<string> ActiveDevices() { lock (_gate) return [.. _active.Keys]; }
+
+    /// <summary>
+    /// Whether the cloud has acknowledged a <c>connect</c> of this device in the current MQTT session
+    /// (then another one is redundant: a device is announced once per session).
+    /// </summary>
+    public bool AnnouncedInSession(string device) { lock (_gate) return _announcedInSession.Contains(device); }
+
     /// <summary>Called on every (re)connect: the next publish must be the announcement of all active devices.</summary>
-    public void RequestAnnouncement() { lock (_gate) _announceAll = true; }
+    public void RequestAnnouncement()
+    {
+        lock (_gate)
+        {
+            _announceAll = true;
+            _announcedInSession.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The cloud forgot the device (deleted it, or renamed it and knows it by another name now): it is
+    /// active again and announced before the next publish, whatever it was before.
+    /// </summary>
+    public void Reactivate(string device, string? type)
+    {
+        lock (_gate)
+        {
+            _active[device] = new Active(type ?? _active.GetValueOrDefault(device)?.Type, time.GetTimestamp());
+            _announcedInSession.Remove(device);
+            _toAnnounce.Add(device);
+        }
+    }
+
+    /// <summary>An announcement of these devices was acknowledged in the current session.</summary>
+    public void Announced(IEnumerable<string> devices)
+    {
+        lock (_gate) _announcedInSession.UnionWith(devices);
+    }
 
     /// <summary>The cloud dropped one device (MQTT 5 cloud→gw disconnect): announce it again.</summary>
-    public void RequestAnnouncement(string device) { lock (_gate) if (_active.ContainsKey(device)) _toAnnounce.Add(device); }
+    public void RequestAnnouncement(string device)
+    {
+        lock (_gate)
+        {
+            if (!_active.ContainsKey(device)) return;
+            _announcedInSession.Remove(device);
+            _toAnnounce.Add(device);
+        }
+    }
 
     /// <summary>Devices to announce now (all active ones after a reconnect), with their profile when known; empty if none.</summary>
     public IReadOnlyList<(string Device, string? Type)> TakeAnnouncements()
@@ -64,11 +109,15 @@ public sealed class DeviceTracker(IDeviceStore? store, BridgeOptions options, Ti
         {
             switch (row.Message.Kind)
             {
+                case OutboxMessageKind.GatewayTelemetry or OutboxMessageKind.GatewayAttributes:
+                    break;  // the gateway device itself, not a sub-device
                 case OutboxMessageKind.DeviceDisconnect:
                     _active.Remove(device);
+                    _announcedInSession.Remove(device);
                     break;
                 case OutboxMessageKind.DeviceConnect:
                     _active[device] = new Active(TypeOf(row) ?? _active.GetValueOrDefault(device)?.Type, time.GetTimestamp());
+                    _announcedInSession.Add(device);
                     break;
                 default:
                     // §4.3: any publish for a device implicitly connects it on the server.
@@ -108,7 +157,11 @@ public sealed class DeviceTracker(IDeviceStore? store, BridgeOptions options, Ti
                     if (time.GetElapsedTime(active.LastSeen) >= idle && !result.Any(r => r.Item1 == name))
                         result.Add((name, $"idle for {idle}"));
             }
-            foreach (var (name, _) in result) _active.Remove(name);
+            foreach (var (name, _) in result)
+            {
+                _active.Remove(name);
+                _announcedInSession.Remove(name);
+            }
         }
         return result;
     }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.Bridge.Devices;
+using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
 using Gateway.Storage.Attributes;
@@ -34,8 +35,11 @@ public sealed class DownlinkRouter(
     DeviceTracker tracker,
     BridgeOptions options,
     BridgeStatus status,
-    ILogger<DownlinkRouter>? logger = null)
+    ILogger<DownlinkRouter>? logger = null,
+    ServiceRpcs? serviceRpcs = null,
+    CloudNames? names = null)
 {
+    private readonly CloudNames _names = names ?? new CloudNames();
     private const int RememberedUnknownNames = 1024;
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly HashSet<string> _unknownLogged = new(StringComparer.Ordinal);
@@ -82,6 +86,11 @@ public sealed class DownlinkRouter(
                 OwnRpcResponse(message.Topic, root);
                 return;
             }
+            if (message.Topic.StartsWith(GatewayTopics.OwnRpcRequestPrefix, StringComparison.Ordinal))
+            {
+                await OwnRpcRequestAsync(message, root, cancellationToken).ConfigureAwait(false);
+                return;
+            }
             switch (message.Topic)
             {
                 case GatewayTopics.Attributes: await AttributeUpdateAsync(root, cancellationToken).ConfigureAwait(false); break;
@@ -96,7 +105,7 @@ public sealed class DownlinkRouter(
     /// <summary>§4.2: <c>{"device":"Dev A","data":{"k":v}}</c> or <c>{"device":…,"data":{"deleted":["k"]}}</c>.</summary>
     private async Task AttributeUpdateAsync(JsonElement root, CancellationToken cancellationToken)
     {
-        if (Device(root) is not { } device || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        if (LocalDevice(root) is not { } device || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
         {
             Malformed(GatewayTopics.Attributes, "expected {\"device\":…,\"data\":{…}}");
             return;
@@ -122,7 +131,7 @@ public sealed class DownlinkRouter(
     /// <summary>§4.2: <c>{"device":"Dev A","data":{"id":5,"method":"m","params":{…}}}</c>; id is a JSON number (§1.4).</summary>
     private async Task RpcAsync(JsonElement root, CancellationToken cancellationToken)
     {
-        if (Device(root) is not { } device || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+        if (LocalDevice(root) is not { } device || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
             || !data.TryGetProperty("id", out var idElement) || !idElement.TryGetInt64(out var id)
             || !data.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String)
         {
@@ -133,8 +142,9 @@ public sealed class DownlinkRouter(
         if (!await KnownAsync(GatewayTopics.Rpc, device, cancellationToken).ConfigureAwait(false))
         {
             // Never silence (aesthetics.md §3.5): the cloud learns at once, and stops routing to the device.
-            await client.PublishAsync(DeviceMessages.RpcError(device, id, "unknown device"), cancellationToken).ConfigureAwait(false);
-            await client.PublishAsync(DeviceMessages.Disconnect(device), cancellationToken).ConfigureAwait(false);
+            var cloudName = _names.CloudName(device);
+            await client.PublishAsync(DeviceMessages.RpcError(cloudName, id, "unknown device"), cancellationToken).ConfigureAwait(false);
+            await client.PublishAsync(DeviceMessages.Disconnect(cloudName), cancellationToken).ConfigureAwait(false);
             return;
         }
         var ttl = TimeSpan.FromSeconds(options.RpcTtlSeconds);
@@ -182,10 +192,35 @@ public sealed class DownlinkRouter(
         if (!cloudLink.CompleteRpc(id, root)) BridgeLog.ClientRpcReplyUnmatched(_logger, id);
     }
 
+    /// <summary>
+    /// §4.1, §4.5: a server-side RPC to the gateway device on <c>v1/devices/me/rpc/request/{id}</c>. On a
+    /// plain MQTT 3.1.1 broker the gateway's own client-side requests come back on this filter (no No
+    /// Local): those are recognised by id and bytes and ignored.
+    /// </summary>
+    private async Task OwnRpcRequestAsync(MqttMessage message, JsonElement root, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(message.Topic.AsSpan(GatewayTopics.OwnRpcRequestPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+        {
+            Malformed(message.Topic, "no numeric request id in the topic");
+            return;
+        }
+        if (cloudLink.IsOwnRequest(id, message.Payload.Span))
+        {
+            BridgeLog.OwnRequestEchoIgnored(_logger, id);
+            return;
+        }
+        if (serviceRpcs is null)
+        {
+            Malformed(message.Topic, "no service RPC handler");
+            return;
+        }
+        await serviceRpcs.HandleAsync(id, root, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>§4.2 (MQTT 5 only): <c>{"device":"Dev A","reason":150}</c>; the device loses its downlinks until announced again.</summary>
     private void CloudDisconnect(JsonElement root)
     {
-        if (Device(root) is not { } device)
+        if (LocalDevice(root) is not { } device)
         {
             Malformed(GatewayTopics.Disconnect, "no device");
             return;
@@ -215,6 +250,9 @@ public sealed class DownlinkRouter(
         status.Malformed();
         BridgeLog.MalformedDownlink(_logger, topic, problem);
     }
+
+    /// <summary>The local device a downlink's <c>"device"</c> (a cloud name) stands for.</summary>
+    private string? LocalDevice(JsonElement root) => Device(root) is { } cloudName ? _names.LocalName(cloudName) : null;
 
     private static string? Device(JsonElement root) =>
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty("device", out var d) && d.ValueKind == JsonValueKind.String && d.GetString() is { Length: > 0 } name

@@ -25,6 +25,7 @@ public sealed class MqttCloudLink : ICloudLink
 {
     private const int FirstId = 1 << 30;
     private const int RememberedOutboxRequests = 1024;
+    private const int RememberedOwnRequests = 1024;
 
     private readonly MqttClient _client;
     private readonly BridgeStatus _status;
@@ -36,11 +37,16 @@ public sealed class MqttCloudLink : ICloudLink
     private readonly Dictionary<long, OutboxRequest> _outboxRequests = [];
     private readonly Queue<long> _outboxOrder = new();
     private readonly Dictionary<long, TaskCompletionSource<JsonNode?>> _pendingRpcs = [];
+    private readonly Dictionary<long, byte[]> _issued = [];
+    private readonly Queue<long> _issuedOrder = new();
+    private readonly CloudNames _names;
     private int _nextId = FirstId;
     private int _nextRpcId = 1;
 
-    public MqttCloudLink(MqttClient client, BridgeStatus status, BridgeOptions options, TimeProvider? time = null, ILogger<MqttCloudLink>? logger = null)
+    public MqttCloudLink(MqttClient client, BridgeStatus status, BridgeOptions options, TimeProvider? time = null, ILogger<MqttCloudLink>? logger = null,
+        CloudNames? names = null)
     {
+        _names = names ?? new CloudNames();
         _client = client;
         _status = status;
         _options = options;
@@ -75,7 +81,7 @@ public sealed class MqttCloudLink : ICloudLink
             var payload = DeviceMessages.Json(w =>
             {
                 w.WriteNumber("id", id);
-                w.WriteString("device", device);
+                w.WriteString("device", _names.CloudName(device));
                 w.WriteBoolean("client", client);
                 w.WriteStartArray("keys");
                 foreach (var key in keys) w.WriteStringValue(key);
@@ -115,64 +121,79 @@ public sealed class MqttCloudLink : ICloudLink
     {
         if (!IsConnected) return null;
         _status.ClientRpc();
+        var payload = DeviceMessages.Json(w =>
+        {
+            w.WriteString("method", method);
+            w.WriteStartObject("params");
+            w.WriteString("device", _names.CloudName(device));
+            w.WritePropertyName("params");
+            if (parameters is null) w.WriteNullValue();
+            else parameters.WriteTo(w);
+            w.WriteEndObject();
+        });
+        var (answered, reply) = await CallOwnRpcAsync(payload, TimeSpan.FromSeconds(_options.ClientRpcTimeoutSeconds), cancellationToken).ConfigureAwait(false);
+        if (answered == RpcOutcome.Full) BridgeLog.ClientRpcsFull(_logger, device, method, _options.MaxPendingClientRpcs);
+        if (answered != RpcOutcome.Answered) _status.ClientRpcUnanswered();
+        return reply;
+    }
+
+    /// <summary>
+    /// The gateway's own client-side RPC (thingsboard.md §4.1): publishes <paramref name="payload"/>
+    /// (<c>{"method","params"}</c>) QoS 1 on <c>v1/devices/me/rpc/request/{n}</c> and waits at most
+    /// <paramref name="timeout"/> for <c>v1/devices/me/rpc/response/{n}</c>.
+    /// </summary>
+    internal async Task<(RpcOutcome Outcome, JsonNode? Reply)> CallOwnRpcAsync(byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!IsConnected) return (RpcOutcome.NotSent, null);
         long id;
         var pending = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
             // Bounded like attribute requests: a device storm must not grow memory while the cloud is slow.
-            if (_pendingRpcs.Count >= _options.MaxPendingClientRpcs)
-            {
-                _status.ClientRpcUnanswered();
-                BridgeLog.ClientRpcsFull(_logger, device, method, _pendingRpcs.Count);
-                return null;
-            }
+            if (_pendingRpcs.Count >= _options.MaxPendingClientRpcs) return (RpcOutcome.Full, null);
             id = _nextRpcId;
             // ThingsBoard parses the id from the topic as an int (§4.1 MqttTopics); wrap before it overflows.
             _nextRpcId = _nextRpcId == int.MaxValue ? 1 : _nextRpcId + 1;
             _pendingRpcs[id] = pending;
+            // Remembered so that the request itself, coming back on a plain MQTT 3.1.1 broker (no No Local), is recognised.
+            _issued[id] = payload;
+            _issuedOrder.Enqueue(id);
+            while (_issuedOrder.Count > RememberedOwnRequests) _issued.Remove(_issuedOrder.Dequeue());
         }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ClientRpcTimeoutSeconds), _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        using var timeoutSource = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
         try
         {
-            var payload = DeviceMessages.Json(w =>
-            {
-                w.WriteString("method", method);
-                w.WriteStartObject("params");
-                w.WriteString("device", device);
-                w.WritePropertyName("params");
-                if (parameters is null) w.WriteNullValue();
-                else parameters.WriteTo(w);
-                w.WriteEndObject();
-            });
             var message = new MqttMessage
             {
                 Topic = GatewayTopics.OwnRpcRequestPrefix + id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Payload = payload,
             };
             var published = await _client.PublishAsync(message, linked.Token).ConfigureAwait(false);
-            if (!published.IsSuccess)
-            {
-                _status.ClientRpcUnanswered();
-                return null;
-            }
-            return await pending.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            if (!published.IsSuccess) return (RpcOutcome.NotSent, null);
+            return (RpcOutcome.Answered, await pending.Task.WaitAsync(linked.Token).ConfigureAwait(false));
         }
         catch (OperationCanceledException)
         {
-            _status.ClientRpcUnanswered();
-            return null;
+            return (RpcOutcome.NoReply, null);
         }
         catch (ObjectDisposedException)
         {
-            _status.ClientRpcUnanswered();
-            return null;
+            return (RpcOutcome.NotSent, null);
         }
         finally
         {
             lock (_gate) _pendingRpcs.Remove(id);
         }
     }
+
+    /// <summary>Whether a request on <c>v1/devices/me/rpc/request/{id}</c> is one this gateway sent itself (same id and bytes).</summary>
+    internal bool IsOwnRequest(long id, ReadOnlySpan<byte> payload)
+    {
+        lock (_gate) return _issued.TryGetValue(id, out var sent) && payload.SequenceEqual(sent);
+    }
+
+    internal enum RpcOutcome { Answered, NotSent, Full, NoReply }
 
     /// <summary>A reply on <c>v1/devices/me/rpc/response/{id}</c> arrived: completes the waiting call; false if none waits.</summary>
     internal bool CompleteRpc(long id, JsonElement reply)

@@ -36,13 +36,15 @@ public sealed class Forwarder
     private readonly ILogger _logger;
     private readonly DrainPacer _pacer;
     private readonly BatchSender _sender;
+    private readonly CloudNames _names;
     private readonly Lock _gate = new();
     private TaskCompletionSource _up = NewSignal();
     private int _failures;
 
     public Forwarder(MqttClient client, IOutbox outbox, DeviceTracker devices, MqttCloudLink? attributeRequests, BridgeOptions options,
-        BridgeStatus status, TimeProvider? time = null, ILogger<Forwarder>? logger = null)
+        BridgeStatus status, TimeProvider? time = null, ILogger<Forwarder>? logger = null, CloudNames? names = null)
     {
+        _names = names ?? new CloudNames();
         _client = client;
         _outbox = outbox;
         _devices = devices;
@@ -96,7 +98,10 @@ public sealed class Forwarder
             return;
         }
 
-        var packer = new MessagePacker(PacketLimit(), _options.SuspectAfterAttempts);
+        rows = await SkipRedundantConnectsAsync(rows).ConfigureAwait(false);
+        if (rows.Count == 0) return;
+
+        var packer = new MessagePacker(PacketLimit(), _options.SuspectAfterAttempts, _names.CloudName);
         var packed = packer.Pack(rows);
         if (packed.Rejected.Count > 0)
         {
@@ -130,6 +135,37 @@ public sealed class Forwarder
         {
             _failures = 0;
         }
+    }
+
+    /// <summary>
+    /// A device is announced once per MQTT session: a <c>connect</c> row of a device the cloud already
+    /// acknowledged in this session, or a second one of the same device in this batch (several first
+    /// requests of a device arriving together each queue one), is acknowledged without a PUBLISH.
+    /// </summary>
+    private async Task<IReadOnlyList<OutboxEntry>> SkipRedundantConnectsAsync(IReadOnlyList<OutboxEntry> rows)
+    {
+        HashSet<string>? seen = null;
+        List<long>? redundant = null;
+        List<OutboxEntry>? kept = null;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            if (row.Message.Kind == OutboxMessageKind.DeviceConnect)
+            {
+                seen ??= new HashSet<string>(StringComparer.Ordinal);
+                if (_devices.AnnouncedInSession(row.Message.Device) || !seen.Add(row.Message.Device))
+                {
+                    (redundant ??= []).Add(row.Id);
+                    kept ??= rows.Take(i).ToList();
+                    continue;
+                }
+            }
+            kept?.Add(row);
+        }
+        if (redundant is null) return rows;
+        await _outbox.AckAsync(redundant, CancellationToken.None).ConfigureAwait(false);
+        _status.RedundantConnects(redundant.Count);
+        return kept!;
     }
 
     /// <summary>The smaller of ThingsBoard's limit (Bridge:MaxPacketBytes) and the broker's Maximum Packet Size.</summary>
@@ -182,13 +218,17 @@ public sealed class Forwarder
         foreach (var (device, type) in devices)
         {
             await _pacer.WaitAsync(0, cancellationToken).ConfigureAwait(false);
-            publishes.Add((device, _client.PublishAsync(DeviceMessages.Connect(device, type), cancellationToken).AsTask()));
+            publishes.Add((device, _client.PublishAsync(DeviceMessages.Connect(_names.CloudName(device), type), cancellationToken).AsTask()));
         }
         int failures = 0;
         foreach (var (device, result) in publishes)
         {
             var r = await AwaitWithHeartbeatAsync(result, cancellationToken).ConfigureAwait(false);
-            if (r.IsSuccess) continue;
+            if (r.IsSuccess)
+            {
+                _devices.Announced([device]);
+                continue;
+            }
             failures++;
             _status.PubAckFailed(r.ReasonCode);
             BridgeLog.DeviceMessageRefused(_logger, "connect", device, $"{r.ReasonCode} {r.ReasonString}");
@@ -202,7 +242,7 @@ public sealed class Forwarder
         var gone = await _devices.SweepAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (device, why) in gone)
         {
-            var result = await AwaitWithHeartbeatAsync(_client.PublishAsync(DeviceMessages.Disconnect(device), cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
+            var result = await AwaitWithHeartbeatAsync(_client.PublishAsync(DeviceMessages.Disconnect(_names.CloudName(device)), cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
             _status.DeviceDisconnected();
             if (result.IsSuccess) BridgeLog.DeviceDisconnected(_logger, device, why);
             else BridgeLog.DeviceMessageRefused(_logger, "disconnect", device, $"{result.ReasonCode} {result.ReasonString}");

@@ -19,11 +19,12 @@ namespace Gateway.Bridge.Forwarding;
 /// </para>
 /// Rows that fail <see cref="RowValidator"/> or alone exceed the limit are returned as rejected.
 /// </summary>
-internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts)
+internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts, Func<string, string>? cloudName = null)
 {
     /// <summary>Fixed header (≤ 5), topic length (2), packet id (2) and v5 properties, generously.</summary>
     private const int PacketOverhead = 32;
 
+    private readonly Dictionary<string, byte[]> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _deviceMarker = new(StringComparer.Ordinal);
     private readonly List<OutgoingMessage> _singles = [];
     private readonly List<OutboxMessageKind> _kindOrder = [];
@@ -47,12 +48,20 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
             }
             var kind = row.Message.Kind;
             bool alone = row.Attempts >= suspectAfterAttempts || !PayloadBuilder.IsBatched(kind);
+            // The gateway's own rows share no topic with a sub-device's: they never cut a segment.
+            if (PayloadBuilder.IsOwn(kind))
+            {
+                var own = PayloadBuilder.PieceOf(kind, [row], []);
+                if (own.Value.Length > Budget(PayloadBuilder.TopicOf(kind))) Reject(row);
+                else _singles.Add(new OutgoingMessage(kind, [own]));
+                continue;
+            }
             int marker = alone && PayloadBuilder.IsBatched(kind) ? -(int)kind : (int)kind;
             if (_deviceMarker.TryGetValue(row.Message.Device, out var existing) && existing != marker) CloseSegment();
             _deviceMarker[row.Message.Device] = marker;
             if (alone)
             {
-                var piece = PayloadBuilder.PieceOf(kind, [row]);
+                var piece = PayloadBuilder.PieceOf(kind, [row], NameOf(row.Message.Device));
                 if (SizeOf(kind, piece) > Budget(PayloadBuilder.TopicOf(kind))) Reject(row);
                 else _singles.Add(new OutgoingMessage(kind, [piece]));
                 continue;
@@ -91,7 +100,8 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
         foreach (var (device, rows) in byDevice)
         {
             // Upper bound of the piece's share of a message: {"name":[a,b]} with brackets, commas and quotes.
-            int fixedSize = PayloadBuilder.MessageOverhead + PayloadBuilder.EncodeName(device).Length + 3;
+            var name = NameOf(device);
+            int fixedSize = PayloadBuilder.MessageOverhead + name.Length + 3;
             var chunk = new List<OutboxEntry>();
             int size = fixedSize;
             foreach (var row in rows)
@@ -104,14 +114,14 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
                 }
                 if (size + rowSize > budget)
                 {
-                    pieces.Add(PayloadBuilder.PieceOf(OutboxMessageKind.Telemetry, chunk));
+                    pieces.Add(PayloadBuilder.PieceOf(OutboxMessageKind.Telemetry, chunk, name));
                     chunk = [];
                     size = fixedSize;
                 }
                 chunk.Add(row);
                 size += rowSize;
             }
-            if (chunk.Count > 0) pieces.Add(PayloadBuilder.PieceOf(OutboxMessageKind.Telemetry, chunk));
+            if (chunk.Count > 0) pieces.Add(PayloadBuilder.PieceOf(OutboxMessageKind.Telemetry, chunk, name));
         }
         return pieces;
     }
@@ -129,7 +139,7 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
             {
                 if (rank >= rows.Count) continue;
                 any = true;
-                var piece = PayloadBuilder.PieceOf(kind, [rows[rank]]);
+                var piece = PayloadBuilder.PieceOf(kind, [rows[rank]], NameOf(rows[rank].Message.Device));
                 if (SizeOf(kind, piece) > budget) Reject(rows[rank]);
                 else pieces.Add(piece);
             }
@@ -157,6 +167,14 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
             size += piece.EntrySize;
         }
         if (current.Count > 0) _messages.Add(new OutgoingMessage(kind, current));
+    }
+
+    /// <summary>The encoded name the cloud knows a local device by (renames applied), once per batch.</summary>
+    private byte[] NameOf(string device)
+    {
+        if (!_names.TryGetValue(device, out var name))
+            _names[device] = name = PayloadBuilder.EncodeName(cloudName is null ? device : cloudName(device));
+        return name;
     }
 
     private static int SizeOf(OutboxMessageKind kind, Piece piece) =>

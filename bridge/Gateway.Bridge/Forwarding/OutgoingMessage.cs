@@ -64,8 +64,9 @@ internal sealed class OutgoingMessage
         var rows = Pieces[0].Rows;
         if (rows.Count < 2) return null;
         int middle = rows.Count / 2;
-        return (new OutgoingMessage(Kind, [PayloadBuilder.PieceOf(Kind, rows.Take(middle).ToList())]),
-                new OutgoingMessage(Kind, [PayloadBuilder.PieceOf(Kind, rows.Skip(middle).ToList())]));
+        var name = Pieces[0].Name;
+        return (new OutgoingMessage(Kind, [PayloadBuilder.PieceOf(Kind, rows.Take(middle).ToList(), name)]),
+                new OutgoingMessage(Kind, [PayloadBuilder.PieceOf(Kind, rows.Skip(middle).ToList(), name)]));
     }
 
     public override string ToString() => $"{Topic} ({Pieces.Count} devices, {RowCount} rows)";

@@ -27,12 +27,18 @@ internal static class PayloadBuilder
         OutboxMessageKind.DeviceDisconnect => GatewayTopics.Disconnect,
         OutboxMessageKind.RpcReply => GatewayTopics.Rpc,
         OutboxMessageKind.AttributeRequest => GatewayTopics.AttributeRequest,
+        OutboxMessageKind.GatewayTelemetry => GatewayTopics.OwnTelemetry,
+        OutboxMessageKind.GatewayAttributes => GatewayTopics.OwnAttributes,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>Kinds whose messages are keyed by device name and carry many devices (§4.2).</summary>
     public static bool IsBatched(OutboxMessageKind kind) =>
         kind is OutboxMessageKind.Telemetry or OutboxMessageKind.ClientAttributes or OutboxMessageKind.Claim;
+
+    /// <summary>Kinds of the gateway device itself, on its device API topics: the row's payload is the message as it is.</summary>
+    public static bool IsOwn(OutboxMessageKind kind) =>
+        kind is OutboxMessageKind.GatewayTelemetry or OutboxMessageKind.GatewayAttributes;
 
     /// <summary>The quoted, escaped device name.</summary>
     public static byte[] EncodeName(string device)
@@ -48,12 +54,12 @@ internal static class PayloadBuilder
     /// <summary>
     /// The piece for rows of one device and kind: telemetry arrays are concatenated into one array
     /// (a device may appear only once per message), other batched kinds take the single row's
-    /// object, one-row kinds become <c>{"device":"name",…row's members}</c>.
+    /// object, one-row kinds become <c>{"device":"name",…row's members}</c>, the gateway's own kinds
+    /// are the row's payload. <paramref name="name"/> is the encoded name the cloud knows the device by.
     /// </summary>
-    public static Piece PieceOf(OutboxMessageKind kind, IReadOnlyList<OutboxEntry> rows)
+    public static Piece PieceOf(OutboxMessageKind kind, IReadOnlyList<OutboxEntry> rows, byte[] name)
     {
         var device = rows[0].Message.Device;
-        var name = EncodeName(device);
         if (kind == OutboxMessageKind.Telemetry)
         {
             var buffer = new ArrayBufferWriter<byte>(rows.Sum(r => r.Message.Payload.Length) + 2);
@@ -67,7 +73,7 @@ internal static class PayloadBuilder
             return new Piece(device, name, rows, buffer.WrittenSpan.ToArray());
         }
         if (rows.Count != 1) throw new ArgumentException($"{kind} pieces carry one row", nameof(rows));
-        if (IsBatched(kind)) return new Piece(device, name, rows, Trim(rows[0].Message.Payload.Span).ToArray());
+        if (IsBatched(kind) || IsOwn(kind)) return new Piece(device, name, rows, Trim(rows[0].Message.Payload.Span).ToArray());
 
         var inner = Inner(rows[0].Message.Payload.Span);
         var single = new ArrayBufferWriter<byte>(name.Length + inner.Length + 16);

@@ -44,6 +44,9 @@ internal static class RowValidator
                 OutboxMessageKind.DeviceDisconnect => Fragment(root),
                 OutboxMessageKind.RpcReply => Fragment(root) ?? RpcReply(root),
                 OutboxMessageKind.AttributeRequest => Fragment(root) ?? AttributeRequest(root),
+                // The gateway device's own device API (§1.2, §1.3): the same shapes as a device's.
+                OutboxMessageKind.GatewayTelemetry => Telemetry(root),
+                OutboxMessageKind.GatewayAttributes => root.ValueKind == JsonValueKind.Object ? null : "gateway attributes: not an object",
                 _ => $"unknown kind {(int)message.Kind}",
             };
         }

@@ -83,11 +83,15 @@ internal static class DevicesCommand
             var context = CliContext.Create(parse);
             using var database = context.OpenDatabase(mustExist: true);
             var list = await new SqliteDeviceStore(database).ListAsync(cancellationToken);
+            // The name ThingsBoard knows a device by when it was renamed there (gateway_device_renamed).
+            var cloudNames = await new SqliteCloudNameStore(database).ListAsync(cancellationToken);
+            string CloudName(string device) => cloudNames.GetValueOrDefault(device, device);
             if (parse.GetValue(json))
             {
                 var rows = new JsonArray([.. list.Select(d => (JsonNode)new JsonObject
                 {
                     ["name"] = d.Name,
+                    ["cloud_name"] = CloudName(d.Name),
                     ["type"] = d.Profile,
                     ["credential"] = Credential(d),
                     ["vendor"] = d.Vendor,
@@ -99,10 +103,10 @@ internal static class DevicesCommand
                 await context.Output.WriteLineAsync(CliJson.Write(rows));
                 return 0;
             }
-            var table = new TextTable("NAME", "TYPE", "CREDENTIAL", "EXOSITE IDENTITY", "CREATED");
+            var table = new TextTable("NAME", "CLOUD NAME", "TYPE", "CREDENTIAL", "EXOSITE IDENTITY", "CREATED");
             foreach (var d in list)
             {
-                table.Add(d.Name, d.Profile, Credential(d), d.Serial is null ? "-" : $"{d.Vendor}/{d.Model}/{d.Serial}",
+                table.Add(d.Name, CloudName(d.Name), d.Profile, Credential(d), d.Serial is null ? "-" : $"{d.Vendor}/{d.Model}/{d.Serial}",
                     d.Created.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
             }
             await context.Output.WriteAsync(table.ToString());

@@ -23,6 +23,9 @@ public static class HealthHostingExtensions
         services.AddSingleton<LinkStatus>();
         services.AddSingleton<DeviceCensus>();
         services.AddSingleton<HealthMonitor>();
+        services.AddSingleton<GatewayFigures>();
+        services.AddSingleton<GatewayControl>();
+        services.AddSingleton<Gateway.Bridge.Service.IGatewayControl>(sp => sp.GetRequiredService<GatewayControl>());
         services.AddLivenessProbe<StorageLivenessProbe>();
         services.AddHostedService<HealthLoopService>();
         services.AddHostedService<HealthTelemetryService>();

@@ -1,7 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Gateway.Domain;
-using Gateway.Host.Coap;
-using Gateway.Host.Storage;
 using Gateway.Storage.Outbox;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,17 +9,16 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Host.Health;
 
 /// <summary>
-/// The gateway's own health as telemetry of the device <c>Gateway:Name</c>, written to the outbox
-/// every <c>Gateway:HealthIntervalSeconds</c> (first row at start) like any device's telemetry, so
-/// the bridge forwards it and an outage shows as a gap-free history once the link is back.
+/// The gateway's own health as telemetry of the gateway device itself (<c>v1/devices/me/telemetry</c>,
+/// where ThingsBoard's gateway dashboards look), written to the outbox every
+/// <c>Gateway:HealthIntervalSeconds</c> (first row at start) so the bridge forwards it and an outage
+/// shows as a gap-free history once the link is back; and, once at start, its client attributes
+/// (<c>v1/devices/me/attributes</c>): version, architecture, operating system, .NET runtime, start time.
+/// The outbox rows carry <c>Gateway:Name</c> as their device column, a label only.
 /// </summary>
 public sealed class HealthTelemetryService(
     IOutbox outbox,
-    OutboxStatsSampler stats,
-    DeviceCensus devices,
-    LinkStatus link,
-    Uptime uptime,
-    CoapListenerService coap,
+    GatewayFigures figures,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<HealthTelemetryService> logger) : BackgroundService
@@ -29,17 +27,15 @@ public sealed class HealthTelemetryService(
     {
         if (options.Value.HealthIntervalSeconds == 0) return;
         var device = options.Value.EffectiveName;
+        await EnqueueAsync(device, OutboxMessageKind.GatewayAttributes, Attributes(), stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HealthIntervalSeconds), time);
         do
         {
             try
             {
-                var message = new OutboxMessage(device, OutboxMessageKind.Telemetry, await BuildPayloadAsync(stoppingToken).ConfigureAwait(false))
-                {
-                    ReceivedAt = time.GetUtcNow(),
-                };
-                var result = await outbox.EnqueueAsync(message, cancellationToken: stoppingToken).ConfigureAwait(false);
-                if (result.Status != EnqueueStatus.Committed) Log.HealthNotStored(logger, device, result.Status.ToString(), result.Refusal.ToString());
+                var values = await figures.CollectAsync(stoppingToken).ConfigureAwait(false);
+                var payload = UplinkPayloads.Telemetry([(time.GetUtcNow().ToUnixTimeMilliseconds(), values)]);
+                await EnqueueAsync(device, OutboxMessageKind.GatewayTelemetry, payload, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -49,27 +45,20 @@ public sealed class HealthTelemetryService(
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    private async Task<byte[]> BuildPayloadAsync(CancellationToken cancellationToken)
+    private async Task EnqueueAsync(string device, OutboxMessageKind kind, byte[] payload, CancellationToken cancellationToken)
     {
-        var figures = await stats.RefreshAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-        await devices.RefreshAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-        var values = new JsonObject
-        {
-            ["uptime_s"] = (long)uptime.Elapsed.TotalSeconds,
-            ["queue_depth"] = figures.Depth,
-            ["queue_bytes"] = figures.Bytes,
-            ["queue_oldest_age_s"] = (long)figures.OldestAge.TotalSeconds,
-            ["queue_drops"] = figures.TotalDrops,
-            ["dead_letters"] = figures.DeadLetters,
-            ["devices"] = devices.Total,
-            ["link"] = LinkStatus.Describe(link.State),
-        };
-        if (coap.IsStarted)
-        {
-            values["coap_datagrams"] = coap.Endpoint.Statistics.DatagramsReceived;
-            values["coap_requests"] = coap.Endpoint.Statistics.Requests;
-            values["coap_malformed"] = coap.Endpoint.Statistics.Malformed;
-        }
-        return UplinkPayloads.Telemetry([(time.GetUtcNow().ToUnixTimeMilliseconds(), values)]);
+        var message = new OutboxMessage(device, kind, payload) { ReceivedAt = time.GetUtcNow() };
+        var result = await outbox.EnqueueAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (result.Status != EnqueueStatus.Committed) Log.HealthNotStored(logger, device, result.Status.ToString(), result.Refusal.ToString());
     }
+
+    private byte[] Attributes() => JsonBytes.Of(new JsonObject
+    {
+        ["version"] = typeof(HealthTelemetryService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
+        ["os"] = RuntimeInformation.OSDescription,
+        ["runtime"] = RuntimeInformation.FrameworkDescription,
+        ["started_at"] = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        ["name"] = options.Value.EffectiveName,
+    });
 }

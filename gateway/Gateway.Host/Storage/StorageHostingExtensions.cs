@@ -33,6 +33,7 @@ public static class StorageHostingExtensions
         services.AddSingleton<IOutbox>(sp => new SqliteOutbox(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SqliteOutbox>>()));
         services.AddSingleton<IDeviceStore>(sp => new SqliteDeviceStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICloudNameStore>(sp => new SqliteCloudNameStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IContentStore>(sp => new SqliteContentStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAttributeStore>(sp => new SqliteAttributeStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IDataportStore>(sp => new SqliteDataportStore(sp.GetRequiredService<SqliteDatabase>()));

@@ -90,7 +90,7 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
         if (removed)
         {
             // The outbox keeps the device's queued rows: they were acknowledged to the device and still go upstream.
-            foreach (var table in new[] { "attribute", "dataport_value", "downlink", "observe_relation" })
+            foreach (var table in new[] { "attribute", "dataport_value", "downlink", "observe_relation", "cloud_name" })
             {
                 Sql.Execute(connection, $"DELETE FROM {table} WHERE device = $n", ("$n", name));
             }

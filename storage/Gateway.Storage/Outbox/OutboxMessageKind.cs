@@ -26,6 +26,12 @@ public enum OutboxMessageKind
 
     /// <summary>A device asking the cloud for attribute values; kept until MaxAge.</summary>
     AttributeRequest = 7,
+
+    /// <summary>The gateway's own time series (<c>v1/devices/me/telemetry</c>, not a sub-device); expires like telemetry (never dropped for space: a row a minute).</summary>
+    GatewayTelemetry = 8,
+
+    /// <summary>The gateway's own client attributes (<c>v1/devices/me/attributes</c>); never expired.</summary>
+    GatewayAttributes = 9,
 }
 
 public static class OutboxMessageKinds

@@ -12,7 +12,8 @@ internal static class OutboxPolicy
     public const long PurgeIntervalMs = 1000;
 
     public static bool Expires(OutboxMessageKind kind) =>
-        kind is OutboxMessageKind.Telemetry or OutboxMessageKind.RpcReply or OutboxMessageKind.Claim or OutboxMessageKind.AttributeRequest;
+        kind is OutboxMessageKind.Telemetry or OutboxMessageKind.RpcReply or OutboxMessageKind.Claim or OutboxMessageKind.AttributeRequest
+            or OutboxMessageKind.GatewayTelemetry;
 
     public static bool DroppableForSpace(OutboxMessageKind kind) => kind == OutboxMessageKind.Telemetry;
 
