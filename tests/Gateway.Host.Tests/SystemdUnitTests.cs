@@ -57,7 +57,9 @@ public sealed partial class SystemdUnitTests : IDisposable
         foreach (var file in Directory.EnumerateFiles("/lib/systemd/system").Where(f => f.EndsWith(".target", StringComparison.Ordinal) || f.EndsWith(".slice", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(systemUnits, Path.GetFileName(file)));
 
-        var (exit, output) = Run("verify", $"--root={_root}", "coap-gateway.service");
+        // --man=no: Documentation=man:coap-gateway(8) is installed by the package, not on the build machine
+        // (packaging/deb/test checks the page is in the .deb).
+        var (exit, output) = Run("verify", "--man=no", $"--root={_root}", "coap-gateway.service");
 
         Assert.True(exit == 0 && output.Length == 0, $"exit {exit}:\n{output}");
     }
