@@ -93,7 +93,11 @@ public sealed class ObserveReRegistrationTests
         publisher.StandardInput.Close();
         Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n" + gateway.Output);
         Assert.Contains("\ncoapgw_coap_observers 1\n", "\n" + metrics, StringComparison.Ordinal);
-        Assert.Contains($"\ncoapgw_coap_observers_replaced_total {(Rounds * Sockets - 1).ToString(CultureInfo.InvariantCulture)}\n", "\n" + metrics, StringComparison.Ordinal);
+        // Within a round, three of the four registrations are replaced. Across rounds, the previous round's newest
+        // relation is replaced by this round's first registration, unless it already ended because its socket closed
+        // (an update to a closed port comes back as ICMP, and the relation goes): so at least 3 per round, at most 4.
+        var replaced = long.Parse(metrics.Split('\n').Single(l => l.StartsWith("coapgw_coap_observers_replaced_total ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture);
+        Assert.True(replaced >= Rounds * (Sockets - 1) && replaced <= Rounds * Sockets - 1, $"{replaced} relations replaced in {Rounds} rounds of {Sockets}");
         Console.WriteLine($"observe #24: {Rounds} rounds of {Sockets} registrations + update in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
