@@ -122,7 +122,7 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
     {
         // The prefix narrows to (almost always) one row; the full digest decides, in constant time.
         var candidates = Sql.Query(connection, $"SELECT {Columns}, {credential}_hash FROM device WHERE {credential}_prefix = $p",
-            r => (Device: Map(r), Hash: (byte[])r.GetValue(9)), ("$p", CredentialHasher.Prefix(hash)));
+            r => (Device: Map(r), Hash: (byte[])r.GetValue(11)), ("$p", CredentialHasher.Prefix(hash)));
         return candidates.FirstOrDefault(c => CredentialHasher.Matches(hash, c.Hash)).Device;
     }
 
