@@ -54,4 +54,20 @@ public readonly record struct DtlsRecordHeader(byte ContentType, ushort Version,
     public static bool IsClientHello(ReadOnlySpan<byte> datagram, in DtlsRecordHeader header) =>
         header.ContentType == Handshake && header.Epoch == 0 && header.FragmentLength > 0
         && datagram.Length > PlainHeaderLength && datagram[PlainHeaderLength] == HandshakeClientHello;
+
+    /// <summary>
+    /// Whether every record in the datagram is well framed and each encrypted one (epoch ≥ 1) is at least
+    /// <paramref name="minCiphertextLength"/> long. Pure; walks the records without allocating.
+    /// </summary>
+    public static bool AllRecordsDecodable(ReadOnlySpan<byte> datagram, int connectionIdLength, int minCiphertextLength)
+    {
+        while (datagram.Length > 0)
+        {
+            if (!TryRead(datagram, connectionIdLength, out var header)) return false;
+            if (header.Epoch > 0 && header.FragmentLength < minCiphertextLength) return false;
+            int headerLength = PlainHeaderLength + header.ConnectionIdLength;
+            datagram = datagram[(headerLength + header.FragmentLength)..];
+        }
+        return true;
+    }
 }

@@ -185,6 +185,21 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             else Interlocked.Increment(ref Statistics._recordsNoSession);
             return;
         }
+        if (!DtlsRecordHeader.AllRecordsDecodable(span, _options.ConnectionIdLength, session.MinCiphertextLength))
+        {
+            // BouncyCastle fails the whole session (decode_error) on an encrypted record too short for its cipher,
+            // where RFC 6347 §4.1.2.7 wants it silently discarded: such a record never reaches the library.
+            Interlocked.Increment(ref Statistics._recordsDiscarded);
+            return;
+        }
+        if (header.Epoch == 0 && session.PeerConfirmed)
+        {
+            // Unauthenticated epoch-0 records matter only until the peer is known to have our Finished (its first
+            // application data, RFC 6347 §4.2.4); after that one could only be a forgery, which the library might
+            // treat as a fatal error of the whole session.
+            Interlocked.Increment(ref Statistics._recordsDiscarded);
+            return;
+        }
         Deliver(session, datagram, length, peer, from, plaintext);
     }
 
@@ -218,6 +233,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             else
             {
                 session.LastActivity = _time.GetTimestamp();
+                session.PeerConfirmed = true;
                 // RFC 9146 §6: move only on an authenticated record that carries the connection id and is the newest.
                 rebind = session.Address != peer && (session.LastRecordFlags & (DtlsRecordFlags.IsNewest | DtlsRecordFlags.UsesConnectionID))
                     == (DtlsRecordFlags.IsNewest | DtlsRecordFlags.UsesConnectionID);
@@ -328,7 +344,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
                 dtls.Close();
                 throw new IOException("DTLS handshake aborted");
             }
-            var backlog = session.Establish(dtls, server.Device, server.ConnectionId);
+            var backlog = session.Establish(dtls, server.Device, server.ConnectionId, server.MinCiphertextLength);
             session.LastActivity = _time.GetTimestamp();
             if (server.ConnectionId is { } id) _byConnectionId[ConnectionIdKey(id)] = session;
             if (_handshakes.TryRemove(session, out _)) Interlocked.Decrement(ref Statistics._handshaking);

@@ -74,6 +74,12 @@ internal sealed class DtlsSession : DatagramTransport
 
     public DtlsTransport? Dtls { get; private set; }
 
+    /// <summary>The shortest encrypted fragment the negotiated cipher can decode (explicit nonce plus tag).</summary>
+    public int MinCiphertextLength { get; private set; }
+
+    /// <summary>The peer sent application data: it has our Finished, so its handshake records are over for good.</summary>
+    public bool PeerConfirmed { get; set; }
+
     public string? Identity { get; private set; }
 
     public byte[]? ConnectionId { get; private set; }
@@ -97,10 +103,11 @@ internal sealed class DtlsSession : DatagramTransport
     }
 
     /// <summary>The handshake succeeded: from now on records arrive through <see cref="Decrypt"/>. Returns datagrams that arrived meanwhile.</summary>
-    public List<byte[]> Establish(DtlsTransport dtls, string? identity, byte[]? connectionId)
+    public List<byte[]> Establish(DtlsTransport dtls, string? identity, byte[]? connectionId, int minCiphertextLength)
     {
         lock (Gate)
         {
+            MinCiphertextLength = minCiphertextLength;
             Dtls = dtls;
             Identity = identity;
             ConnectionId = connectionId;

@@ -15,9 +15,10 @@ namespace Gateway.Coap.Transport.Dtls;
 /// </summary>
 internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManager
 {
-    // RFC 7252 §9.1.3.1 and §9.1.3.2 mandate the two CCM_8 suites; the others are what libcoap's
+    // RFC 7252 §9.1.3.1 and §9.1.3.2 mandate the two CCM_8 suites; the others are AEAD suites that libcoap's
     // OpenSSL and GnuTLS builds offer by default, so stock clients find one in common. Our order wins
-    // (PreferLocalCipherSuites): the RFC 7252 suite first.
+    // (PreferLocalCipherSuites): the RFC 7252 suite first. AEAD only: a forged short record must be
+    // droppable before the library sees it (see DtlsRecordHeader.AllRecordsDecodable).
     private static readonly int[] PskSuites =
     [
         CipherSuite.TLS_PSK_WITH_AES_128_CCM_8,
@@ -26,8 +27,6 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
         CipherSuite.TLS_PSK_WITH_AES_256_GCM_SHA384,
         CipherSuite.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
         CipherSuite.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
-        CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256,
         CipherSuite.TLS_PSK_WITH_AES_256_CCM_8,
         CipherSuite.TLS_PSK_WITH_AES_256_CCM,
     ];
@@ -39,7 +38,6 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
         CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
         CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
     ];
 
@@ -48,7 +46,6 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
     ];
 
     private readonly IDtlsCredentialStore _store;
@@ -82,6 +79,16 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
     public byte[]? ConnectionId { get; private set; }
 
     public string CipherSuiteName => m_context?.SecurityParameters?.CipherSuite is int suite and not 0 ? $"cipher suite 0x{suite:X4}" : "no cipher suite";
+
+    /// <summary>Explicit nonce (8, RFC 5288/6655) plus tag (8 for CCM_8, else 16); ChaCha20 has no explicit nonce (RFC 7905).</summary>
+    public int MinCiphertextLength => m_context?.SecurityParameters?.CipherSuite switch
+    {
+        CipherSuite.TLS_PSK_WITH_AES_128_CCM_8 or CipherSuite.TLS_PSK_WITH_AES_256_CCM_8 or CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8
+            or CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8 => 16,
+        CipherSuite.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256 or CipherSuite.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256
+            or CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 or CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => 16,
+        _ => 24,
+    };
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
