@@ -23,7 +23,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal("wal", Pragma(connection, "journal_mode"));
         Assert.Equal("2", Pragma(connection, "synchronous"));
         Assert.Equal("5000", Pragma(connection, "busy_timeout"));
-        Assert.Equal("3", Pragma(connection, "user_version"));
+        Assert.Equal("4", Pragma(connection, "user_version"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(database.Path));
     }
 
