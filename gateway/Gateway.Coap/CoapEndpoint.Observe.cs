@@ -420,7 +420,7 @@ public sealed partial class CoapEndpoint
             if (!RequestKey.IsTransferOption(option.Number)) options.Add(new CoapOption(option.Number, option.Value.ToArray()));
         }
         var copy = new CoapMessage(message.Type, message.Code, 0, message.Token.ToArray(), options, message.Payload.ToArray());
-        var owned = new CoapRequest(copy, request.Peer) { RestoredState = request.RestoredState };
+        var owned = new CoapRequest(copy, request.Peer) { RestoredState = request.RestoredState, SessionIdentity = request.SessionIdentity };
         owned.CopyRouteValuesFrom(request);
         return owned;
     }

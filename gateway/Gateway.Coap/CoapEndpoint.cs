@@ -28,6 +28,7 @@ namespace Gateway.Coap;
 public sealed partial class CoapEndpoint : IDisposable
 {
     private readonly IDatagramTransport _transport;
+    private readonly ISessionIdentityProvider? _sessions;
     private readonly ICoapRequestHandler? _handler;
     private readonly CoapEndpointOptions _options;
     private readonly TimeProvider _time;
@@ -51,6 +52,7 @@ public sealed partial class CoapEndpoint : IDisposable
         TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         _transport = transport;
+        _sessions = transport as ISessionIdentityProvider;
         _handler = handler;
         _options = options ?? new CoapEndpointOptions();
         if (_options.Validate().FirstOrDefault() is { } problem) throw new ArgumentException(problem, nameof(options));
@@ -251,6 +253,7 @@ public sealed partial class CoapEndpoint : IDisposable
         CoapRequest request;
         if (!transfer.Any) request = context.RequestFor(message, peer);
         else if (!PrepareTransfer(context, message, peer, handle, transfer, out request)) return;
+        if (_sessions is not null) request.SessionIdentity = _sessions.GetSessionIdentity(peer);
         ValueTask<CoapResponse> pending;
         try
         {

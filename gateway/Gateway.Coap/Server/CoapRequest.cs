@@ -41,6 +41,7 @@ public sealed class CoapRequest
         ObserveRelation = null;
         ObserveChangeMark = 0;
         RestoredState = null;
+        SessionIdentity = null;
     }
 
     /// <summary>For tests and for code that builds a request without an endpoint.</summary>
@@ -87,6 +88,20 @@ public sealed class CoapRequest
     /// stored instead of what it left out, e.g. the device whose credential was in the path.
     /// </summary>
     public string? RestoredState { get; internal set; }
+
+    /// <summary>
+    /// Who the transport authenticated the peer as (DTLS with a pre-shared key or a mapped client
+    /// certificate: the device name), or null (plain UDP, one-way DTLS). Set by the endpoint from the
+    /// transport's session (<see cref="ISessionIdentityProvider"/>), never from the message.
+    /// </summary>
+    public string? SessionIdentity { get; internal set; }
+
+    /// <summary>For tests of resources: a request as if it arrived on a session authenticated as <paramref name="identity"/>.</summary>
+    public CoapRequest WithSessionIdentity(string? identity)
+    {
+        SessionIdentity = identity;
+        return this;
+    }
 
     // Set by the endpoint (transfer options, request key) and by an observable resource accepting a registration.
     internal TransferOptions Transfer;

@@ -22,6 +22,24 @@ public sealed class CoapServer : ICoapRequestHandler
 
     public CoapResource Root { get; }
 
+    private CoapResource? _sessionPrefix;
+    private HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _sessionSegments;
+
+    /// <summary>
+    /// Token-less URIs on authenticated sessions (ThingsBoard's X.509 form, thingsboard.md §2.9): on a
+    /// request with a <see cref="CoapRequest.SessionIdentity"/>, a path <c>prefix/s/…</c> whose segment
+    /// <c>s</c> is one of <paramref name="segments"/> routes as <c>prefix/{p}/s/…</c> with the
+    /// parameter <c>{p}</c> bound to the empty string, which no URI from the network binds on such a
+    /// session. Requests without a session identity route as written.
+    /// </summary>
+    public void AddSessionRoute(string prefixPath, IEnumerable<string> segments)
+    {
+        var prefix = Root.GetOrAddPath(prefixPath);
+        if (prefix.ParameterChild is null) throw new InvalidOperationException($"{prefix.Path} has no parameter child to stand for the session.");
+        _sessionSegments = new HashSet<string>(segments, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        _sessionPrefix = prefix;
+    }
+
     /// <summary>Adds a resource under a parent path (created as plain nodes if missing).</summary>
     public TResource Add<TResource>(string parentPath, TResource resource) where TResource : CoapResource =>
         Root.GetOrAddPath(parentPath).Add(resource);
@@ -53,6 +71,11 @@ public sealed class CoapServer : ICoapRequestHandler
                 return null;
             }
             var segment = chars[..written];
+            if (node == _sessionPrefix && request.SessionIdentity is not null && _sessionSegments.Contains(segment))
+            {
+                node = node.ParameterChild!;
+                request.SetRouteValue(node.ParameterName!, "");
+            }
             var child = node.FindChild(segment);
             if (child is null) return null;
             if (child.ParameterName is { } parameter) request.SetRouteValue(parameter, new string(segment));

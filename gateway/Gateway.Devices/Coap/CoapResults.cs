@@ -53,5 +53,5 @@ internal static class CoapResults
 
     /// <summary>The source key of the failure limiter: the address without port (a device may change ports).</summary>
     public static DeviceRequestContext Context(CoapRequest request, bool dedup = false) =>
-        new(request.PeerEndPoint.Address.ToString(), dedup ? request.ExchangeKey : null);
+        new(request.PeerEndPoint.Address.ToString(), dedup ? request.ExchangeKey : null) { SessionDevice = request.SessionIdentity };
 }

@@ -32,7 +32,8 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
 
     protected override ObservationSnapshot? ToStorable(ObserveRelation relation, ObservationSnapshot snapshot)
     {
-        if (relation.Identity is not { } identity || snapshot.Path.Count < 2) return null;
+        // A relation on a DTLS session ends with the session: nothing to restore after a restart.
+        if (relation.Identity is not { } identity || snapshot.Path.Count < 2 || relation.Request.SessionIdentity is not null) return null;
         var path = snapshot.Path.ToArray();
         path[^2] = TokenPlaceholder; // …/{token}/{feature}
         return snapshot with { Path = path, State = DeviceOf(identity) };

@@ -50,6 +50,8 @@ public sealed class ThingsBoardCoapResources : IDisposable
         var feature = token.Add(new FeatureResource(api, ota, rpc) { Visible = false });
         rpc.Resource = feature;
         feature.Add(new RpcReplyResource(api) { Visible = false });
+        // thingsboard.md §2.9: on a session that authenticated the device, /api/v1/telemetry etc. drop the token.
+        server.AddSessionRoute("api/v1", Enum.GetNames<Feature.Kind>().Where(n => n != nameof(Feature.Kind.Unknown)));
         server.Add("fw", new OtaResource(ota, OtaPackageType.Firmware) { Visible = false });
         server.Add("sw", new OtaResource(ota, OtaPackageType.Software) { Visible = false });
         return new ThingsBoardCoapResources(feature, rpc, services.GetRequiredService<IDownlinkSignal>(), logger);

@@ -25,6 +25,7 @@ public sealed class DeviceAuthenticator
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, (DeviceRecord Device, long Expires)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DeviceRecord Device, long Expires)> _sessionDevices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _connected = new(StringComparer.Ordinal);
 
     public DeviceAuthenticator(IDeviceStore devices, IOutbox outbox, AuthFailureLimiter limiter, TimeProvider time, ILogger<DeviceAuthenticator> logger)
@@ -41,10 +42,22 @@ public sealed class DeviceAuthenticator
     /// <summary>Finds the device and makes sure the cloud has been told it is connected.</summary>
     public async ValueTask<AuthenticatedDevice> AuthenticateAsync(string token, DeviceRequestContext context, CancellationToken cancellationToken)
     {
+        DeviceRecord? device;
+        if (context.SessionDevice is { } sessionDevice)
+        {
+            // The DTLS session authenticated the device (issue 16), so this is no guess and the failure limiter
+            // stays out of it: a token-less URI acts for the session's device, and a token in the URI is
+            // accepted only if it is that device's own.
+            device = token.Length == 0
+                ? await FindSessionDeviceAsync(sessionDevice, cancellationToken).ConfigureAwait(false)
+                : await FindAsync(token, cancellationToken).ConfigureAwait(false) is { } byToken && byToken.Name == sessionDevice ? byToken : null;
+            if (device is null) return new(null, DeviceApiResult.Unauthorized);
+            return await ConnectedAsync(device, cancellationToken).ConfigureAwait(false);
+        }
         // Decided from memory before any lookup: a limited address gets lookups only for credentials that
         // authenticated from it before (its valid devices behind a NAT) and a small budget of others.
         if (!_limiter.Admit(context.Source, token)) return new(null, DeviceApiResult.Silent);
-        var device = await FindAsync(token, cancellationToken).ConfigureAwait(false);
+        device = await FindAsync(token, cancellationToken).ConfigureAwait(false);
         if (device is null) return new(null, Failure(context.Source));
         _limiter.RecordSuccess(context.Source, token);
         return await ConnectedAsync(device, cancellationToken).ConfigureAwait(false);
@@ -88,6 +101,16 @@ public sealed class DeviceAuthenticator
 
     /// <summary>Forgets that devices were connected, e.g. after the bridge lost its MQTT session (the next contact re-sends connect).</summary>
     public void ForgetConnections() => _connected.Clear();
+
+    private async ValueTask<DeviceRecord?> FindSessionDeviceAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_sessionDevices.TryGetValue(name, out var entry) && entry.Expires > _time.GetTimestamp()) return entry.Device;
+        var device = await _devices.FindByNameAsync(name, cancellationToken).ConfigureAwait(false);
+        if (device is null) return null; // removed since its session began
+        if (_sessionDevices.Count >= CacheCapacity) _sessionDevices.Clear();
+        _sessionDevices[name] = (device, _time.GetTimestamp() + (long)(CacheLifetime.TotalSeconds * _time.TimestampFrequency));
+        return device;
+    }
 
     private async ValueTask<DeviceRecord?> FindAsync(string token, CancellationToken cancellationToken)
     {

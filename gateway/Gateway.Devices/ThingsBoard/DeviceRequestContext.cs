@@ -8,4 +8,11 @@ namespace Gateway.Devices.ThingsBoard;
 /// Identifies this request among its retransmissions (CoAP: <c>CoapRequest.ExchangeKey</c>, peer + Message ID);
 /// stored with the outbox row so a retransmission never creates a second row, also after a restart. Null: no dedup (HTTP).
 /// </param>
-public readonly record struct DeviceRequestContext(string Source, string? ExchangeKey = null);
+public readonly record struct DeviceRequestContext(string Source, string? ExchangeKey = null)
+{
+    /// <summary>
+    /// The device the transport authenticated (a DTLS session with a PSK or a mapped certificate), or
+    /// null. With one, an empty token means "this device" and any other token must be this device's.
+    /// </summary>
+    public string? SessionDevice { get; init; }
+}

@@ -33,9 +33,13 @@ internal static class DevicesCommand
         var vendor = new Option<string?>("--vendor") { Description = "Exosite vendor: with --model and --sn the device awaits activation (POST /provision/activate) instead of getting a token", HelpName = "V" };
         var model = new Option<string?>("--model") { Description = "Exosite model", HelpName = "M" };
         var serial = new Option<string?>("--sn") { Description = "Exosite serial number", HelpName = "SN" };
+        var pskIdentity = new Option<string?>("--psk-identity") { Description = "DTLS PSK identity: a coaps session with this identity and key acts for the device (token-less URIs)", HelpName = "ID" };
+        var pskKey = new Option<string?>("--psk-key") { Description = "DTLS pre-shared key as text (UTF-8), as libcoap's -k takes it; stored encrypted, never shown again", HelpName = "KEY" };
+        var pskKeyHex = new Option<string?>("--psk-key-hex") { Description = "DTLS pre-shared key as hex digits", HelpName = "HEX" };
+        var certificate = new Option<string?>("--certificate") { Description = "Client certificate (PEM): a coaps session with it acts for the device (matched by SHA-256 fingerprint)", HelpName = "FILE" };
         var command = new Command("add", "Register a device and print its access token (shown only this once), or register an Exosite device awaiting activation")
         {
-            name, token, type, vendor, model, serial,
+            name, token, type, vendor, model, serial, pskIdentity, pskKey, pskKeyHex, certificate,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -52,6 +56,10 @@ internal static class DevicesCommand
                 throw new ConfigurationException($"--token: {MinTokenLength} to 256 characters without spaces, '/', '?', '#' or '%' (it travels in URL paths; the generated ones have 20)");
             var profile = parse.GetValue(type) ?? "default";
             CheckName(profile, "--type");
+            var (identity, key) = PskOf(parse.GetValue(pskIdentity), parse.GetValue(pskKey), parse.GetValue(pskKeyHex));
+            var fingerprint = parse.GetValue(certificate) is { } certificateFile ? CertificateFingerprint(certificateFile) : null;
+            if (exosite[0] is not null && (identity is not null || fingerprint is not null))
+                throw new ConfigurationException("--psk-identity/--certificate: DTLS credentials are for ThingsBoard-API devices, not Exosite ones");
 
             var context = CliContext.Create(parse);
             using var database = context.OpenDatabase();
@@ -59,7 +67,11 @@ internal static class DevicesCommand
             string? issued;
             try
             {
-                issued = await store.AddAsync(new NewDevice(deviceName, profile) { Token = given, Vendor = exosite[0], Model = exosite[1], Serial = exosite[2] }, cancellationToken);
+                issued = await store.AddAsync(new NewDevice(deviceName, profile)
+                {
+                    Token = given, Vendor = exosite[0], Model = exosite[1], Serial = exosite[2],
+                    PskIdentity = identity, PskKey = key, CertificateSha256 = fingerprint,
+                }, cancellationToken);
             }
             catch (InvalidOperationException e)
             {
@@ -134,8 +146,50 @@ internal static class DevicesCommand
         return command;
     }
 
-    private static string Credential(DeviceRecord d) =>
-        d.HasToken ? "token" : d.Serial is null ? "none" : d.Activated ? "cik" : "awaiting activation";
+    private static string Credential(DeviceRecord d)
+    {
+        var kinds = new List<string>();
+        if (d.HasToken) kinds.Add("token");
+        if (d.PskIdentity is { } identity) kinds.Add($"psk ({identity})"); // the identity is a name (sent in the clear by DTLS), not the key
+        if (d.HasCertificate) kinds.Add("certificate");
+        if (d.Serial is not null) kinds.Add(d.Activated ? "cik" : "awaiting activation");
+        return kinds.Count == 0 ? "none" : string.Join(", ", kinds);
+    }
+
+    /// <summary>The PSK identity and key bytes from the options, checked; (null, null) when none given.</summary>
+    internal static (string? Identity, byte[]? Key) PskOf(string? identity, string? text, string? hex)
+    {
+        if (identity is null && text is null && hex is null) return (null, null);
+        if (identity is null) throw new ConfigurationException("--psk-key/--psk-key-hex: needs --psk-identity");
+        if (text is not null && hex is not null) throw new ConfigurationException("--psk-key and --psk-key-hex: give one of them");
+        // RFC 4279 §5.1: identities up to 2^16-1 bytes; 128 keeps them printable and indexable.
+        if (identity.Length is 0 or > 128 || identity.Any(char.IsControl))
+            throw new ConfigurationException("--psk-identity: 1 to 128 characters without control characters");
+        byte[] key;
+        if (hex is not null)
+        {
+            try { key = Convert.FromHexString(hex); }
+            catch (FormatException) { throw new ConfigurationException("--psk-key-hex: not an even number of hex digits"); }
+        }
+        else if (text is not null) key = System.Text.Encoding.UTF8.GetBytes(text);
+        else throw new ConfigurationException("--psk-identity: needs --psk-key or --psk-key-hex");
+        // RFC 4279 §5.3: up to 64 bytes; fewer than 8 is guessable offline from one captured handshake.
+        if (key.Length is < 8 or > 64) throw new ConfigurationException("--psk-key/--psk-key-hex: the key must be 8 to 64 bytes");
+        return (identity, key);
+    }
+
+    private static byte[] CertificateFingerprint(string file)
+    {
+        try
+        {
+            using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(file));
+            return System.Security.Cryptography.SHA256.HashData(certificate.RawData);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new ConfigurationException($"--certificate: {file}: not a readable PEM certificate ({e.Message})");
+        }
+    }
 
     internal static void CheckName(string value, string what)
     {

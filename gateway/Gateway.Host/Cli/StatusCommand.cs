@@ -75,6 +75,7 @@ internal static class StatusCommand
                 },
                 ["content"] = new JsonObject { ["items"] = content.Count },
                 ["coap"] = CliJson.Object(live ? service!.Coap : new Dictionary<string, long>()),
+                ["dtls"] = CliJson.Object(live ? service!.Dtls : new Dictionary<string, long>()),
                 ["database"] = database.Path,
             };
             if (parse.GetValue(json))
@@ -91,6 +92,13 @@ internal static class StatusCommand
                 text.Append(inv, $"service:      running, pid {service.Pid}, up {Format.Duration(now - service.StartedAt)}, {health}\n");
                 text.Append(inv, $"link:         {service.Link}{(service.Broker is null ? " (Mqtt:Host is empty: buffering only)" : $" ({service.Broker})")}\n");
                 text.Append(inv, $"coap:         {service.CoapEndpoint}, {service.Coap.GetValueOrDefault("datagrams")} datagrams, {service.Coap.GetValueOrDefault("requests")} requests, {service.Coap.GetValueOrDefault("malformed")} malformed\n");
+                if (service.DtlsEndpoint is not null)
+                {
+                    var d = service.Dtls;
+                    var failures = string.Join(", ", d.Where(f => f.Key.StartsWith("handshakesFailed.", StringComparison.Ordinal) && f.Value > 0)
+                        .Select(f => $"{f.Key["handshakesFailed.".Length..]} {f.Value}"));
+                    text.Append(inv, $"dtls:         {service.DtlsEndpoint}, {d.GetValueOrDefault("sessions")} sessions ({d.GetValueOrDefault("handshaking")} handshaking), handshakes {d.GetValueOrDefault("handshakesOk")} ok, {d.GetValueOrDefault("handshakesFailed")} failed{(failures.Length > 0 ? $" ({failures})" : "")}\n");
+                }
             }
             else
             {

@@ -14,6 +14,8 @@ public static class CoapHostingExtensions
     {
         builder.Services.AddOptions<CoapListenerOptions>().BindConfiguration(CoapListenerOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CoapListenerOptions>>(new OptionsValidator<CoapListenerOptions>(o => o.Validate()));
+        builder.Services.AddOptions<CoapDtlsOptions>().BindConfiguration(CoapDtlsOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CoapDtlsOptions>>(new OptionsValidator<CoapDtlsOptions>(o => o.Validate()));
         builder.Services.AddLivenessProbe<CoapLivenessProbe>();
         builder.Services.AddSingleton<CoapServer>();
         builder.Services.AddSingleton<CoapResponseCounter>();

@@ -35,6 +35,7 @@ public static class ConfigurationSchema
     private static readonly BoundSection[] Bound =
     [
         new(CoapListenerOptions.Section, typeof(CoapListenerOptions)),
+        new(CoapDtlsOptions.Section, typeof(CoapDtlsOptions)),
         new(HttpOptions.Section, typeof(HttpOptions)),
         new(HttpApiOptions.Section, typeof(HttpApiOptions)),
         new(HttpTlsOptions.Section, typeof(HttpTlsOptions)),

@@ -122,6 +122,8 @@ public sealed class HealthLoopService(
                 Healthy = report?.Alive ?? false,
                 Probes = report?.Probes ?? [],
                 Coap = coap.IsStarted ? CoapFigures.Of(coap.Endpoint) : new Dictionary<string, long>(),
+                DtlsEndpoint = coap.Dtls?.LocalEndPoint.ToString(),
+                Dtls = coap.Dtls is { } dtls ? DtlsFigures.Of(dtls) : new Dictionary<string, long>(),
                 DrainRowsPerSecond = rates?.DrainRowsPerSecond,
                 NetDrainRowsPerSecond = rates?.NetRowsPerSecond,
                 EmptyInSeconds = rates?.EmptyIn is { } emptyIn ? (long)emptyIn.TotalSeconds : null,

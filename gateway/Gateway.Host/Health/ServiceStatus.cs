@@ -22,6 +22,10 @@ public sealed record ServiceStatus
     public bool Healthy { get; init; }
     public IReadOnlyList<ProbeOutcome> Probes { get; init; } = [];
     public IReadOnlyDictionary<string, long> Coap { get; init; } = new Dictionary<string, long>();
+    /// <summary>The coaps endpoint ("[::]:5684"), or null when DTLS is off.</summary>
+    public string? DtlsEndpoint { get; init; }
+    /// <summary>DTLS sessions and handshakes (<see cref="Coap.DtlsFigures"/>); empty when DTLS is off.</summary>
+    public IReadOnlyDictionary<string, long> Dtls { get; init; } = new Dictionary<string, long>();
     /// <summary>Rows the cloud acknowledged per second over the last minute (null until measured).</summary>
     public double? DrainRowsPerSecond { get; init; }
     /// <summary>How fast the backlog shrank per second over the last minute (negative: it grew).</summary>

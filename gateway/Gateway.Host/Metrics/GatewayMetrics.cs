@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Gateway.Coap.Transport.Dtls;
 using Gateway.Host.Coap;
 using Gateway.Host.Health;
 using Gateway.Host.Storage;
@@ -53,6 +54,18 @@ public sealed class GatewayMetrics : IHostedService
         meter.CreateObservableGauge("coapgw.coap.partial_bodies", () => coap.IsStarted ? coap.Endpoint.PartialBodies : 0,
             description: "Block1 uploads in progress");
 
+        meter.CreateObservableGauge("coapgw.dtls.sessions", () => coap.Dtls?.Statistics.Sessions ?? 0, description: "DTLS sessions held (established and handshaking)");
+        meter.CreateObservableGauge("coapgw.dtls.handshaking", () => coap.Dtls?.Statistics.Handshaking ?? 0, description: "DTLS handshakes in progress");
+        Counter(meter, "coapgw.dtls.handshakes_ok", "DTLS handshakes completed", () => coap.Dtls?.Statistics.HandshakesCompleted ?? 0);
+        meter.CreateObservableCounter("coapgw.dtls.handshakes_failed", () => coap.Dtls is { } dtls ? HandshakeFailures(dtls.Statistics) : [],
+            description: "DTLS handshakes failed, by reason");
+        Counter(meter, "coapgw.dtls.cookies_sent", "HelloVerifyRequests sent to ClientHellos without a valid cookie (no per-peer state kept)", () => coap.Dtls?.Statistics.CookiesSent ?? 0);
+        meter.CreateObservableCounter("coapgw.dtls.records_dropped", () => coap.Dtls is { } dtls ? RecordsDropped(dtls.Statistics) : [],
+            description: "DTLS datagrams dropped, by reason");
+        meter.CreateObservableCounter("coapgw.dtls.sessions_ended", () => coap.Dtls is { } dtls ? SessionsEnded(dtls.Statistics) : [],
+            description: "DTLS sessions ended by the gateway or the peer, by reason");
+        Counter(meter, "coapgw.dtls.rebinds", "DTLS sessions that moved address with their connection id (RFC 9146)", () => coap.Dtls?.Statistics.Rebinds ?? 0);
+
         meter.CreateObservableGauge("coapgw.outbox.depth", () => outbox.Current.Depth, description: "Rows waiting in the outbox");
         meter.CreateObservableGauge("coapgw.outbox.bytes", () => outbox.Current.Bytes, unit: "By", description: "Accounted bytes of the rows waiting in the outbox (what Storage:MaxQueueBytes bounds)");
         meter.CreateObservableGauge("coapgw.outbox.oldest_age_seconds", () => outbox.Current.OldestAge.TotalSeconds, unit: "s", description: "Age of the oldest row in the outbox (store clock)");
@@ -97,6 +110,26 @@ public sealed class GatewayMetrics : IHostedService
             new(s.Unmatched, new KeyValuePair<string, object?>("reason", "unmatched")),
         ];
     }
+
+    private static IEnumerable<Measurement<long>> HandshakeFailures(DtlsStatistics s) =>
+        Enum.GetValues<DtlsHandshakeFailure>().Select(r => new Measurement<long>(s.HandshakesFailed(r), new KeyValuePair<string, object?>("reason", Names.Snake(r.ToString()))));
+
+    private static Measurement<long>[] RecordsDropped(DtlsStatistics s) =>
+    [
+        new(s.RecordsMalformed, new KeyValuePair<string, object?>("reason", "malformed")),
+        new(s.RecordsWithoutSession, new KeyValuePair<string, object?>("reason", "no_session")),
+        new(s.RecordsDiscarded, new KeyValuePair<string, object?>("reason", "discarded")),
+        new(s.RecordsQueueFull, new KeyValuePair<string, object?>("reason", "queue_full")),
+        new(s.ClientHellosDropped, new KeyValuePair<string, object?>("reason", "bad_client_hello")),
+        new(s.SendsDropped, new KeyValuePair<string, object?>("reason", "send_without_session")),
+    ];
+
+    private static Measurement<long>[] SessionsEnded(DtlsStatistics s) =>
+    [
+        new(s.SessionsExpired, new KeyValuePair<string, object?>("reason", "idle")),
+        new(s.SessionsEvicted, new KeyValuePair<string, object?>("reason", "evicted")),
+        new(s.SessionsClosed, new KeyValuePair<string, object?>("reason", "closed")),
+    ];
 
     private static IEnumerable<Measurement<long>> Drops(OutboxStats stats) =>
         stats.Drops.Select(d => new Measurement<long>(d.Value,

@@ -10,4 +10,6 @@ public sealed record DeviceRecord(
     string? Model,
     string? Serial,
     bool Activated,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    string? PskIdentity = null,
+    bool HasCertificate = false);

@@ -13,6 +13,12 @@ public interface IDeviceStore
     /// <summary>The activated Exosite device holding this CIK; null if none.</summary>
     Task<DeviceRecord?> FindByCikAsync(string cik, CancellationToken cancellationToken = default);
 
+    /// <summary>The device of a DTLS PSK identity and its key (decrypted), or null if none.</summary>
+    Task<(DeviceRecord Device, byte[] Key)?> FindByPskIdentityAsync(string identity, CancellationToken cancellationToken = default);
+
+    /// <summary>The device registered with this client certificate (SHA-256 of its DER encoding), or null.</summary>
+    Task<DeviceRecord?> FindByCertificateAsync(byte[] sha256, CancellationToken cancellationToken = default);
+
     Task<DeviceRecord?> FindByNameAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -16,4 +16,13 @@ public sealed record NewDevice(string Name, string Profile = "default")
 
     /// <summary>Exosite serial number.</summary>
     public string? Serial { get; init; }
+
+    /// <summary>DTLS PSK identity (RFC 4279); with <see cref="PskKey"/> the device can authenticate its DTLS session instead of a token.</summary>
+    public string? PskIdentity { get; init; }
+
+    /// <summary>The pre-shared key's bytes (stored encrypted, <see cref="PskKeyProtector"/>).</summary>
+    public byte[]? PskKey { get; init; }
+
+    /// <summary>SHA-256 of a client certificate's DER encoding: a DTLS session with that certificate acts for this device.</summary>
+    public byte[]? CertificateSha256 { get; init; }
 }

@@ -10,11 +10,12 @@ namespace Gateway.Storage.Devices;
 public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? time = null) : IDeviceStore
 {
     private const int SqliteConstraint = 19;
-    private const string Columns = "id, name, profile, token_hash IS NOT NULL, vendor, model, serial, activated, created_ms";
+    private const string Columns = "id, name, profile, token_hash IS NOT NULL, vendor, model, serial, activated, created_ms, psk_identity, cert_sha256 IS NOT NULL";
     private const string Alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lazy<CredentialHasher> _hasher = new(() => CredentialHasher.Load(database));
+    private readonly Lazy<PskKeyProtector> _psk = new(() => PskKeyProtector.Load(Path.GetDirectoryName(database.Path)!));
 
     public Task<string?> AddAsync(NewDevice device, CancellationToken cancellationToken = default)
     {
@@ -24,7 +25,9 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
         {
             throw new ArgumentException("An Exosite device needs vendor, model and serial together.", nameof(device));
         }
+        if ((device.PskIdentity is null) != (device.PskKey is null)) throw new ArgumentException("A PSK identity needs its key and a key its identity.", nameof(device));
         var token = device.Token ?? (exosite ? null : RandomNumberGenerator.GetString(Alphanumerics, 20));
+        var sealedPsk = device.PskIdentity is { } identity ? _psk.Value.Protect(identity, device.PskKey) : null;
         var hash = token is null ? null : _hasher.Value.Hash(token);
         using var connection = database.OpenConnection();
         using var transaction = connection.BeginTransaction(deferred: false);
@@ -35,13 +38,14 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
         try
         {
             Sql.Execute(connection,
-                "INSERT INTO device (name, profile, token_prefix, token_hash, vendor, model, serial, created_ms) VALUES ($n, $p, $tp, $th, $v, $m, $s, $c)",
+                "INSERT INTO device (name, profile, token_prefix, token_hash, vendor, model, serial, created_ms, psk_identity, psk_key, cert_sha256) VALUES ($n, $p, $tp, $th, $v, $m, $s, $c, $pi, $pk, $cs)",
                 ("$n", device.Name), ("$p", device.Profile), ("$tp", hash is null ? null : CredentialHasher.Prefix(hash)), ("$th", hash),
-                ("$v", device.Vendor), ("$m", device.Model), ("$s", device.Serial), ("$c", _time.GetUtcNow().ToUnixTimeMilliseconds()));
+                ("$v", device.Vendor), ("$m", device.Model), ("$s", device.Serial), ("$c", _time.GetUtcNow().ToUnixTimeMilliseconds()),
+                ("$pi", device.PskIdentity), ("$pk", sealedPsk), ("$cs", device.CertificateSha256));
         }
         catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
         {
-            throw new InvalidOperationException($"A device named '{device.Name}' (or with this vendor/model/serial) already exists.", e);
+            throw new InvalidOperationException($"A device named '{device.Name}' (or with this vendor/model/serial, PSK identity or certificate) already exists.", e);
         }
         transaction.Commit();
         return Task.FromResult(token);
@@ -57,6 +61,21 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
     {
         using var connection = database.OpenConnection();
         return Task.FromResult(FindByHash(connection, "cik", _hasher.Value.Hash(cik)));
+    }
+
+    public Task<(DeviceRecord Device, byte[] Key)?> FindByPskIdentityAsync(string identity, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        var row = Sql.Query(connection, $"SELECT {Columns}, psk_key FROM device WHERE psk_identity = $i", r => (Device: Map(r), Sealed: (byte[])r.GetValue(11)), ("$i", identity))
+            .SingleOrDefault();
+        if (row.Device is null || _psk.Value.Unprotect(identity, row.Sealed) is not { } key) return Task.FromResult<(DeviceRecord, byte[])?>(null);
+        return Task.FromResult<(DeviceRecord, byte[])?>((row.Device, key));
+    }
+
+    public Task<DeviceRecord?> FindByCertificateAsync(byte[] sha256, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        return Task.FromResult(Sql.Query(connection, $"SELECT {Columns} FROM device WHERE cert_sha256 = $h", Map, ("$h", sha256)).SingleOrDefault());
     }
 
     public Task<DeviceRecord?> FindByNameAsync(string name, CancellationToken cancellationToken = default)
@@ -103,11 +122,11 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
     {
         // The prefix narrows to (almost always) one row; the full digest decides, in constant time.
         var candidates = Sql.Query(connection, $"SELECT {Columns}, {credential}_hash FROM device WHERE {credential}_prefix = $p",
-            r => (Device: Map(r), Hash: (byte[])r.GetValue(9)), ("$p", CredentialHasher.Prefix(hash)));
+            r => (Device: Map(r), Hash: (byte[])r.GetValue(11)), ("$p", CredentialHasher.Prefix(hash)));
         return candidates.FirstOrDefault(c => CredentialHasher.Matches(hash, c.Hash)).Device;
     }
 
     private static DeviceRecord Map(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.NullableString(4), r.NullableString(5), r.NullableString(6),
-        r.GetBoolean(7), r.UnixMs(8));
+        r.GetBoolean(7), r.UnixMs(8), r.NullableString(9), r.GetBoolean(10));
 }

@@ -34,6 +34,29 @@ public sealed class SqliteDeviceStoreTests : StoreTestBase
     }
 
     [Fact]
+    public async Task PskKey_IsStoredEncryptedOutsideTheDatabaseKey_AndFoundByIdentity()
+    {
+        var key = Encoding.UTF8.GetBytes("PSK_PLAINTEXT_KEY_1");
+        await new SqliteDeviceStore(Database).AddAsync(new NewDevice("psk-dev") { PskIdentity = "id-1", PskKey = key, CertificateSha256 = new byte[32] });
+        Reopen().Dispose();
+
+        var files = Directory.GetFiles(Options.DataDir).Where(f => !f.EndsWith(PskKeyProtector.FileName, StringComparison.Ordinal)).Select(File.ReadAllBytes).ToList();
+        Assert.DoesNotContain(files, bytes => Encoding.UTF8.GetString(bytes).Contains("PSK_PLAINTEXT_KEY_1", StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Options.DataDir, PskKeyProtector.FileName)));
+
+        var store = new SqliteDeviceStore(Reopen());
+        var found = await store.FindByPskIdentityAsync("id-1");
+        Assert.Equal(("psk-dev", "id-1", true), (found?.Device.Name, found?.Device.PskIdentity, found?.Device.HasCertificate ?? false));
+        Assert.Equal(key, found?.Key);
+        Assert.Null(await store.FindByPskIdentityAsync("id-2"));
+        Assert.Equal("psk-dev", (await store.FindByCertificateAsync(new byte[32]))?.Name);
+        // Without the key file the stored key does not decrypt: the database alone reveals nothing.
+        File.WriteAllBytes(Path.Combine(Options.DataDir, PskKeyProtector.FileName), new byte[32]);
+        Assert.Null(await new SqliteDeviceStore(Reopen()).FindByPskIdentityAsync("id-1"));
+    }
+
+    [Fact]
     public async Task Add_DuplicateNameOrToken_Throws()
     {
         var store = new SqliteDeviceStore(Database);

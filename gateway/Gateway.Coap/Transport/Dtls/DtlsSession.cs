@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Org.BouncyCastle.Tls;
+
+namespace Gateway.Coap.Transport.Dtls;
+
+/// <summary>
+/// One peer's DTLS state: its handshake (run on its own thread, fed through a bounded queue) and then
+/// its record layer (fed one datagram at a time by the receive loop, under the session's lock). To the
+/// library it is the <see cref="DatagramTransport"/> of that peer; records it sends go out on the
+/// shared socket to the peer's current address.
+/// <para>The session's <see cref="Key"/> is the address it was established from and stays its name
+/// for the CoAP layer (deduplication, exchanges, Observe), also after the peer moves to another
+/// address with its connection id (RFC 9146 §6).</para>
+/// </summary>
+internal sealed class DtlsSession : DatagramTransport
+{
+    private const int Handshaking = 0, Established = 1, Closed = 2;
+
+    private readonly IDatagramTransport _socket;
+    private readonly BlockingCollection<byte[]> _handshakeQueue;
+    private readonly int _receiveLimit, _sendLimit;
+    private int _state;
+    // The datagram the receive loop hands the record layer (established sessions; set and cleared under the lock).
+    private byte[]? _slot;
+    private int _slotLength;
+
+    public DtlsSession(IDatagramTransport socket, PeerAddress key, SocketAddress keyAddress, long now, int queueLength, int receiveLimit, int sendLimit)
+    {
+        _socket = socket;
+        Key = key;
+        KeyAddress = keyAddress;
+        Address = key;
+        SendAddress = keyAddress;
+        Created = LastActivity = now;
+        _handshakeQueue = new BlockingCollection<byte[]>(queueLength);
+        _receiveLimit = receiveLimit;
+        _sendLimit = sendLimit;
+        RecordCallback = flags => LastRecordFlags = flags;
+    }
+
+    /// <summary>Serialises the record layer: receive loop, senders and the sweeper.</summary>
+    public object Gate { get; } = new();
+
+    public PeerAddress Key { get; }
+
+    /// <summary><see cref="Key"/> as a socket address, reported to the CoAP layer as the sender.</summary>
+    public SocketAddress KeyAddress { get; }
+
+    /// <summary>Where the peer is now (differs from <see cref="Key"/> after a rebinding).</summary>
+    public PeerAddress Address { get; private set; }
+
+    public SocketAddress SendAddress { get; private set; }
+
+    public long Created { get; }
+
+    public long LastActivity { get; set; }
+
+    public bool IsHandshaking => Volatile.Read(ref _state) == Handshaking;
+
+    public bool IsEstablished => Volatile.Read(ref _state) == Established;
+
+    public bool IsClosed => Volatile.Read(ref _state) == Closed;
+
+    /// <summary>Set when the handshake was cut short by eviction, its timeout or shutdown.</summary>
+    public bool Aborted { get; private set; }
+
+    /// <summary>Set by the sweeper when it aborts a handshake that ran past its time.</summary>
+    public bool TimedOut { get; set; }
+
+    /// <summary>The peer sent an encrypted (epoch ≥ 1) record during the handshake: it got as far as its Finished.</summary>
+    public bool SawEncryptedHandshakeRecord { get; private set; }
+
+    public DtlsTransport? Dtls { get; private set; }
+
+    /// <summary>The shortest encrypted fragment the negotiated cipher can decode (explicit nonce plus tag).</summary>
+    public int MinCiphertextLength { get; private set; }
+
+    /// <summary>The peer sent application data: it has our Finished, so its handshake records are over for good.</summary>
+    public bool PeerConfirmed { get; set; }
+
+    public string? Identity { get; private set; }
+
+    public byte[]? ConnectionId { get; private set; }
+
+    public DtlsRecordCallback RecordCallback { get; }
+
+    public DtlsRecordFlags LastRecordFlags { get; set; }
+
+    /// <summary>Queues a handshake datagram (copied); false if the queue is full or the handshake is over.</summary>
+    public bool EnqueueHandshake(ReadOnlySpan<byte> datagram, in DtlsRecordHeader header)
+    {
+        if (header.Epoch > 0) SawEncryptedHandshakeRecord = true;
+        try
+        {
+            return _handshakeQueue.TryAdd(datagram.ToArray());
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // completed: the handshake ended
+        }
+    }
+
+    /// <summary>The handshake succeeded: from now on records arrive through <see cref="Decrypt"/>. Returns datagrams that arrived meanwhile.</summary>
+    public List<byte[]> Establish(DtlsTransport dtls, string? identity, byte[]? connectionId, int minCiphertextLength)
+    {
+        lock (Gate)
+        {
+            MinCiphertextLength = minCiphertextLength;
+            Dtls = dtls;
+            Identity = identity;
+            ConnectionId = connectionId;
+            Volatile.Write(ref _state, Established);
+            _handshakeQueue.CompleteAdding();
+            var backlog = new List<byte[]>();
+            while (_handshakeQueue.TryTake(out var datagram)) backlog.Add(datagram);
+            return backlog;
+        }
+    }
+
+    /// <summary>
+    /// Feeds one datagram to the record layer and returns the application data of its first record
+    /// (-1 if none: a handshake retransmission, an alert, or a record silently discarded). Call under
+    /// the session's lock. Further records of the same datagram are read with <see cref="ReceivePending"/>.
+    /// </summary>
+    public int Decrypt(byte[] datagram, int length, Span<byte> plaintext)
+    {
+        _slot = datagram;
+        _slotLength = length;
+        LastRecordFlags = DtlsRecordFlags.None;
+        try
+        {
+            // waitMillis 1: the library's smallest wait (0 means forever); our Receive never blocks here.
+            return Dtls!.Receive(plaintext, 1, RecordCallback);
+        }
+        finally
+        {
+            _slot = null;
+        }
+    }
+
+    public int ReceivePending(Span<byte> plaintext) => Dtls!.ReceivePending(plaintext, RecordCallback);
+
+    /// <summary>Moves the session to the address an authenticated, newest record came from (RFC 9146 §6).</summary>
+    public void Rebind(PeerAddress address, SocketAddress socketAddress)
+    {
+        Address = address;
+        SendAddress = socketAddress;
+    }
+
+    /// <summary>Ends the handshake or the session; an established one sends close_notify first if <paramref name="notify"/>.</summary>
+    public void Close(bool notify, bool aborted = false)
+    {
+        lock (Gate)
+        {
+            if (IsClosed) return;
+            Aborted |= aborted;
+            bool wasEstablished = IsEstablished;
+            Volatile.Write(ref _state, Closed);
+            _handshakeQueue.CompleteAdding();
+            if (wasEstablished && notify)
+            {
+                try { Dtls?.Close(); }
+                catch (IOException) { } // the peer is gone anyway
+            }
+        }
+    }
+
+    // --- DatagramTransport: what the BouncyCastle record layer reads from and writes to ---
+
+    public int GetReceiveLimit() => _receiveLimit;
+
+    public int GetSendLimit() => _sendLimit;
+
+    public int Receive(byte[] buf, int off, int len, int waitMillis) => Receive(buf.AsSpan(off, len), waitMillis);
+
+    public int Receive(Span<byte> buffer, int waitMillis)
+    {
+        if (!IsHandshaking)
+        {
+            // Established: exactly the datagram the receive loop is decrypting, once; never block.
+            if (_slot is not { } slot) return -1;
+            _slot = null;
+            if (_slotLength > buffer.Length) return -1;
+            slot.AsSpan(0, _slotLength).CopyTo(buffer);
+            return _slotLength;
+        }
+        byte[]? datagram;
+        try
+        {
+            if (!_handshakeQueue.TryTake(out datagram, waitMillis)) datagram = null;
+        }
+        catch (ObjectDisposedException) { datagram = null; }
+        if (datagram is null)
+        {
+            // Evicted or shut down: abort the handshake now instead of waiting out its timeout.
+            if (Aborted || IsClosed) throw new IOException("DTLS handshake aborted");
+            return -1; // the library's retransmission timer runs on
+        }
+        if (datagram.Length > buffer.Length) return -1;
+        datagram.CopyTo(buffer);
+        return datagram.Length;
+    }
+
+    public void Send(byte[] buf, int off, int len) => Send(buf.AsSpan(off, len));
+
+    public void Send(ReadOnlySpan<byte> buffer)
+    {
+        if (!IsClosed || buffer.Length <= 64) _socket.Send(buffer, SendAddress); // an alert may follow the close
+    }
+
+    /// <summary>The record layer closed (close_notify, a fatal alert or failure): the owner drops the session.</summary>
+    public void Close() => Volatile.Write(ref _state, Closed);
+
+    public override string ToString() => Key.ToString();
+}
