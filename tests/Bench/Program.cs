@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project tests/Bench -- coap-alloc [requests]
 //   dotnet run -c Release --project tests/Bench -- storage [options]
 //   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
+//   dotnet run -c Release --project tests/Bench -- dtls [--seconds S] [--sessions N] [--rounds R]
 using Gateway.Bench;
 
 return args.FirstOrDefault() switch
@@ -12,11 +13,12 @@ return args.FirstOrDefault() switch
     "storage" => await StorageBench.RunAsync(args[1..]),
     "bridge" => await BridgeBench.RunAsync(args[1..]),
     "exosite-cbor" => ExositeCborBench.Run(args[1..]),
+    "dtls" => DtlsBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|coap-alloc|storage|bridge|exosite-cbor [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|coap-alloc|storage|bridge|exosite-cbor|dtls [options]   (each prints its own --help)");
     return 2;
 }
