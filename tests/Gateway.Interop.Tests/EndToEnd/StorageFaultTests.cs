@@ -46,7 +46,7 @@ public sealed class StorageFaultTests(ITestOutputHelper output)
         {
             string token = await CloudSide.AddDeviceAsync(dataDir, "Fault Dev");
             using var shim = await FaultShim.CreateAsync(dataDir);
-            var gateway = await GatewayProcess.StartAsync(dataDir, null, shim.Environment);
+            await using var gateway = await GatewayProcess.StartAsync(dataDir, null, shim.Environment);
             using var device = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             device.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             var acked = new List<int>();
@@ -108,7 +108,6 @@ public sealed class StorageFaultTests(ITestOutputHelper output)
 
             // Power stays on, but the process dies: what was acknowledged must be in the file.
             gateway.Kill();
-            await gateway.DisposeAsync();
             var (stored, integrity) = ReadStored(dataDir);
             var missing = acked.Where(a => !stored.Contains(a)).ToList();
             int refusedButStored = refused.Count(stored.Contains);
