@@ -164,8 +164,11 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             return;
         }
         var peer = PeerAddress.From(from);
+        // A record with a connection id names its session (RFC 9146 §6); until the handshake that issued the id has
+        // finished (its Finished already carries the id) the session is still found by its address.
         DtlsSession? session = header.ContentType == DtlsRecordHeader.Tls12Cid
             ? _byConnectionId.GetValueOrDefault(ConnectionIdKey(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
+                ?? (_byAddress.GetValueOrDefault(peer) is { IsHandshaking: true } handshaking ? handshaking : null)
             : _byAddress.GetValueOrDefault(peer);
         if (DtlsRecordHeader.IsClientHello(span, header))
         {
