@@ -12,6 +12,7 @@ public sealed class ConfigurationSchemaTests
     [InlineData("Coap:Nstart")]
     [InlineData("Coap:ProbingRate")]
     [InlineData("Coap:DefaultLeisureSeconds")]
+    [InlineData("Coap:MaxBlockSize")]
     [InlineData("Http:DeviceApi:MaxPayloadBytes")]
     [InlineData("Http:Tls:Port")]
     [InlineData("Storage:MaxAge")]

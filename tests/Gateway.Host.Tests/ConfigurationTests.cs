@@ -101,6 +101,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("--Coap:MaxRetransmit=21", "coap-gateway: Coap:MaxRetransmit: 21 must be 0..20")]
     [InlineData("--Coap:Nstart=0", "coap-gateway: Coap:Nstart: 0 must be 1..64 (RFC 7252 §4.7)")]
     [InlineData("--Coap:ProbingRate=0", "coap-gateway: Coap:ProbingRate: 0 must be more than 0 bytes/s (RFC 7252 §4.7)")]
+    [InlineData("--Coap:MaxBlockSize=100", "coap-gateway: Coap:MaxBlockSize: 100 must be 16, 32, 64, 128, 256, 512 or 1024 (RFC 7959 §2.2)")]
     [InlineData("--Coap:DefaultLeisureSeconds=-1", "coap-gateway: Coap:DefaultLeisureSeconds: -1 must be 0..600 (RFC 7252 §8.2)")]
     public async Task Run_InvalidValue_OneLineNamingTheKey_Exit2_NothingCreated(string argument, string expected)
     {

@@ -25,6 +25,12 @@ public sealed class CoapListenerOptions
     public double ProbingRate { get; set; } = 1;
 
     public double DefaultLeisureSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// The largest Block1/Block2 block (RFC 7959 §2.2), a power of two 16..1024: responses are sliced in it, and a
+    /// Block1 upload in larger blocks is asked for blocks this size in the 2.31 (§2.5). Smaller for a 6LoWPAN link.
+    /// </summary>
+    public int MaxBlockSize { get; set; } = 512;
     public int SeparateResponseDelayMilliseconds { get; set; } = 500;
     public int DeduplicationCapacity { get; set; } = 16384;
 
@@ -53,6 +59,8 @@ public sealed class CoapListenerOptions
         if (!(ProbingRate > 0) || ProbingRate > 1e9) yield return string.Create(c, $"{Section}:ProbingRate: {ProbingRate} must be more than 0 bytes/s (RFC 7252 §4.7)");
         if (!(DefaultLeisureSeconds >= 0) || DefaultLeisureSeconds > 600)
             yield return string.Create(c, $"{Section}:DefaultLeisureSeconds: {DefaultLeisureSeconds} must be 0..600 (RFC 7252 §8.2)");
+        if (MaxBlockSize is < 16 or > 1024 || (MaxBlockSize & (MaxBlockSize - 1)) != 0)
+            yield return string.Create(c, $"{Section}:MaxBlockSize: {MaxBlockSize} must be 16, 32, 64, 128, 256, 512 or 1024 (RFC 7959 §2.2)");
     }
 
     // A method, not a property: the configuration binder (generated) would try to bind a property.
@@ -67,6 +75,7 @@ public sealed class CoapListenerOptions
         Nstart = Nstart,
         ProbingRate = ProbingRate,
         DefaultLeisure = TimeSpan.FromSeconds(DefaultLeisureSeconds),
+        PreferredBlockSize = MaxBlockSize,
         SeparateResponseDelay = TimeSpan.FromMilliseconds(SeparateResponseDelayMilliseconds),
         DeduplicationCapacity = DeduplicationCapacity,
     };
