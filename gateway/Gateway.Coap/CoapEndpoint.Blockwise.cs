@@ -109,7 +109,7 @@ public sealed partial class CoapEndpoint
             if (cached is not null)
             {
                 Interlocked.Increment(ref Statistics._block2CacheHits);
-                int szx = BlockwiseTransfer.ResponseSzx(block2.Szx, _preferredSzx);
+                int szx = BlockwiseTransfer.ResponseSzx(block2.Szx, ResponseSzx(cached.Response));
                 Respond(context, message, handle,
                     BlockwiseTransfer.TrySlice(cached, block2.Number, block2.Szx, szx, transfer.Size2, out var block) ? block : BlockPastEnd);
                 return false;
@@ -134,9 +134,13 @@ public sealed partial class CoapEndpoint
     /// </summary>
     private CoapResponse Shape(CoapRequest request, CoapResponse response, SocketAddress to)
     {
-        if (!request.Transfer.Any && response.Payload.Length <= _options.PreferredBlockSize) return response;
+        if (!request.Transfer.Any && response.Payload.Length <= (response.MaxBlockSize ?? _options.PreferredBlockSize)) return response;
         return ShapeTransfer(request, response, to);
     }
+
+    /// <summary>Our SZX for a response body: the endpoint's, or the body's own smaller limit (<see cref="CoapResponse.MaxBlockSize"/>).</summary>
+    private int ResponseSzx(CoapResponse response) =>
+        response.MaxBlockSize is { } limit ? Math.Min(BlockOption.SzxForSize(limit), _preferredSzx) : _preferredSzx;
 
     private CoapResponse ShapeTransfer(CoapRequest request, CoapResponse response, SocketAddress to)
     {
@@ -158,10 +162,11 @@ public sealed partial class CoapEndpoint
         }
         if (transfer.Block1 is { } block1) extra.Add(new BlockOption(block1.Number, false, Math.Min(block1.Szx, _preferredSzx)).ToOption(CoapOptionNumber.Block1));
 
-        int szx = BlockwiseTransfer.ResponseSzx(transfer.Block2?.Szx, _preferredSzx);
+        int szx = BlockwiseTransfer.ResponseSzx(transfer.Block2?.Szx, ResponseSzx(response));
         if (response.Code.IsSuccess && (transfer.Block2 is not null || response.Payload.Length > 1 << (szx + 4)))
         {
-            var body = new CachedBody(new CoapResponse(response.Code, response.Payload.ToArray(), response.Options), BlockwiseTransfer.ETagFor(response));
+            var whole = new CoapResponse(response.Code, response.Payload.ToArray(), response.Options) { MaxBlockSize = response.MaxBlockSize };
+            var body = new CachedBody(whole, BlockwiseTransfer.ETagFor(response));
             if (response.Payload.Length > 1 << (szx + 4))
             {
                 var key = request.Key ?? RequestKey.From(request.Message.Code, request.Message.Options);

@@ -322,6 +322,7 @@ public sealed partial class CoapEndpoint
             if (!error) relation.Sequence = ObserveSequence.Next(relation.Sequence);
             messageId = _messageIds.Next();
             var shaped = error ? response : ShapeNotification(relation, response, now);
+            if (!confirmable) confirmable = !WithinProbingRate(relation, CoapCodec.GetEncodedLength(relation.TokenBytes.Length, shaped.Options, shaped.Payload.Length), now);
             var type = confirmable ? CoapMessageType.Confirmable : CoapMessageType.NonConfirmable;
             bytes = CoapCodec.Encode(new CoapMessage(type, shaped.Code, messageId, relation.TokenBytes, shaped.Options, shaped.Payload));
             if (confirmable)
@@ -365,6 +366,19 @@ public sealed partial class CoapEndpoint
         }
         if (error) RemoveRelation(relation, ObserveRemovalReason.ErrorNotification);
         return completion?.Task ?? Task.FromResult(NotificationOutcome.Sent);
+    }
+
+    /// <summary>
+    /// RFC 7252 §4.7: to an observer not heard from since (registration, or an ACK: <see cref="ObserveRelation.LastActive"/>),
+    /// NON notifications average at most PROBING_RATE bytes/s, with one datagram of burst. False means send this one
+    /// Confirmable instead: it asks for an answer and is paced by §4.2's back-off. Counts the bytes when true. Under the gate.
+    /// </summary>
+    private bool WithinProbingRate(ObserveRelation relation, int length, long now)
+    {
+        double seconds = (double)(now - relation.LastActive) / _time.TimestampFrequency;
+        if (relation.NonBytes + length > _options.ProbingRate * seconds + _options.MaxMessageSize) return false;
+        relation.NonBytes += length;
+        return true;
     }
 
     private Action<ConfirmableOutcome> NotificationCallback(ObserveRelation relation, TaskCompletionSource<NotificationOutcome> completion) => outcome =>

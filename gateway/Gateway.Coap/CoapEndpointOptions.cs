@@ -10,7 +10,22 @@ public sealed class CoapEndpointOptions
     public double AckRandomFactor { get; set; } = 1.5;
     public int MaxRetransmit { get; set; } = 4;
     public TimeSpan MaxLatency { get; set; } = TimeSpan.FromSeconds(100);
-    public TimeSpan ProcessingDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// NSTART (§4.7): Confirmable messages this endpoint has outstanding to one peer at once (separate responses,
+    /// CON notifications, client requests until their ACK). More wait, in order, until one is acknowledged or given up.
+    /// </summary>
+    public int Nstart { get; set; } = 1;
+
+    /// <summary>
+    /// PROBING_RATE (§4.7), bytes per second: the average rate of Non-confirmable notifications to an observer that
+    /// has not been heard from (no registration, no ACK) since. Beyond it the next notification goes Confirmable,
+    /// which asks the observer to answer (RFC 7641 §4.5) and is paced by the back-off of §4.2 instead.
+    /// </summary>
+    public double ProbingRate { get; set; } = 1;
+
+    /// <summary>DEFAULT_LEISURE (§8.2): the window in which an answer to a multicast request is sent at a random time.</summary>
+    public TimeSpan DefaultLeisure { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long a handler may take before the request is acknowledged with an empty ACK and the
@@ -70,7 +85,8 @@ public sealed class CoapEndpointOptions
     /// <summary>...and at least every this many notifications (reliability R17: 100).</summary>
     public int ObserveConfirmableEvery { get; set; } = 100;
 
-    // §4.8.2 derived times.
+    // §4.8.2 derived times. PROCESSING_DELAY is ACK_TIMEOUT ("a conservative assumption", §4.8.2).
+    public TimeSpan ProcessingDelay => AckTimeout;
     public TimeSpan MaxTransmitSpan => AckTimeout * ((1 << MaxRetransmit) - 1) * AckRandomFactor;
     public TimeSpan MaxTransmitWait => AckTimeout * ((1 << (MaxRetransmit + 1)) - 1) * AckRandomFactor;
     public TimeSpan ExchangeLifetime => MaxTransmitSpan + 2 * MaxLatency + ProcessingDelay;
@@ -82,6 +98,10 @@ public sealed class CoapEndpointOptions
         if (AckTimeout <= TimeSpan.Zero) yield return $"AckTimeout: {AckTimeout} must be positive";
         if (AckRandomFactor < 1) yield return $"AckRandomFactor: {AckRandomFactor} must be at least 1 (RFC 7252 §4.8)";
         if (MaxRetransmit is < 0 or > 20) yield return $"MaxRetransmit: {MaxRetransmit} must be 0..20";
+        if (Nstart is < 1 or > 64) yield return $"Nstart: {Nstart} must be 1..64 (RFC 7252 §4.7)";
+        if (!(ProbingRate > 0)) yield return $"ProbingRate: {ProbingRate} must be more than 0 bytes/s (RFC 7252 §4.7)";
+        if (DefaultLeisure < TimeSpan.Zero) yield return $"DefaultLeisure: {DefaultLeisure} must not be negative (RFC 7252 §8.2)";
+        if (MaxLatency < TimeSpan.Zero) yield return $"MaxLatency: {MaxLatency} must not be negative";
         if (MaxErrorAmplification is < 0 or > 100) yield return $"MaxErrorAmplification: {MaxErrorAmplification} must be 0..100";
         if (SeparateResponseDelay < TimeSpan.Zero) yield return $"SeparateResponseDelay: {SeparateResponseDelay} must not be negative";
         if (DeduplicationCapacity < 16) yield return $"DeduplicationCapacity: {DeduplicationCapacity} must be at least 16";

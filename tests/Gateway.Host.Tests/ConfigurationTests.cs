@@ -96,6 +96,13 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("--Gateway:HealthIntervalSeconds=-1", "coap-gateway: Gateway:HealthIntervalSeconds: -1 is negative (0 turns health telemetry off)")]
     [InlineData("--Http:Address=nowhere", "coap-gateway: Http:Address: 'nowhere' is not an IP address")]
     [InlineData("--Gateway:RefusalLogIntervalSeconds=0", "coap-gateway: Gateway:RefusalLogIntervalSeconds: 0 is not between 1 and 3600")]
+    [InlineData("--Coap:AckTimeoutSeconds=0.5", "coap-gateway: Coap:AckTimeoutSeconds: 0.5 must be 1..600 (RFC 7252 §4.8.1: not below 1 s)")]
+    [InlineData("--Coap:AckRandomFactor=0.9", "coap-gateway: Coap:AckRandomFactor: 0.9 must be 1.0..10 (RFC 7252 §4.8.1: not below 1.0)")]
+    [InlineData("--Coap:MaxRetransmit=21", "coap-gateway: Coap:MaxRetransmit: 21 must be 0..20")]
+    [InlineData("--Coap:Nstart=0", "coap-gateway: Coap:Nstart: 0 must be 1..64 (RFC 7252 §4.7)")]
+    [InlineData("--Coap:ProbingRate=0", "coap-gateway: Coap:ProbingRate: 0 must be more than 0 bytes/s (RFC 7252 §4.7)")]
+    [InlineData("--Coap:MaxBlockSize=100", "coap-gateway: Coap:MaxBlockSize: 100 must be 16, 32, 64, 128, 256, 512 or 1024 (RFC 7959 §2.2)")]
+    [InlineData("--Coap:DefaultLeisureSeconds=-1", "coap-gateway: Coap:DefaultLeisureSeconds: -1 must be 0..600 (RFC 7252 §8.2)")]
     public async Task Run_InvalidValue_OneLineNamingTheKey_Exit2_NothingCreated(string argument, string expected)
     {
         var result = await GatewayExecutable.RunAsync(_dir.Path, ["run", argument, "--data-dir", _dir.Combine("data")]);

@@ -7,6 +7,12 @@ public sealed class LibcoapGatewayTests(GatewayProcessFixture fixture) : IClassF
 {
     private int Port => fixture.Gateway.Port;
 
+    /// <summary>Both device APIs' entry points (RFC 6690 §4), never a token or CIK (issue 17).</summary>
+    private const string Listing =
+        "</1a>;rt=\"exosite.1a\";ct=60,</api/v1/provision>;rt=\"tb.provision\";ct=50,</fw>;rt=\"tb.fw\";ct=42," +
+        "</provision/activate>;rt=\"exosite.activate\",</rpc>;rt=\"exosite.rpc\";ct=\"50 60\",</sw>;rt=\"tb.sw\";ct=42," +
+        "</ts>;rt=\"exosite.ts\";ct=42";
+
     [Theory]
     [InlineData("[::1]")]
     [InlineData("127.0.0.1")]
@@ -14,11 +20,35 @@ public sealed class LibcoapGatewayTests(GatewayProcessFixture fixture) : IClassF
     {
         var (result, responses) = await LibcoapClient.TraceAsync("-m", "get", $"coap://{host}:{Port}/.well-known/core");
 
-        var response = Assert.Single(responses);
-        Assert.True(response is { Type: "ACK", Code: "2.05" }, result.Describe());
-        Assert.Contains("Content-Format:application/link-format", response.Options, StringComparison.Ordinal);
-        Assert.True(LinkFormatText.IsValid(response.Payload ?? ""), result.Describe());
+        // RFC 7252 §11.3: the listing comes in 32-byte Block2 blocks, which libcoap follows on its own (RFC 7959 §2.4).
+        Assert.True(responses is [{ Type: "ACK", Code: "2.05" }, ..], result.Describe());
+        Assert.Contains("Content-Format:application/link-format", responses[0].Options, StringComparison.Ordinal);
+        Assert.Contains("Block2:0/M/32", responses[0].Options, StringComparison.Ordinal);
         Assert.True(result.ExitCode == 0, result.Describe());
+    }
+
+    [Theory]
+    [InlineData("[::1]")]
+    [InlineData("127.0.0.1")]
+    public async Task WellKnownCore_Get_ListsTheEntryPointsOfBothApis(string host)
+    {
+        var result = await LibcoapClient.RunAsync("-m", "get", $"coap://{host}:{Port}/.well-known/core");
+
+        Assert.True(result.StandardOutput.Trim() == Listing, result.Describe());
+        Assert.True(LinkFormatText.IsValid(result.StandardOutput.Trim()), result.Describe());
+    }
+
+    [Theory]
+    [InlineData("rt=tb.*", "</api/v1/provision>;rt=\"tb.provision\";ct=50,</fw>;rt=\"tb.fw\";ct=42,</sw>;rt=\"tb.sw\";ct=42")]
+    [InlineData("rt=exosite.ts", "</ts>;rt=\"exosite.ts\";ct=42")]
+    [InlineData("href=/provision*", "</provision/activate>;rt=\"exosite.activate\"")]
+    [InlineData("ct=60", "</1a>;rt=\"exosite.1a\";ct=60,</rpc>;rt=\"exosite.rpc\";ct=\"50 60\"")]
+    public async Task WellKnownCore_QueryFilter_ListsTheMatchingLinks(string query, string expected)
+    {
+        // RFC 6690 §4.1, with 16-byte blocks asked for (-b 16): the filtered listing is reassembled the same.
+        var result = await LibcoapClient.RunAsync("-b", "16", "-m", "get", $"coap://[::1]:{Port}/.well-known/core?{query}");
+
+        Assert.True(result.StandardOutput.Trim() == expected, result.Describe());
     }
 
     [Fact]
@@ -26,7 +56,7 @@ public sealed class LibcoapGatewayTests(GatewayProcessFixture fixture) : IClassF
     {
         var (result, responses) = await LibcoapClient.TraceAsync("-m", "get", "-A", "40", $"coap://[::1]:{Port}/.well-known/core");
 
-        Assert.True(responses is [{ Code: "2.05" }], result.Describe());
+        Assert.True(responses is [{ Code: "2.05" }, ..], result.Describe());
     }
 
     [Fact]
@@ -51,6 +81,6 @@ public sealed class LibcoapGatewayTests(GatewayProcessFixture fixture) : IClassF
     {
         var (result, responses) = await LibcoapClient.TraceAsync("-N", "-m", "get", $"coap://[::1]:{Port}/.well-known/core");
 
-        Assert.True(responses is [{ Type: "NON", Code: "2.05" }], result.Describe());
+        Assert.True(responses is [{ Type: "NON", Code: "2.05" }, ..], result.Describe());
     }
 }

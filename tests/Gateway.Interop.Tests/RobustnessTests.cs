@@ -35,7 +35,7 @@ public sealed class RobustnessTests(GatewayProcessFixture fixture) : IClassFixtu
 
         Assert.False(gateway.HasExited, $"the gateway exited after the garbage\n{gateway.Output}");
         var (result, responses) = await LibcoapClient.TraceAsync("-m", "get", $"coap://[::1]:{gateway.Port}/.well-known/core");
-        Assert.True(responses is [{ Code: "2.05" }], result.Describe() + "\n" + gateway.Output);
+        Assert.True(responses is [{ Code: "2.05" }, ..], result.Describe() + "\n" + gateway.Output);
         Assert.False(gateway.HasExited);
         // Errors logged by the endpoint mean an exception escaped a handler or the datagram pipeline: a bug even if survived.
         Assert.True(!gateway.Output.Contains("fail:", StringComparison.Ordinal), gateway.Output);

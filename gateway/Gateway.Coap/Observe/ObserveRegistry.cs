@@ -86,6 +86,7 @@ internal sealed class ObserveRegistry
     public void Touch(ObserveRelation relation, long now)
     {
         relation.LastActive = now;
+        relation.NonBytes = 0;
         if (relation.Node is not { } node) return;
         _lru.Remove(node);
         _lru.AddLast(node);

@@ -6,29 +6,80 @@ namespace Gateway.Coap.Reliability;
 /// <summary>
 /// Retransmits outgoing Confirmable messages with exponential back-off until an ACK or RST
 /// (RFC 7252 §4.2): the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT × ACK_RANDOM_FACTOR],
-/// doubled after each of at most MAX_RETRANSMIT retransmissions. Timers come from the endpoint's
-/// <see cref="TimeProvider"/>. State is guarded by the owning endpoint's gate.
+/// doubled after each of at most MAX_RETRANSMIT retransmissions. At most NSTART of them are outstanding
+/// to one peer (§4.7); later ones wait in order and go out as earlier ones end. Timers come from the
+/// endpoint's <see cref="TimeProvider"/>. State is guarded by the owning endpoint's gate.
 /// </summary>
 internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvider time, IDatagramTransport transport, object gate)
 {
     private readonly Dictionary<(PeerAddress Peer, ushort MessageId), Pending> _pending = [];
+    // Per peer with anything outstanding: how many are on the wire, and the ones waiting for NSTART (§4.7).
+    private readonly Dictionary<PeerAddress, PeerWindow> _windows = [];
 
     public int Count { get { lock (gate) return _pending.Count; } }
 
     public long Retransmissions { get; private set; }
 
-    /// <summary>Sends now and keeps retransmitting; <paramref name="onOutcome"/> runs once, outside the gate.</summary>
+    /// <summary>Messages that had to wait because NSTART were already outstanding to their peer.</summary>
+    public long Deferred { get; private set; }
+
+    /// <summary>Sends now (or once NSTART allows) and keeps retransmitting; <paramref name="onOutcome"/> runs once, outside the gate.</summary>
     public void Send(byte[] datagram, PeerAddress peer, SocketAddress to, ushort messageId, Action<ConfirmableOutcome>? onOutcome)
     {
         var timeout = options.AckTimeout * (1 + Random.Shared.NextDouble() * (options.AckRandomFactor - 1));
         var pending = new Pending(datagram, peer, to, messageId, timeout, onOutcome);
         lock (gate)
         {
-            if (_pending.Remove((peer, messageId), out var replaced)) replaced.Stop();
+            if (_pending.Remove((peer, messageId), out var replaced)) End(replaced);
             _pending[(peer, messageId)] = pending;
+            if (!_windows.TryGetValue(peer, out var window)) _windows[peer] = window = new PeerWindow();
+            if (window.Sending >= options.Nstart)
+            {
+                window.Waiting.Enqueue(pending);
+                Deferred++;
+                return;
+            }
+            window.Sending++;
+            pending.Sent = true;
             Arm(pending);
         }
         transport.Send(datagram, to);
+    }
+
+    /// <summary>
+    /// A message leaves the table: stop its timer and, if it was on the wire, let the next waiting one to its
+    /// peer go. Under the gate; the caller sends what <see cref="TakeNext"/> returns outside it.
+    /// </summary>
+    private void End(Pending pending)
+    {
+        pending.Stop();
+        pending.Ended = true;
+        if (!_windows.TryGetValue(pending.Peer, out var window)) return;
+        if (pending.Sent) window.Sending--;
+        if (window.Sending == 0 && window.Waiting.Count == 0) _windows.Remove(pending.Peer);
+    }
+
+    /// <summary>The waiting messages NSTART now lets out, marked sent and armed. Under the gate.</summary>
+    private List<Pending>? TakeNext(PeerAddress peer)
+    {
+        if (!_windows.TryGetValue(peer, out var window)) return null;
+        List<Pending>? ready = null;
+        while (window.Sending < options.Nstart && window.Waiting.TryDequeue(out var next))
+        {
+            if (next.Ended) continue; // cancelled while waiting
+            window.Sending++;
+            next.Sent = true;
+            Arm(next);
+            (ready ??= []).Add(next);
+        }
+        if (window.Sending == 0 && window.Waiting.Count == 0) _windows.Remove(peer);
+        return ready;
+    }
+
+    private void SendReady(List<Pending>? ready)
+    {
+        if (ready is null) return;
+        foreach (var next in ready) transport.Send(next.Datagram, next.To);
     }
 
     /// <summary>
@@ -54,11 +105,14 @@ internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvide
     public bool Complete(PeerAddress peer, ushort messageId, ConfirmableOutcome outcome)
     {
         Pending? pending;
+        List<Pending>? ready;
         lock (gate)
         {
             if (!_pending.Remove((peer, messageId), out pending)) return false;
-            pending.Stop();
+            End(pending);
+            ready = TakeNext(peer);
         }
+        SendReady(ready);
         pending.Report(outcome);
         return true;
     }
@@ -71,6 +125,7 @@ internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvide
         {
             all = [.. _pending.Values];
             _pending.Clear();
+            _windows.Clear();
             foreach (var p in all) p.Stop();
         }
         foreach (var p in all) p.Report(ConfirmableOutcome.Cancelled);
@@ -79,6 +134,7 @@ internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvide
     private void OnTimer(Pending pending)
     {
         bool resend;
+        List<Pending>? ready = null;
         lock (gate)
         {
             if (!_pending.TryGetValue((pending.Peer, pending.MessageId), out var current) || current != pending) return;
@@ -93,11 +149,17 @@ internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvide
             else
             {
                 _pending.Remove((pending.Peer, pending.MessageId));
-                pending.Stop();
+                End(pending);
+                ready = TakeNext(pending.Peer);
             }
         }
-        if (resend) transport.Send(pending.Datagram, pending.To);
-        else pending.Report(ConfirmableOutcome.TimedOut);
+        if (resend)
+        {
+            transport.Send(pending.Datagram, pending.To);
+            return;
+        }
+        SendReady(ready);
+        pending.Report(ConfirmableOutcome.TimedOut);
     }
 
     private void Arm(Pending pending)
@@ -117,9 +179,18 @@ internal sealed class ConfirmableSender(CoapEndpointOptions options, TimeProvide
         public Action<ConfirmableOutcome>? OnOutcome { get; set; } = onOutcome;
         public TimeSpan Timeout { get; set; } = timeout;
         public int Attempts { get; set; }
+        /// <summary>On the wire (counted against NSTART), rather than waiting.</summary>
+        public bool Sent { get; set; }
+        public bool Ended { get; set; }
 
         public void Stop() => Timer?.Dispose();
 
         public void Report(ConfirmableOutcome outcome) => OnOutcome?.Invoke(outcome);
+    }
+
+    private sealed class PeerWindow
+    {
+        public int Sending;
+        public Queue<Pending> Waiting { get; } = new();
     }
 }

@@ -27,7 +27,10 @@ public class CoapResource
 
     public CoapResourceAttributes Attributes { get; }
 
-    /// <summary>Listed in /.well-known/core. Parameter segments and their subtrees are never listed.</summary>
+    /// <summary>
+    /// Listed in /.well-known/core. Parameter segments and their subtrees are never listed; path nodes made by
+    /// <see cref="GetOrAddPath"/> start hidden and are listed once made visible.
+    /// </summary>
     public bool Visible { get => _visible; set { _visible = value; NoteTreeChange(); } }
 
     private bool _visible = true;

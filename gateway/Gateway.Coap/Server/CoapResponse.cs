@@ -22,6 +22,13 @@ public sealed class CoapResponse
 
     public ReadOnlyMemory<byte> Payload { get; }
 
+    /// <summary>
+    /// The largest Block2 block this body goes out in (16..1024), below the endpoint's own block size:
+    /// for a body anyone may ask for, so that a spoofed request is not answered with a large datagram
+    /// (RFC 7252 §11.3: "offering large resource representations only in relatively small slices").
+    /// </summary>
+    public int? MaxBlockSize { get; init; }
+
     public int? ContentFormat => GetUInt(CoapOptionNumber.ContentFormat) is { } v ? (int)v : null;
 
     public uint? MaxAge => GetUInt(CoapOptionNumber.MaxAge);

@@ -84,7 +84,10 @@ public sealed class CoapServer : ICoapRequestHandler
         return node;
     }
 
-    /// <summary>Every listed resource that answers requests, depth first.</summary>
+    /// <summary>
+    /// Every visible resource, depth first in name order. A path node without a handler is listed only if it was
+    /// made visible: the entry point of a subtree whose next segment is a credential (<c>/fw</c> of <c>/fw/{token}</c>).
+    /// </summary>
     public IEnumerable<CoapResource> ListedResources()
     {
         var stack = new Stack<CoapResource>([Root]);
@@ -92,13 +95,19 @@ public sealed class CoapServer : ICoapRequestHandler
         {
             var node = stack.Pop();
             if (node != Root && node.ParameterName is not null) continue; // templates are not links
-            if (node.IsEndpoint && node.Visible) yield return node;
+            if (node != Root && node.Visible) yield return node;
             foreach (var child in node.Children.OrderByDescending(c => c.Name, StringComparer.Ordinal)) stack.Push(child);
         }
     }
 
     private sealed class WellKnownCoreResource : CoapResource
     {
+        /// <summary>
+        /// Anyone may ask for discovery from any (spoofed) address, so the listing goes out in blocks this small
+        /// (RFC 7252 §11.3): the first block of the shortest discovery request (21 bytes) stays within 3× of it.
+        /// </summary>
+        public const int BlockSize = 32;
+
         private readonly CoapServer _server;
         // The unfiltered listing, the answer to nearly every discovery: built once per tree version.
         // A reference, not a tuple: two receive threads may swap it at once and must never see a torn pair.
@@ -132,7 +141,10 @@ public sealed class CoapServer : ICoapRequestHandler
         {
             var links = _server.ListedResources().Where(r => filter is null || LinkFormat.Matches(r, filter));
             var payload = Encoding.UTF8.GetBytes(LinkFormat.Serialize(links));
-            return CoapResponse.WithFormat(CoapCode.Content, payload, CoapContentFormat.LinkFormat);
+            return new CoapResponse(CoapCode.Content, payload, [CoapOption.FromUInt(CoapOptionNumber.ContentFormat, CoapContentFormat.LinkFormat)])
+            {
+                MaxBlockSize = BlockSize,
+            };
         }
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
 using Gateway.Devices.ThingsBoard;
 using Gateway.Domain;
@@ -10,7 +11,8 @@ namespace Gateway.Devices.Coap;
 /// <summary>
 /// Puts ThingsBoard's CoAP device API (thingsboard.md §2.2) into a <see cref="CoapServer"/>:
 /// <c>/api/v1/{token}/{feature}</c>, <c>/api/v1/{token}/rpc/{id}</c>, <c>/api/v1/provision</c>,
-/// <c>/fw/{token}</c>, <c>/sw/{token}</c>. None of them is listed in <c>/.well-known/core</c> (token paths).
+/// <c>/fw/{token}</c>, <c>/sw/{token}</c>. <c>/.well-known/core</c> lists only what a device may learn without a
+/// secret (RFC 6690 §4): <c>/api/v1/provision</c>, and <c>/fw</c> and <c>/sw</c> as the entry points of the token paths.
 /// Subscribes to <see cref="IDownlinkSignal"/>: a shared-attribute update is pushed to the device's
 /// attributes observer as is (flat, §1.3), a queued RPC starts <see cref="RpcDelivery"/>.
 /// </summary>
@@ -43,7 +45,8 @@ public sealed class ThingsBoardCoapResources : IDisposable
         var api = services.GetRequiredService<DeviceApi>();
         var ota = new OtaCoapAdapter(services.GetRequiredService<OtaService>(), services.GetRequiredService<DeviceApiOptions>());
 
-        server.Add("api/v1", new ProvisionResource(services.GetRequiredService<ProvisioningService>()) { Visible = false });
+        var provision = server.Add("api/v1", new ProvisionResource(services.GetRequiredService<ProvisioningService>()));
+        Describe(provision, "tb.provision", CoapContentFormat.Json);
         var token = server.Add("api/v1", new MissingTokenResource() { Visible = false });
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Devices.Coap");
         var rpc = new RpcDelivery(services.GetRequiredService<IDownlinkQueue>(), logger);
@@ -54,7 +57,17 @@ public sealed class ThingsBoardCoapResources : IDisposable
         server.AddSessionRoute("api/v1", Enum.GetNames<Feature.Kind>().Where(n => n != nameof(Feature.Kind.Unknown)));
         server.Add("fw", new OtaResource(ota, OtaPackageType.Firmware) { Visible = false });
         server.Add("sw", new OtaResource(ota, OtaPackageType.Software) { Visible = false });
+        Describe(server.Root.GetOrAddPath("fw"), "tb.fw", CoapContentFormat.OctetStream);
+        Describe(server.Root.GetOrAddPath("sw"), "tb.sw", CoapContentFormat.OctetStream);
         return new ThingsBoardCoapResources(feature, rpc, services.GetRequiredService<IDownlinkSignal>(), logger);
+    }
+
+    /// <summary>Lists <paramref name="resource"/> with its resource type and content format (RFC 6690 §3.1, RFC 7252 §7.2.1).</summary>
+    private static void Describe(CoapResource resource, string resourceType, int contentFormat)
+    {
+        resource.Attributes.ResourceTypes.Add(resourceType);
+        resource.Attributes.ContentFormats.Add(contentFormat);
+        resource.Visible = true;
     }
 
     private void OnDownlink(DownlinkEvent change)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
 using Gateway.Devices.Refusals;
 using Gateway.Domain;
@@ -11,7 +12,8 @@ namespace Gateway.Devices.Exosite;
 /// <summary>
 /// Puts Exosite's CoAP API (peers.md §A.1) into a <see cref="CoapServer"/>: <c>/1a</c>, <c>/1a/{alias}</c>,
 /// <c>/provision/activate/{vendor}/{model}/{sn}</c>, <c>/provision/download/{vendor}/{model}[/{id}[/info]]</c>,
-/// <c>/ts</c>, <c>/rpc</c>. None is listed in <c>/.well-known/core</c> (§A.1: Exosite never served it).
+/// <c>/ts</c>, <c>/rpc</c>. Exosite never served <c>/.well-known/core</c> (§A.1); here it lists the entry points that
+/// take no secret in the path (RFC 6690 §4): <c>/1a</c>, <c>/provision/activate</c>, <c>/ts</c> and <c>/rpc</c>.
 /// Subscribes to <see cref="IDownlinkSignal"/>: a shared attribute the cloud sets for an Exosite device
 /// becomes the dataport of that alias and its observers are notified.
 /// </summary>
@@ -45,15 +47,27 @@ public sealed class ExositeCoapResources : IDisposable
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Devices.Exosite");
 
-        var multi = server.Add("", new MultiDataportResource(dataports) { Visible = false });
+        var multi = server.Add("", new MultiDataportResource(dataports));
+        Describe(multi, "exosite.1a", CoapContentFormat.Cbor);
         var dataport = multi.Add(new DataportResource(dataports, time, logger) { Visible = false });
         server.Add("provision/activate/{vendor}/{model}", new ActivateResource(provisioning, options) { Visible = false });
+        // The CIK comes back as bare text without a Content-Format (§A.1), so no ct.
+        Describe(server.Root.GetOrAddPath("provision/activate"), "exosite.activate");
         var list = server.Add("provision/download/{vendor}", new ContentListResource(dataports, provisioning) { Visible = false });
         var content = list.Add(new ContentResource(dataports, provisioning) { Visible = false });
         content.Add(new ContentInfoResource(dataports, provisioning) { Visible = false });
-        server.Add("", new TimestampResource(time) { Visible = false });
-        server.Add("", new RpcProxyResource(services.GetRequiredService<ExositeRpc>(), options, services.GetService<RefusalLog>()) { Visible = false });
+        Describe(server.Add("", new TimestampResource(time)), "exosite.ts", CoapContentFormat.OctetStream);
+        Describe(server.Add("", new RpcProxyResource(services.GetRequiredService<ExositeRpc>(), options, services.GetService<RefusalLog>())),
+            "exosite.rpc", CoapContentFormat.Json, CoapContentFormat.Cbor);
         return new ExositeCoapResources(dataport, dataports, services.GetRequiredService<IDownlinkSignal>(), logger);
+    }
+
+    /// <summary>Lists <paramref name="resource"/> with its resource type and content formats (RFC 6690 §3.1, RFC 7252 §7.2.1).</summary>
+    private static void Describe(CoapResource resource, string resourceType, params int[] contentFormats)
+    {
+        resource.Attributes.ResourceTypes.Add(resourceType);
+        foreach (int format in contentFormats) resource.Attributes.ContentFormats.Add(format);
+        resource.Visible = true;
     }
 
     private void OnDownlink(DownlinkEvent change)

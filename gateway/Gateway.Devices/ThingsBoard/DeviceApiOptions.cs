@@ -16,7 +16,10 @@ public sealed class DeviceApiOptions
     /// </summary>
     public TimeSpan ClientRpcTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a retransmitted write is recognised after a restart (CoAP EXCHANGE_LIFETIME, RFC 7252 §4.8.2). Default 247 s.</summary>
+    /// <summary>
+    /// How long a retransmitted write is recognised after a restart (CoAP EXCHANGE_LIFETIME, RFC 7252 §4.8.2). Default 247 s;
+    /// the host sets the lifetime its <c>Coap</c> transmission parameters give.
+    /// </summary>
     public TimeSpan DedupLifetime { get; set; } = TimeSpan.FromSeconds(247);
 
     /// <summary>4.01 answers per second per source address (token bucket rate; reliability.md §2.4). Default 10.</summary>

@@ -31,6 +31,12 @@ public static class DevicesHostingExtensions
         var configuration = builder.Configuration;
         services.AddSingleton(Bind(configuration, "Provisioning", section => section.Get<ProvisioningOptions>()));
         services.AddSingleton(sp => new RefusalLogOptions { Interval = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RefusalLogIntervalSeconds) });
+        // The durable dedup record of a write lasts the EXCHANGE_LIFETIME of the configured transmission parameters
+        // (RFC 7252 §4.8.2), so a slow mesh's late retransmissions are still recognised after a restart.
+        services.AddSingleton(sp => new DeviceApiOptions
+        {
+            DedupLifetime = sp.GetRequiredService<IOptions<CoapListenerOptions>>().Value.ToEndpointOptions().ExchangeLifetime,
+        });
         services.AddThingsBoardDeviceApi();
         try
         {

@@ -96,6 +96,29 @@ public class BlockwiseServerTests
     }
 
     [Fact]
+    public void ResponseWithItsOwnMaxBlockSize_IsCutSmaller_AndAClientMayStillAskForLess()
+    {
+        var handler = new ScriptedHandler
+        {
+            // RFC 7252 §11.3: a body anyone may ask for (discovery) goes out in small slices.
+            Respond = _ => new(new CoapResponse(CoapCode.Content, Body[..100]) { MaxBlockSize = 32 }),
+        };
+        using var h = new EndpointHarness(handler);
+        h.Send(Get(0x600));
+        var b0 = h.Expect();
+        Assert.Equal((new BlockOption(0, true, 1), 32, 100u), (Opt.Block2Of(b0)!.Value, b0.Payload.Length, b0.GetUIntOption(CoapOptionNumber.Size2)!.Value));
+        h.Send(Get(0x601, Opt.Block2(1, 1))); // from the cache
+        Assert.Equal(new BlockOption(1, true, 1), Opt.Block2Of(h.Expect()));
+        h.Send(Get(0x602, Opt.Block2(4, 0))); // §2.5 late negotiation: byte 64 in 16-byte blocks
+        var b = h.Expect();
+        Assert.Equal(new BlockOption(4, true, 0), Opt.Block2Of(b));
+        Assert.Equal(Body[64..80], b.Payload.ToArray());
+        Assert.Equal(1, handler.Calls);
+        h.Send(Get(0x603, Opt.Block2(0, 6))); // asking for 1024-byte blocks still gets the body's 32
+        Assert.Equal(new BlockOption(0, true, 1), Opt.Block2Of(h.Expect()));
+    }
+
+    [Fact]
     public void BlockPastTheEnd_Is402()
     {
         var (h, _) = Server();

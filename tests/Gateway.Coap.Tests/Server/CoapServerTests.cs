@@ -110,8 +110,35 @@ public class CoapServerTests
             response.PayloadText);
     }
 
+    [Fact]
+    public async Task WellKnownCore_VisiblePathNode_IsListedAsAnEntryPoint_ButStill404()
+    {
+        var server = SampleServer();
+        var api = server.Root.GetOrAddPath("api");
+        api.Attributes.ResourceTypes.Add("api");
+        api.Visible = true;
+
+        var listing = await server.HandleAsync(Request(CoapCode.Get, ".well-known/core"), default);
+
+        // RFC 6690 §4: the entry point of a subtree whose next segment is a credential; the template below is not a link.
+        Assert.StartsWith("</api>;rt=\"api\",</sensors/light>", listing.PayloadText, StringComparison.Ordinal);
+        Assert.Equal(CoapCode.NotFound, (await server.HandleAsync(Request(CoapCode.Get, "api"), default)).Code);
+    }
+
+    [Fact]
+    public async Task WellKnownCore_Response_LimitsItsBlockSize()
+    {
+        var response = await SampleServer().HandleAsync(Request(CoapCode.Get, ".well-known/core"), default);
+
+        // RFC 7252 §11.3: anyone may ask for discovery, so the listing goes out in small slices.
+        Assert.Equal(32, response.MaxBlockSize);
+    }
+
     [Theory]
     [InlineData("rt=temperature-c", "</sensors/temp>")]
+    [InlineData("rt=*", "</sensors/light>,</sensors/temp>")]
+    [InlineData("title=Ambient*", "</sensors/light>")]
+    [InlineData("obs", "</sensors/temp>")]
     [InlineData("rt=light*", "</sensors/light>")]
     [InlineData("if=sensor", "</sensors/light>,</sensors/temp>")]
     [InlineData("href=/sensors/t*", "</sensors/temp>")]
