@@ -4,6 +4,7 @@ using System.Text;
 using Gateway.Coap.Transport;
 using Gateway.Coap.Transport.Dtls;
 using Gateway.TestKit;
+using Org.BouncyCastle.Tls;
 
 namespace Gateway.Coap.Tests.Transport;
 
@@ -19,12 +20,16 @@ public sealed class DtlsServerLimitsTests : IDisposable
     private readonly ConcurrentDictionary<IPEndPoint, DtlsTestClient> _clients = new();
     private DtlsServerTransport? _server;
 
+    // Peers whose answers from the server are lost after the first (its HelloVerifyRequest): their handshakes stall.
+    private readonly ConcurrentDictionary<IPEndPoint, int> _stalled = new();
+
     private DtlsServerTransport Start(DtlsServerOptions options, TimeProvider? time = null)
     {
         var socket = new InMemoryDatagramTransport(ServerAddress, _network);
         _server = new DtlsServerTransport(socket, new Store(), options: options, timeProvider: time);
         _network.Filter = (_, to, bytes) =>
         {
+            if (_stalled.ContainsKey(to) && _stalled.AddOrUpdate(to, 1, (_, n) => n + 1) > 1) return false;
             if (_clients.TryGetValue(to, out var client)) { client.Accept(bytes); return false; }
             return true;
         };
@@ -58,6 +63,28 @@ public sealed class DtlsServerLimitsTests : IDisposable
         Assert.Equal("Device 1", Identity(third));
         Assert.Equal(1, server.Statistics.SessionsEvicted);
         Assert.True(server.Statistics.Sessions <= 2, $"{server.Statistics.Sessions} sessions kept with a cap of 2");
+    }
+
+    [Fact]
+    public void HandshakeCap_ANewHandshakeEvictsTheOldest_AndItIsCounted()
+    {
+        var server = Start(new DtlsServerOptions { MaxHandshakes = 1, HandshakeTimeout = TimeSpan.FromSeconds(30) });
+        var stuck = new DtlsTestClient(_network, new IPEndPoint(IPAddress.Parse("10.0.0.4"), 41030), ServerAddress);
+        _clients[stuck.Local] = stuck;
+        _stalled[stuck.Local] = 0;
+        var attempt = Task.Run(() => { try { stuck.Connect("dev-1", "key-of-dev-1"); } catch (Exception e) when (e is TlsTimeoutException or TlsFatalAlert or IOException) { } });
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (server.Statistics.Handshaking == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the stalled handshake never started");
+            Thread.Sleep(10);
+        }
+
+        var good = Connected(41031);
+
+        Assert.Equal("Device 1", Identity(good));
+        Assert.Equal(1, server.Statistics.HandshakesFailed(DtlsHandshakeFailure.Evicted));
+        Assert.Null(Identity(stuck));
     }
 
     [Fact]
