@@ -73,7 +73,7 @@ public sealed class ObserveBlockwiseInteropTests(ObserveBlockwiseServerFixture s
         var values = Numbers(CoapCli.StripAnsi(result.StandardOutput));
         Assert.True(values.Distinct().Count() >= 3, result.Describe());
         // Never backwards. A value may come twice: a change that raced the registration is notified again after
-        // the registration's own response (issue 24), and RFC 7641 §4.2 lets a notification repeat the state.
+        // the registration's own response (issue 24); RFC 7641 §3.4 orders notifications by Observe number, not content.
         Assert.True(values.Zip(values.Skip(1)).All(p => p.First <= p.Second), result.Describe());
     }
 
