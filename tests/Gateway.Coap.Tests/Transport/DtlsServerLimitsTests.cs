@@ -26,7 +26,7 @@ public sealed class DtlsServerLimitsTests : IDisposable
     private DtlsServerTransport Start(DtlsServerOptions options, TimeProvider? time = null)
     {
         var socket = new InMemoryDatagramTransport(ServerAddress, _network);
-        _server = new DtlsServerTransport(socket, new Store(), options: options, timeProvider: time);
+        _server = new DtlsServerTransport(socket, new DtlsTestStore(), options: options, timeProvider: time);
         _network.Filter = (_, to, bytes) =>
         {
             if (_stalled.ContainsKey(to) && _stalled.AddOrUpdate(to, 1, (_, n) => n + 1) > 1) return false;
@@ -149,13 +149,5 @@ public sealed class DtlsServerLimitsTests : IDisposable
     {
         foreach (var client in _clients.Values) client.Close();
         _server?.Dispose();
-    }
-
-    private sealed class Store : IDtlsCredentialStore
-    {
-        public DtlsPskCredential? FindPsk(ReadOnlySpan<byte> identity) =>
-            Encoding.UTF8.GetString(identity) == "dev-1" ? new DtlsPskCredential("Device 1", Encoding.UTF8.GetBytes("key-of-dev-1")) : null;
-
-        public string? FindCertificateDevice(ReadOnlySpan<byte> sha256Fingerprint, string? commonName, bool issuedByClientCa) => null;
     }
 }

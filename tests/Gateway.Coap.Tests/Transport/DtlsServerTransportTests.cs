@@ -25,7 +25,7 @@ public sealed class DtlsServerTransportTests : IDisposable
     public DtlsServerTransportTests()
     {
         _serverSocket = new InMemoryDatagramTransport(ServerAddress, _network);
-        var store = new Store();
+        var store = new DtlsTestStore();
         _server = new DtlsServerTransport(_serverSocket, store, options: new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(5) }, logger: _log);
         // Datagrams to a client go to its queue; those to the server go on to its socket.
         _network.Filter = (from, to, bytes) =>
@@ -150,14 +150,6 @@ public sealed class DtlsServerTransportTests : IDisposable
     {
         foreach (var client in _clients.Values) client.Close();
         _server.Dispose();
-    }
-
-    private sealed class Store : IDtlsCredentialStore
-    {
-        public DtlsPskCredential? FindPsk(ReadOnlySpan<byte> identity) =>
-            Encoding.UTF8.GetString(identity) == "dev-1" ? new DtlsPskCredential("Device 1", Encoding.UTF8.GetBytes("key-of-dev-1")) : null;
-
-        public string? FindCertificateDevice(ReadOnlySpan<byte> sha256Fingerprint, string? commonName, bool issuedByClientCa) => null;
     }
 
     private sealed class RecordingLogger : ILogger
