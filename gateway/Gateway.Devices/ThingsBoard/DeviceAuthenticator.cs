@@ -27,6 +27,7 @@ public sealed class DeviceAuthenticator
     private readonly ConcurrentDictionary<string, (DeviceRecord Device, long Expires)> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (DeviceRecord Device, long Expires)> _sessionDevices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _connected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<DeviceApiResult?>>> _connecting = new(StringComparer.Ordinal);
 
     public DeviceAuthenticator(IDeviceStore devices, IOutbox outbox, AuthFailureLimiter limiter, TimeProvider time, ILogger<DeviceAuthenticator> logger)
     {
@@ -78,9 +79,21 @@ public sealed class DeviceAuthenticator
     /// <summary>The device, after making sure the cloud has been told it is connected (its first contact in this process).</summary>
     private async ValueTask<AuthenticatedDevice> ConnectedAsync(DeviceRecord device, CancellationToken cancellationToken)
     {
-        if (!_connected.ContainsKey(device.Name) && await ConnectAsync(device, cancellationToken).ConfigureAwait(false) is { } refused)
-            return new(null, refused);
-        return new(device, null);
+        if (_connected.ContainsKey(device.Name)) return new(device, null);
+        // First requests of one device arriving together share one connect row: one announcement per session.
+        // The shared enqueue is not cancelled by whichever request started it.
+        var pending = _connecting.GetOrAdd(device.Name, _ => new Lazy<Task<DeviceApiResult?>>(() => ConnectAsync(device, CancellationToken.None).AsTask()));
+        DeviceApiResult? refused;
+        try
+        {
+            refused = await pending.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Done either way: connected (remembered in _connected) or refused (the next request tries again).
+            if (pending.Value.IsCompleted) _connecting.TryRemove(KeyValuePair.Create(device.Name, pending));
+        }
+        return refused is null ? new(device, null) : new(null, refused);
     }
 
     /// <summary>A failure that is not a token lookup (e.g. a bad provisioning secret) counted against the source.</summary>

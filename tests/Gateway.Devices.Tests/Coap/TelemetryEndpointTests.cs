@@ -54,6 +54,32 @@ public sealed class TelemetryEndpointTests : IDisposable
         ], await _gateway.RowTextsAsync());
     }
 
+    // Issue 23: first requests of one device arriving together used to queue a connect row each (8 gave 2).
+    [Fact]
+    public async Task ConcurrentFirstRequests_QueueOneConnectPerDevice()
+    {
+        const int Devices = 10, Concurrent = 8;
+        var clients = Enumerable.Range(0, Concurrent)
+            .Select(i => new CoapDevice(_gateway.Server, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.10"), 41000 + i))).ToList();
+        try
+        {
+            for (int d = 0; d < Devices; d++)
+            {
+                var token = await _gateway.AddDeviceAsync($"Dev {d}", $"CONCURRENT_TOKEN_{d:D2}");
+                var answers = await Task.WhenAll(clients.Select((c, i) => c.PostAsync($"api/v1/{token}/telemetry", $$"""{"n":{{i}}}""")));
+                Assert.All(answers, a => Assert.Equal("2.01", Answer.Code(a)));
+            }
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+        var rows = await _gateway.RowTextsAsync();
+        for (int d = 0; d < Devices; d++)
+            Assert.Single(rows, r => r.StartsWith($"DeviceConnect Dev {d} ", StringComparison.Ordinal));
+        Assert.Equal(Devices * Concurrent, rows.Count(r => r.StartsWith("Telemetry", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task EmptyArray_Answers201WithoutRow()
     {
