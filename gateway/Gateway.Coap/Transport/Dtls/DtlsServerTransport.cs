@@ -164,11 +164,13 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             return;
         }
         var peer = PeerAddress.From(from);
-        // A record with a connection id names its session (RFC 9146 §6); until the handshake that issued the id has
-        // finished (its Finished already carries the id) the session is still found by its address.
+        // A record with a connection id names its session (RFC 9146 §6). Until the session is indexed by the id (the
+        // client's Finished, and its first records after it, already carry the id) it is found by its address.
         DtlsSession? session = header.ContentType == DtlsRecordHeader.Tls12Cid
             ? _byConnectionId.GetValueOrDefault(ConnectionIdKey(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
-                ?? (_byAddress.GetValueOrDefault(peer) is { IsHandshaking: true } handshaking ? handshaking : null)
+                ?? (_byAddress.GetValueOrDefault(peer) is { } byAddress
+                    && (byAddress.IsHandshaking || byAddress.ConnectionId is { } id && id.AsSpan().SequenceEqual(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
+                    ? byAddress : null)
             : _byAddress.GetValueOrDefault(peer);
         if (DtlsRecordHeader.IsClientHello(span, header))
         {
