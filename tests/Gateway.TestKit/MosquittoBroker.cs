@@ -106,10 +106,11 @@ public sealed class MosquittoBroker : IDisposable
     /// <c>mosquitto_sub -t 'v1/gateway/#' -q 1 -v</c> as the cloud, with a persistent session (<c>-c -i</c>)
     /// so what is published while it reconnects after a broker restart is queued for it. Lines land in <paramref name="lines"/>.
     /// </summary>
-    public Process StartCloudSubscriber(string clientId, ConcurrentQueue<string> lines)
+    public Process StartCloudSubscriber(string clientId, ConcurrentQueue<string> lines, params string[] topics)
     {
+        string[] filters = topics.Length == 0 ? ["v1/gateway/#"] : topics;
         var psi = new ProcessStartInfo("mosquitto_sub",
-            ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "v1/gateway/#", "-q", "1", "-v", "-c", "-i", clientId])
+            ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. filters.SelectMany(t => new[] { "-t", t }), "-q", "1", "-v", "-c", "-i", clientId])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };

@@ -35,7 +35,8 @@ public sealed class CloudSide : IDisposable
 
     public void StartBroker() => Broker.Start();
 
-    public void StartSubscriber(string clientId) => _subscribers.Add(Broker.StartCloudSubscriber(clientId, Lines));
+    /// <param name="topics">Topic filters; default <c>v1/gateway/#</c>.</param>
+    public void StartSubscriber(string clientId, params string[] topics) => _subscribers.Add(Broker.StartCloudSubscriber(clientId, Lines, topics));
 
     /// <summary>Runs <c>dotnet coap-gateway.dll devices add …</c> on a data directory and returns what it printed (the token).</summary>
     public static async Task<string> AddDeviceAsync(string dataDir, params string[] arguments)
@@ -66,6 +67,19 @@ public sealed class CloudSide : IDisposable
         }
         Assert.Fail($"the cloud did not receive {what} on {topic} within {WaitLimit.TotalSeconds} s; it saw:\n{string.Join('\n', Lines)}\n{Diagnostics?.Invoke()}");
         return null!;
+    }
+
+    /// <summary>The first received line (<c>topic payload</c>) that satisfies <paramref name="match"/>.</summary>
+    public async Task<string> WaitLineAsync(Func<string, bool> match)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < WaitLimit)
+        {
+            if (Lines.FirstOrDefault(match) is { } line) return line;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"the cloud did not receive the expected message within {WaitLimit.TotalSeconds} s; it saw:\n{string.Join('\n', Lines)}\n{Diagnostics?.Invoke()}");
+        return "";
     }
 
     /// <summary>Waits until <paramref name="device"/> has at least <paramref name="count"/> telemetry entries and returns them in arrival order.</summary>
