@@ -332,7 +332,7 @@ public sealed class MqttClient : IAsyncDisposable
             if (subscriptions.Length == 0) continue;
             try
             {
-                // Filters already subscribed on this connection are subscribed again: MQTT replaces a subscription in place.
+                // Filters already subscribed on this connection are subscribed again: a SUBSCRIBE for an existing filter replaces it (MQTT 5.0 §3.8.4, 3.1.1 §3.8.4).
                 LogRefusals(subscriptions, await session.SubscribeAsync(subscriptions, _options.Version, stop).ConfigureAwait(false));
                 MqttClientLog.Resubscribed(_logger, subscriptions.Length);
             }

@@ -16,7 +16,7 @@ internal sealed class DtlsTestClient : DatagramTransport
 {
     private readonly InMemoryNetwork _network;
     private readonly BlockingCollection<byte[]> _inbox = new();
-    private InMemoryDatagramTransport _socket;
+    private readonly InMemoryDatagramTransport _socket;
 
     public DtlsTestClient(InMemoryNetwork network, IPEndPoint local, IPEndPoint server)
     {
@@ -26,7 +26,7 @@ internal sealed class DtlsTestClient : DatagramTransport
         _socket = new InMemoryDatagramTransport(local, network);
     }
 
-    public IPEndPoint Local { get; private set; }
+    public IPEndPoint Local { get; }
 
     public IPEndPoint Server { get; }
 
@@ -37,18 +37,8 @@ internal sealed class DtlsTestClient : DatagramTransport
     /// <summary>Delivers what the network routes to this client into its queue (call once per network, from the test).</summary>
     public void Accept(byte[] datagram) => _inbox.Add(datagram);
 
-    /// <param name="connectionId">Offer RFC 9146 connection ids (an empty one of its own: the server's is put on its records).</param>
-    public DtlsTransport Connect(string identity, string key, bool connectionId = false) =>
-        Session = new DtlsClientProtocol().Connect(new Client(identity, key, connectionId), this);
-
-    /// <summary>A NAT rebinding: from now on this client sends from <paramref name="local"/>.</summary>
-    public void Rebind(IPEndPoint local)
-    {
-        var old = _socket;
-        _socket = new InMemoryDatagramTransport(local, _network);
-        Local = local;
-        old.Dispose();
-    }
+    public DtlsTransport Connect(string identity, string key) =>
+        Session = new DtlsClientProtocol().Connect(new Client(identity, key), this);
 
     public int GetReceiveLimit() => 2048;
 
@@ -73,11 +63,9 @@ internal sealed class DtlsTestClient : DatagramTransport
 
     public void Close() => _socket.Dispose();
 
-    private sealed class Client(string identity, string key, bool connectionId)
+    private sealed class Client(string identity, string key)
         : PskTlsClient(new BcTlsCrypto(new SecureRandom()), Encoding.UTF8.GetBytes(identity), Encoding.UTF8.GetBytes(key))
     {
-        protected override byte[]? GetNewConnectionID() => connectionId ? [] : null;
-
         protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
         protected override int[] GetSupportedCipherSuites() => [CipherSuite.TLS_PSK_WITH_AES_128_CCM_8];

@@ -166,12 +166,21 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         var peer = PeerAddress.From(from);
         // A record with a connection id names its session (RFC 9146 §6). Until the session is indexed by the id (the
         // client's Finished, and its first records after it, already carry the id) it is found by its address.
-        DtlsSession? session = header.ContentType == DtlsRecordHeader.Tls12Cid
-            ? _byConnectionId.GetValueOrDefault(ConnectionIdKey(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
-                ?? (_byAddress.GetValueOrDefault(peer) is { } byAddress
-                    && (byAddress.IsHandshaking || byAddress.ConnectionId is { } id && id.AsSpan().SequenceEqual(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
-                    ? byAddress : null)
-            : _byAddress.GetValueOrDefault(peer);
+        DtlsSession? session;
+        if (header.ContentType == DtlsRecordHeader.Tls12Cid)
+        {
+            var id = span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength);
+            session = _byConnectionId.GetValueOrDefault(ConnectionIdKey(id));
+            if (session is null && _byAddress.GetValueOrDefault(peer) is { } byAddress
+                && (byAddress.IsHandshaking || byAddress.ConnectionId is { } issued && issued.AsSpan().SequenceEqual(id)))
+            {
+                session = byAddress;
+            }
+        }
+        else
+        {
+            session = _byAddress.GetValueOrDefault(peer);
+        }
         if (DtlsRecordHeader.IsClientHello(span, header))
         {
             // A retransmitted ClientHello of a handshake in progress goes to it; any other starts over (RFC 6347 §4.2.8).
