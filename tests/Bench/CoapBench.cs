@@ -215,7 +215,8 @@ internal static class CoapBench
         if (add.ExitCode != 0) throw new InvalidOperationException($"coap-gateway devices add failed (exit {add.ExitCode})");
     }
 
-    private static string? FindRepositoryRoot()
+    /// <summary>The checkout (the directory holding Gateway.sln) above the working or the bench's directory.</summary>
+    internal static string? FindRepositoryRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

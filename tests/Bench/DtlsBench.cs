@@ -40,7 +40,7 @@ internal static class DtlsBench
                     return 2;
             }
         }
-        var root = FindRepositoryRoot();
+        var root = CoapBench.FindRepositoryRoot();
         var dll = root is null ? null : Path.Combine(root, GatewayDllRelative);
         if (dll is null || !File.Exists(dll))
         {
@@ -192,16 +192,6 @@ internal static class DtlsBench
             }
         }
         throw new InvalidOperationException("no two consecutive free UDP ports");
-    }
-
-    private static string? FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Gateway.sln"))) return dir.FullName;
-        }
-        return null;
     }
 
     /// <summary>A started server process and where its DTLS listener is; disposing stops it by PID and removes its data.</summary>
