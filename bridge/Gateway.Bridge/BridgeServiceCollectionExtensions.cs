@@ -1,5 +1,6 @@
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
+using Gateway.Bridge.Firmware;
 using Gateway.Bridge.Forwarding;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
@@ -68,7 +69,7 @@ public static class BridgeServiceCollectionExtensions
             sp.GetRequiredService<IAttributeStore>(), sp.GetRequiredService<IDownlinkQueue>(), sp.GetRequiredService<IDownlinkSignal>(),
             sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
             sp.GetRequiredService<BridgeStatus>(), sp.GetService<ILogger<DownlinkRouter>>(), sp.GetRequiredService<ServiceRpcs>(),
-            sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<CloudNames>(), sp.GetService<FirmwareDownloads>()));
         services.AddHostedService(sp => new ThingsBoardBridge(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<Forwarder>(),
             sp.GetRequiredService<DownlinkRouter>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
             sp.GetRequiredService<BridgeMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ThingsBoardBridge>>(),

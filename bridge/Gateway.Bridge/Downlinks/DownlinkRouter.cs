@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.Bridge.Devices;
+using Gateway.Bridge.Firmware;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
@@ -37,7 +38,8 @@ public sealed class DownlinkRouter(
     BridgeStatus status,
     ILogger<DownlinkRouter>? logger = null,
     ServiceRpcs? serviceRpcs = null,
-    CloudNames? names = null)
+    CloudNames? names = null,
+    FirmwareDownloads? firmware = null)
 {
     private readonly CloudNames _names = names ?? new CloudNames();
     private const int RememberedUnknownNames = 1024;
@@ -120,12 +122,50 @@ public sealed class DownlinkRouter(
             else
                 set[member.Name] = member.Value.GetRawText();
         }
+        bool heldBack = false;
+        if (firmware is not null)
+        {
+            // Issue 23: a package by URL reaches the device only once downloaded and verified (FirmwareDownloads).
+            if (deleted.Any(IsFirmwareKey)) await firmware.WithdrawAsync(device, cancellationToken).ConfigureAwait(false);
+            if (await firmware.TryAssignAsync(device, set, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var key in set.Keys.Where(IsFirmwareKey).ToList()) set.Remove(key);
+                heldBack = true;
+            }
+        }
         if (set.Count > 0) await attributes.SetAsync(device, AttributeScope.Shared, set, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         if (deleted.Count > 0) await attributes.DeleteAsync(device, AttributeScope.Shared, deleted, cancellationToken).ConfigureAwait(false);
         status.AttributeUpdate();
         BridgeLog.AttributesUpdated(_logger, device, set.Count, deleted.Count);
-        // §1.3: devices get the flat object ThingsBoard would push, i.e. exactly "data".
-        signal.Notify(new DownlinkEvent(device, Domain.DownlinkKind.SharedAttributes, JsonMarshal.GetRawUtf8Value(data).ToArray()));
+        if (heldBack && set.Count == 0 && deleted.Count == 0) return;
+        // §1.3: devices get the flat object ThingsBoard would push, i.e. exactly "data" (less what is held back).
+        var payload = heldBack ? UpdatePayload(set, deleted) : JsonMarshal.GetRawUtf8Value(data).ToArray();
+        signal.Notify(new DownlinkEvent(device, Domain.DownlinkKind.SharedAttributes, payload));
+    }
+
+    private static bool IsFirmwareKey(string key) => key.StartsWith(FirmwareAssignment.Prefix, StringComparison.Ordinal);
+
+    /// <summary>The update as ThingsBoard shapes it (§4.2): the set members, and <c>"deleted":[…]</c> when keys were deleted.</summary>
+    private static byte[] UpdatePayload(Dictionary<string, string> set, List<string> deleted)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, json) in set)
+            {
+                writer.WritePropertyName(key);
+                writer.WriteRawValue(json);
+            }
+            if (deleted.Count > 0)
+            {
+                writer.WriteStartArray("deleted");
+                foreach (var key in deleted) writer.WriteStringValue(key);
+                writer.WriteEndArray();
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>§4.2: <c>{"device":"Dev A","data":{"id":5,"method":"m","params":{…}}}</c>; id is a JSON number (§1.4).</summary>

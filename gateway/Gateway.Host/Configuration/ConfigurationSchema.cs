@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using Gateway.Bridge;
+using Gateway.Bridge.Firmware;
 using Gateway.Devices.Exosite;
 using Gateway.Devices.Http;
 using Gateway.Devices.ThingsBoard;
@@ -44,6 +45,7 @@ public static class ConfigurationSchema
         new("Mqtt", typeof(MqttClientOptions)),
         new("Mqtt:Tls", typeof(MqttTlsOptions)),
         new(BridgeOptions.Section, typeof(BridgeOptions)),
+        new(FirmwareOptions.Section, typeof(FirmwareOptions)),
         new("Provisioning", typeof(ProvisioningOptions)),
         new("Provisioning:Profiles:*", typeof(ProvisioningProfile)),
         new("Exosite", typeof(ExositeOptions)),
