@@ -26,6 +26,10 @@ public sealed class FirmwareFigures : IDisposable
 
     public long Count(FirmwareOutcome outcome) => Interlocked.Read(ref _outcomes[(int)outcome]);
 
+    public long Retries => Interlocked.Read(ref _retries);
+
+    public long Resumes => Interlocked.Read(ref _resumes);
+
     public void Finished(FirmwareOutcome outcome) => Interlocked.Increment(ref _outcomes[(int)outcome]);
 
     public void Received(int bytes) => Interlocked.Add(ref _bytes, bytes);
