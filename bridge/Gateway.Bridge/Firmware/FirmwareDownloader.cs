@@ -19,8 +19,7 @@ public sealed class FirmwareDownloader(HttpClient http, FirmwareOptions options,
     /// <summary>Downloads <paramref name="assignment"/> into <paramref name="partialPath"/> (resuming what it holds).</summary>
     public async Task<DownloadResult> DownloadAsync(FirmwareAssignment assignment, string partialPath, CancellationToken cancellationToken)
     {
-        if (assignment.Size > options.MaxDownloadBytes)
-            return DownloadResult.Refused(FirmwareOutcome.SizeExceeded, $"fw_size {assignment.Size} exceeds the gateway's limit of {options.MaxDownloadBytes} bytes");
+        if (Refusal(assignment) is { } refused) return refused;
         for (int attempt = 1; ; attempt++)
         {
             var (result, retry) = await AttemptAsync(assignment, partialPath, cancellationToken).ConfigureAwait(false);
@@ -33,6 +32,11 @@ public sealed class FirmwareDownloader(HttpClient http, FirmwareOptions options,
             await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Why <paramref name="assignment"/> is refused before any request (its <c>fw_size</c> passes the cap), or null.</summary>
+    public DownloadResult? Refusal(FirmwareAssignment assignment) => assignment.Size > options.MaxDownloadBytes
+        ? DownloadResult.Refused(FirmwareOutcome.SizeExceeded, $"fw_size {assignment.Size} exceeds the gateway's limit of {options.MaxDownloadBytes} bytes")
+        : null;
 
     /// <summary>min·2^(attempt−1), capped, times a jitter in [0.5, 1) so many gateways behind one outage do not retry in step.</summary>
     internal TimeSpan Backoff(int attempt)

@@ -164,6 +164,7 @@ public sealed class FirmwareDownloads : BackgroundService
     {
         if (_options.RequireChecksum && (assignment.Checksum is null || assignment.Algorithm is null))
             return (FirmwareOutcome.Failed, "no fw_checksum and fw_checksum_algorithm to verify the image with (Firmware:RequireChecksum)");
+        if (_downloader.Refusal(assignment) is { } refused) return (refused.Outcome!.Value, refused.Error);
         string partial = PartialPath(assignment);
         FirmwareLog.Downloading(_logger, assignment.Device, assignment.Title, assignment.Version, File.Exists(partial) ? new FileInfo(partial).Length : 0);
         await ReportAsync(assignment.Device, "DOWNLOADING", null, cancellationToken).ConfigureAwait(false);
