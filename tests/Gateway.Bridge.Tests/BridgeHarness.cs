@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
+using Gateway.Bridge.Firmware;
 using Gateway.Bridge.Forwarding;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
@@ -28,7 +29,8 @@ internal sealed class BridgeHarness : IAsyncDisposable
     private Task _loops = Task.CompletedTask;
 
     /// <param name="directory">An existing data directory to reuse (a restart); it is then left in place. Null: a new temp directory.</param>
-    public BridgeHarness(MqttClientOptions mqtt, Action<BridgeOptions>? configure = null, string? directory = null)
+    /// <param name="firmware">Builds the firmware downloads the router hands <c>fw_url</c> packages to (not started); null: none.</param>
+    public BridgeHarness(MqttClientOptions mqtt, Action<BridgeOptions>? configure = null, string? directory = null, Func<BridgeHarness, FirmwareDownloads>? firmware = null)
     {
         _ownDirectory = directory is null;
         _directory = directory ?? Directory.CreateTempSubdirectory("bridge-test-").FullName;
@@ -46,7 +48,8 @@ internal sealed class BridgeHarness : IAsyncDisposable
         CloudLink = new MqttCloudLink(Client, Status, Options, names: Names);
         Forwarder = new Forwarder(Client, Outbox, Tracker, CloudLink, Options, Status, names: Names);
         ServiceRpcs = new ServiceRpcs(Client, Tracker, Devices, Names, Status, Control);
-        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status, serviceRpcs: ServiceRpcs, names: Names);
+        Firmware = firmware?.Invoke(this);
+        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status, serviceRpcs: ServiceRpcs, names: Names, firmware: Firmware);
         Signal.Subscribe(e => { lock (Signals) Signals.Add(e); });
     }
 
@@ -64,6 +67,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
     public MqttCloudLink CloudLink { get; }
     public Forwarder Forwarder { get; }
     public DownlinkRouter Router { get; }
+    public FirmwareDownloads? Firmware { get; }
     public CloudNames Names { get; }
     public ServiceRpcs ServiceRpcs { get; }
     public FakeGatewayControl Control { get; } = new();

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Firmware;
 using Gateway.Bridge.Service;
@@ -143,6 +144,9 @@ public sealed class DownlinkRouter(
         signal.Notify(new DownlinkEvent(device, Domain.DownlinkKind.SharedAttributes, payload));
     }
 
+    private static Dictionary<string, string> Raw(JsonObject values) =>
+        values.ToDictionary(p => p.Key, p => p.Value?.ToJsonString() ?? "null", StringComparer.Ordinal);
+
     private static bool IsFirmwareKey(string key) => key.StartsWith(FirmwareAssignment.Prefix, StringComparison.Ordinal);
 
     /// <summary>The update as ThingsBoard shapes it (§4.2): the set members, and <c>"deleted":[…]</c> when keys were deleted.</summary>
@@ -202,7 +206,19 @@ public sealed class DownlinkRouter(
             Malformed(GatewayTopics.AttributeResponse, "no numeric id");
             return;
         }
-        var (completed, request) = cloudLink.Complete(id, root);
+        // Issue 23: fw_* of a package by URL reach the device only once verified, also when the device asks for them.
+        JsonObject? urlPackage = null;
+        string? device = LocalDevice(root);
+        Func<JsonObject, JsonObject>? hold = firmware is null || device is null ? null : values =>
+        {
+            if (!values.Any(v => IsFirmwareKey(v.Key))) return values;
+            bool byUrl = values.ContainsKey(FirmwareAssignment.UrlKey);
+            if (!byUrl && !firmware.IsPending(device)) return values;
+            if (byUrl) urlPackage = values;
+            return new JsonObject(values.Where(v => !IsFirmwareKey(v.Key)).Select(v => KeyValuePair.Create(v.Key, v.Value?.DeepClone())));
+        };
+        var (completed, request) = cloudLink.Complete(id, root, hold);
+        if (urlPackage is not null) await firmware!.TryAssignAsync(device!, Raw(urlPackage), cancellationToken).ConfigureAwait(false);
         if (completed) return;
         if (request is null)
         {
@@ -211,6 +227,8 @@ public sealed class DownlinkRouter(
         }
         // A device-side outbox request: the answer goes to the cache, where the device side looks.
         var values = MqttCloudLink.ValuesOf(root, request.Keys);
+        if (hold is not null) values = hold(values);
+        if (urlPackage is not null) await firmware!.TryAssignAsync(device!, Raw(urlPackage), cancellationToken).ConfigureAwait(false);
         if (values.Count == 0) return;
         var scope = request.Client ? AttributeScope.Client : AttributeScope.Shared;
         await attributes.SetAsync(request.Device, scope, values.ToDictionary(p => p.Key, p => p.Value?.ToJsonString() ?? "null"), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);

@@ -233,8 +233,9 @@ public sealed class MqttCloudLink : ICloudLink
     /// <summary>
     /// A response arrived: completes the waiting <see cref="RequestAttributesAsync"/> (true), or returns
     /// the remembered outbox request it answers (for the cache), or null if it matches nothing.
+    /// <paramref name="hold"/> removes values the waiting device must not get yet (firmware not verified).
     /// </summary>
-    internal (bool Completed, OutboxRequest? OutboxRequest) Complete(long id, JsonElement response)
+    internal (bool Completed, OutboxRequest? OutboxRequest) Complete(long id, JsonElement response, Func<JsonObject, JsonObject>? hold = null)
     {
         Pending? pending;
         OutboxRequest? request;
@@ -243,7 +244,11 @@ public sealed class MqttCloudLink : ICloudLink
             _pending.TryGetValue(id, out pending);
             if (_outboxRequests.Remove(id, out request)) { /* forgotten lazily in _outboxOrder */ }
         }
-        if (pending is not null) return (pending.Result.TrySetResult(ValuesOf(response, pending.Keys)), null);
+        if (pending is not null)
+        {
+            var values = ValuesOf(response, pending.Keys);
+            return (pending.Result.TrySetResult(hold is null ? values : hold(values)), null);
+        }
         return (false, request);
     }
 

@@ -40,6 +40,7 @@ public sealed class FirmwareDownloads : BackgroundService
     // A wake-up, not the queue: the pending records are the queue, so a dropped wake-up loses nothing.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _records = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _pendingDevices = new(StringComparer.Ordinal);
     private (string Device, CancellationTokenSource Cancel)? _current;
 
     public FirmwareDownloads(IContentStore content, IAttributeStore attributes, IDownlinkSignal signal, IOutbox outbox, ICloudLink link,
@@ -69,6 +70,7 @@ public sealed class FirmwareDownloads : BackgroundService
         try
         {
             await _content.PutAsync(PendingPrefix + device, "application/json", new MemoryStream(assignment.ToJson()), "firmware download pending", cancellationToken).ConfigureAwait(false);
+            _pendingDevices[device] = true;
             CancelCurrent(device);
         }
         finally
@@ -80,6 +82,9 @@ public sealed class FirmwareDownloads : BackgroundService
         return true;
     }
 
+    /// <summary>Whether a package by URL for <paramref name="device"/> waits for download or verification (its <c>fw_*</c> are held back).</summary>
+    public bool IsPending(string device) => _pendingDevices.ContainsKey(device);
+
     /// <summary>The cloud deleted <c>fw_*</c> keys (package unassigned): a pending download of the device is dropped.</summary>
     public async Task WithdrawAsync(string device, CancellationToken cancellationToken)
     {
@@ -87,6 +92,7 @@ public sealed class FirmwareDownloads : BackgroundService
         try
         {
             if (!await _content.DeleteAsync(PendingPrefix + device, cancellationToken).ConfigureAwait(false)) return;
+            _pendingDevices.TryRemove(device, out _);
             CancelCurrent(device);
         }
         finally
@@ -105,6 +111,7 @@ public sealed class FirmwareDownloads : BackgroundService
             {
                 var pending = (await _content.ListAsync(stoppingToken).ConfigureAwait(false)).Where(c => c.Name.StartsWith(PendingPrefix, StringComparison.Ordinal)).ToList();
                 _figures.Pending(pending.Count);
+                foreach (var record in pending) _pendingDevices[record.Name[PendingPrefix.Length..]] = true;
                 if (pending.Count == 0)
                 {
                     await _wake.Reader.ReadAsync(stoppingToken).ConfigureAwait(false);
@@ -133,7 +140,7 @@ public sealed class FirmwareDownloads : BackgroundService
         if (FirmwareAssignment.FromJson(json) is not { } assignment)
         {
             FirmwareLog.BadPendingRecord(_logger, record.Name);
-            await _content.DeleteAsync(record.Name, stoppingToken).ConfigureAwait(false);
+            await RemoveRecordAsync(record.Name, json, stoppingToken).ConfigureAwait(false);
             return;
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -261,7 +268,10 @@ public sealed class FirmwareDownloads : BackgroundService
         {
             if (await _content.GetInfoAsync(name, cancellationToken).ConfigureAwait(false) is { } now
                 && (await ReadRecordAsync(now, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(processed))
+            {
                 await _content.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+                _pendingDevices.TryRemove(name[PendingPrefix.Length..], out _);
+            }
         }
         finally
         {
