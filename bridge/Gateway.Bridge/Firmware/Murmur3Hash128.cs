@@ -7,49 +7,25 @@ namespace Gateway.Bridge.Firmware;
 /// MurmurHash3_x64_128 with seed 0 (SMHasher reference; Guava's <c>Hashing.murmur3_128()</c>, ThingsBoard's
 /// <c>MURMUR3_128</c>). The result is h1 then h2, each little-endian, as Guava prints it.
 /// </summary>
-public sealed class Murmur3Hash128 : FirmwareHash
+public sealed class Murmur3Hash128() : BlockwiseHash(16)
 {
     private const ulong C1 = 0x87c37b91114253d5, C2 = 0x4cf5ad432745937f;
-    private readonly byte[] _pending = new byte[16];
-    private int _pendingCount;
     private ulong _h1, _h2;
-    private long _length;
-
-    public override void Append(ReadOnlySpan<byte> data)
-    {
-        _length += data.Length;
-        if (_pendingCount > 0)
-        {
-            int take = Math.Min(16 - _pendingCount, data.Length);
-            data[..take].CopyTo(_pending.AsSpan(_pendingCount));
-            _pendingCount += take;
-            data = data[take..];
-            if (_pendingCount < 16) return;
-            Block(_pending);
-            _pendingCount = 0;
-        }
-        while (data.Length >= 16)
-        {
-            Block(data);
-            data = data[16..];
-        }
-        data.CopyTo(_pending);
-        _pendingCount = data.Length;
-    }
 
     public override byte[] Finish()
     {
         ulong h1 = _h1, h2 = _h2;
-        if (_pendingCount > 0)
+        var tail = Tail;
+        if (!tail.IsEmpty)
         {
             ulong k1 = 0, k2 = 0;
-            for (int i = Math.Min(_pendingCount, 16) - 1; i >= 8; i--) k2 = (k2 << 8) | _pending[i];
-            for (int i = Math.Min(_pendingCount, 8) - 1; i >= 0; i--) k1 = (k1 << 8) | _pending[i];
+            for (int i = tail.Length - 1; i >= 8; i--) k2 = (k2 << 8) | tail[i];
+            for (int i = Math.Min(tail.Length, 8) - 1; i >= 0; i--) k1 = (k1 << 8) | tail[i];
             h2 ^= MixK2(k2);
             h1 ^= MixK1(k1);
         }
-        h1 ^= (ulong)_length;
-        h2 ^= (ulong)_length;
+        h1 ^= (ulong)Length;
+        h2 ^= (ulong)Length;
         h1 += h2;
         h2 += h1;
         h1 = Fmix(h1);
@@ -59,11 +35,12 @@ public sealed class Murmur3Hash128 : FirmwareHash
         var bytes = new byte[16];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, h1);
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8), h2);
-        (_h1, _h2, _length, _pendingCount) = (0, 0, 0, 0);
+        (_h1, _h2) = (0, 0);
+        ResetBlocks();
         return bytes;
     }
 
-    private void Block(ReadOnlySpan<byte> block)
+    protected override void Block(ReadOnlySpan<byte> block)
     {
         _h1 ^= MixK1(BinaryPrimitives.ReadUInt64LittleEndian(block));
         _h1 = (BitOperations.RotateLeft(_h1, 27) + _h2) * 5 + 0x52dce729;
