@@ -66,6 +66,7 @@ public sealed class FirmwareDownloads : BackgroundService
             _figures.Finished(FirmwareOutcome.Failed);
             return true;
         }
+        if (await AlreadyVerifiedAsync(assignment, cancellationToken).ConfigureAwait(false)) return true;
         await _records.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -80,6 +81,24 @@ public sealed class FirmwareDownloads : BackgroundService
         FirmwareLog.Assigned(_logger, device, assignment.Title, assignment.Version, FirmwareDownloader.Describe(assignment.Url));
         _wake.Writer.TryWrite(true);
         return true;
+    }
+
+    /// <summary>
+    /// The same package again (an attribute response repeating the assignment): its image is stored and the
+    /// device's cached <c>fw_*</c> are these very values, so there is nothing to fetch.
+    /// </summary>
+    private async Task<bool> AlreadyVerifiedAsync(FirmwareAssignment assignment, CancellationToken cancellationToken)
+    {
+        if (IsPending(assignment.Device) || await _content.GetInfoAsync(assignment.PackageName, cancellationToken).ConfigureAwait(false) is null) return false;
+        var cached = await _attributes.GetAsync(assignment.Device, AttributeScope.Shared, [.. assignment.Attributes.Keys], cancellationToken).ConfigureAwait(false);
+        return cached.Count == assignment.Attributes.Count
+            && cached.All(c => assignment.Attributes.TryGetValue(c.Key, out var json) && JsonElement.DeepEquals(Parse(json), Parse(c.Json)));
+
+        static JsonElement Parse(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
     }
 
     /// <summary>Whether a package by URL for <paramref name="device"/> waits for download or verification (its <c>fw_*</c> are held back).</summary>
@@ -136,7 +155,8 @@ public sealed class FirmwareDownloads : BackgroundService
     {
         // Downloads only while the cloud link is up: an offline site keeps its last verified image and waits.
         while (!_link.IsConnected) await Task.Delay(LinkPoll, _time, stoppingToken).ConfigureAwait(false);
-        var json = await ReadRecordAsync(record, stoppingToken).ConfigureAwait(false);
+        if (await _content.GetInfoAsync(record.Name, stoppingToken).ConfigureAwait(false) is not { } current) return; // withdrawn meanwhile
+        var json = await ReadRecordAsync(current, stoppingToken).ConfigureAwait(false);
         if (FirmwareAssignment.FromJson(json) is not { } assignment)
         {
             FirmwareLog.BadPendingRecord(_logger, record.Name);
@@ -269,8 +289,8 @@ public sealed class FirmwareDownloads : BackgroundService
             if (await _content.GetInfoAsync(name, cancellationToken).ConfigureAwait(false) is { } now
                 && (await ReadRecordAsync(now, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(processed))
             {
-                await _content.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
                 _pendingDevices.TryRemove(name[PendingPrefix.Length..], out _);
+                await _content.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

@@ -116,6 +116,12 @@ public sealed class FirmwareDownloadsTests : IAsyncDisposable
         Assert.Equal(["""{"fw_state":"DOWNLOADING"}""", """{"fw_state":"DOWNLOADED"}""", """{"fw_state":"VERIFIED"}"""], await StatesAsync());
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "firmware-partial")));
         Assert.Equal(1, _figures.Count(FirmwareOutcome.Verified));
+
+        // The same package again (an attribute response repeating it): nothing to fetch, the device keeps its attributes.
+        Assert.True(await _downloads.TryAssignAsync("Dev A", Update(Sha256.ToUpperInvariant()), default));
+        Assert.False(_downloads.IsPending("Dev A"));
+        Assert.Null(await _content.GetInfoAsync(FirmwareDownloads.PendingPrefix + "Dev A"));
+        Assert.Single(_server.Requests);
     }
 
     [Theory]
