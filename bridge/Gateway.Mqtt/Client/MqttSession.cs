@@ -189,14 +189,19 @@ internal sealed class MqttSession : IAsyncDisposable
     /// Dead-link detection (MQTT 5.0 §3.1.2.10 from the client's side): when nothing was heard for one
     /// keep-alive period, a PINGREQ must be answered within half a period more, else the link is dead
     /// (1.5 × keep alive, the limit a broker applies to us). A busy link is never pinged: PUBACKs count.
+    /// The watchdog wakes when the quiet period reaches one keep alive, not on a fixed tick, which would add up to
+    /// one tick to that bound (1.75 × keep alive with the former quarter-period tick).
     /// </summary>
     private async Task WatchAsync(CancellationToken alive)
     {
-        var tick = _keepAlive / 4 < TimeSpan.FromMilliseconds(250) ? TimeSpan.FromMilliseconds(250) : _keepAlive / 4;
         while (!alive.IsCancellationRequested)
         {
-            await Task.Delay(tick, _time, alive).ConfigureAwait(false);
-            if (_time.GetElapsedTime(Interlocked.Read(ref _lastHeard)) < _keepAlive) continue;
+            var quiet = _time.GetElapsedTime(Interlocked.Read(ref _lastHeard));
+            if (quiet < _keepAlive)
+            {
+                await Task.Delay(_keepAlive - quiet, _time, alive).ConfigureAwait(false);
+                continue;
+            }
             using var ping = CancellationTokenSource.CreateLinkedTokenSource(alive);
             ping.CancelAfter(_keepAlive / 2);
             try
