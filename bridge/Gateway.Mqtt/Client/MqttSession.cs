@@ -189,8 +189,8 @@ internal sealed class MqttSession : IAsyncDisposable
     /// Dead-link detection (MQTT 5.0 §3.1.2.10 from the client's side): when nothing was heard for one
     /// keep-alive period, a PINGREQ must be answered within half a period more, else the link is dead
     /// (1.5 × keep alive, the limit a broker applies to us). A busy link is never pinged: PUBACKs count.
-    /// The watchdog wakes when the quiet period reaches one keep alive, not on a fixed tick, which would add up to
-    /// one tick to that bound (1.75 × keep alive with the former quarter-period tick).
+    /// Both limits count from the last packet heard, not from a watchdog tick or from the PINGREQ, so a late wake-up
+    /// does not stretch the bound (a quarter-period tick used to make it up to 1.75 × keep alive; FlappingLinkTests).
     /// </summary>
     private async Task WatchAsync(CancellationToken alive)
     {
@@ -203,7 +203,9 @@ internal sealed class MqttSession : IAsyncDisposable
                 continue;
             }
             using var ping = CancellationTokenSource.CreateLinkedTokenSource(alive);
-            ping.CancelAfter(_keepAlive / 2);
+            // A floor of 1/8 period: a process that was not scheduled for a while still gets to read a PINGRESP.
+            var left = _keepAlive * 1.5 - quiet;
+            ping.CancelAfter(left > _keepAlive / 8 ? left : _keepAlive / 8);
             try
             {
                 await _client.PingAsync(ping.Token).ConfigureAwait(false);
