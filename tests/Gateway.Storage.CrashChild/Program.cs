@@ -1,5 +1,6 @@
 // Usage: Gateway.Storage.CrashChild <data-dir> <run-name> <writers> [steady|ack-first|drain]
-// The victim of the crash test. Prints, each line in one write(2) so a SIGKILL never leaves half a line:
+// The victim of the crash and power-cut tests (tests/Gateway.Storage.Tests/Outbox/CrashHarness.cs). Prints, each
+// line in one write(2) so a SIGKILL never leaves half a line:
 //   "ready ."                     once the outbox is open (the parent's restart-to-ready figure);
 //   "ack <id> <run> <seq> ."      for every enqueue that returned Committed;
 //   "dlv <id> <run> <seq> ."      for every row the delivery loop hands "upstream", before it acks the row, as a
