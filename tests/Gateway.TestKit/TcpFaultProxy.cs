@@ -159,15 +159,7 @@ public sealed class TcpFaultProxy : IDisposable
             var buffer = new byte[16 * 1024];
             while (true)
             {
-                int read;
-                try
-                {
-                    read = await _client.ReceiveAsync(buffer);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    read = 0;
-                }
+                int read = await ReceiveAsync(_client, buffer);
                 if (read == 0)
                 {
                     if (!_reset) Interlocked.CompareExchange(ref _closedAt, _proxy.Now.Ticks, -1);
@@ -184,15 +176,7 @@ public sealed class TcpFaultProxy : IDisposable
             var buffer = new byte[16 * 1024];
             while (true)
             {
-                int read;
-                try
-                {
-                    read = await upstream.ReceiveAsync(buffer);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    read = 0;
-                }
+                int read = await ReceiveAsync(upstream, buffer);
                 if (read == 0)
                 {
                     _upstreamGone = true;
@@ -225,6 +209,19 @@ public sealed class TcpFaultProxy : IDisposable
                     // Already closed.
                 }
                 socket.Dispose();
+            }
+        }
+
+        /// <summary>What the socket received; 0 for end of stream, reset or a socket closed here.</summary>
+        private static async Task<int> ReceiveAsync(Socket socket, byte[] buffer)
+        {
+            try
+            {
+                return await socket.ReceiveAsync(buffer);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return 0;
             }
         }
 

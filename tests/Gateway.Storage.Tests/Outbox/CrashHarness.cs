@@ -144,5 +144,16 @@ public sealed class CrashHarness(string directory)
         public string Describe(string what) => string.Create(CultureInfo.InvariantCulture,
             $"{what}: acked {Acked}, delivered {Delivered}, lost {Lost.Count}, duplicates {Duplicates}, order violations {OrderViolations.Count}, " +
             $"integrity ok {IntegrityOk}/{Restarts}, restart-to-ready p50 {ReadyP50Ms:F0} ms p99 {ReadyP99Ms:F0} ms (seed {Seed})");
+
+        /// <summary>The verdict of both harnesses: integrity after every restart, nothing acknowledged lost, order and dedup kept.</summary>
+        public void AssertNothingAcknowledgedLost()
+        {
+            Assert.Equal(Restarts, IntegrityOk);
+            Assert.True(Lost.Count == 0, $"{Lost.Count} acknowledged messages never delivered, e.g. {Lost.FirstOrDefault()}");
+            Assert.True(OrderViolations.Count == 0, $"per-device order broken: {OrderViolations.FirstOrDefault()}");
+            Assert.Equal(0, MissingDedups);
+            Assert.Equal(0, LeftInOutbox);
+            Assert.True(Acked > Restarts, $"only {Acked} acknowledged: the load never ran");
+        }
     }
 }
