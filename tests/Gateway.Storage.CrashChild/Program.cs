@@ -1,11 +1,14 @@
-// Usage: Gateway.Storage.CrashChild <data-dir> <run-name> <writers> [steady|ack-first|drain]
-// The victim of the crash test. Prints, each line in one write(2) so a SIGKILL never leaves half a line:
+// Usage: Gateway.Storage.CrashChild <data-dir> <run-name> <writers> [steady|ack-first|enqueue|drain]
+// The victim of the crash and power-cut tests (tests/Gateway.Storage.Tests/Outbox/CrashHarness.cs). Prints, each
+// line in one write(2) so a SIGKILL never leaves half a line:
 //   "ready ."                     once the outbox is open (the parent's restart-to-ready figure);
 //   "ack <id> <run> <seq> ."      for every enqueue that returned Committed;
 //   "dlv <id> <run> <seq> ."      for every row the delivery loop hands "upstream", before it acks the row, as a
 //                                 forwarder does (a kill between the two makes a duplicate, never a loss).
 // steady: writers enqueue and the delivery loop drains until SIGKILL. ack-first: the negative control, a broken
 // build that acknowledges before the commit (prints "ack 0 …" before enqueueing), so kills must show losses.
+// enqueue: writers only, nothing delivered until the final drain, so every acknowledged row must survive every kill
+// (the power-cut control uses it: on a file system that ignores fsync, the losses are then plain to see).
 // drain: deliver everything left, then exit 0.
 using System.Text;
 using Gateway.Storage;
@@ -55,7 +58,7 @@ if (mode == "drain")
     return;
 }
 
-var delivery = Task.Run(async () =>
+var delivery = mode == "enqueue" ? Task.CompletedTask : Task.Run(async () =>
 {
     while (true)
     {

@@ -189,16 +189,23 @@ internal sealed class MqttSession : IAsyncDisposable
     /// Dead-link detection (MQTT 5.0 §3.1.2.10 from the client's side): when nothing was heard for one
     /// keep-alive period, a PINGREQ must be answered within half a period more, else the link is dead
     /// (1.5 × keep alive, the limit a broker applies to us). A busy link is never pinged: PUBACKs count.
+    /// Both limits count from the last packet heard, not from a watchdog tick or from the PINGREQ, so a late wake-up
+    /// does not stretch the bound (a quarter-period tick used to make it up to 1.75 × keep alive; FlappingLinkTests).
     /// </summary>
     private async Task WatchAsync(CancellationToken alive)
     {
-        var tick = _keepAlive / 4 < TimeSpan.FromMilliseconds(250) ? TimeSpan.FromMilliseconds(250) : _keepAlive / 4;
         while (!alive.IsCancellationRequested)
         {
-            await Task.Delay(tick, _time, alive).ConfigureAwait(false);
-            if (_time.GetElapsedTime(Interlocked.Read(ref _lastHeard)) < _keepAlive) continue;
+            var quiet = _time.GetElapsedTime(Interlocked.Read(ref _lastHeard));
+            if (quiet < _keepAlive)
+            {
+                await Task.Delay(_keepAlive - quiet, _time, alive).ConfigureAwait(false);
+                continue;
+            }
             using var ping = CancellationTokenSource.CreateLinkedTokenSource(alive);
-            ping.CancelAfter(_keepAlive / 2);
+            // A floor of 1/8 period: a process that was not scheduled for a while still gets to read a PINGRESP.
+            var left = _keepAlive * 1.5 - quiet;
+            ping.CancelAfter(left > _keepAlive / 8 ? left : _keepAlive / 8);
             try
             {
                 await _client.PingAsync(ping.Token).ConfigureAwait(false);

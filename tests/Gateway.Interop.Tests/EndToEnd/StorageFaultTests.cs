@@ -149,7 +149,7 @@ public sealed class StorageFaultTests(ITestOutputHelper output)
     private static string Tail(string log) => log.Length > 4000 ? log[^4000..] : log;
 
     /// <summary>One CON POST of <c>{"seq":n}</c>; the final answer's code and Max-Age (after an empty ACK if the commit was slow), or null after 10 s.</summary>
-    private static async Task<(CoapCode? Code, uint MaxAge)> PostAsync(Socket socket, IPEndPoint gateway, string token, int n)
+    internal static async Task<(CoapCode? Code, uint MaxAge)> PostAsync(Socket socket, IPEndPoint gateway, string token, int n)
     {
         var request = CoapCodec.Encode(RequestBuilder.Build(CoapCode.Post, $"api/v1/{token}/telemetry",
             Encoding.UTF8.GetBytes($"{{\"seq\":{n.ToString(CultureInfo.InvariantCulture)}}}"), 50, BitConverter.GetBytes(n)));
