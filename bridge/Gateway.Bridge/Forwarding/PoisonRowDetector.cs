@@ -49,8 +49,9 @@ internal sealed class PoisonRowDetector(int losses, TimeSpan window, TimeProvide
         {
             var connectedAt = _connectedAt;
             _connectedAt = -1;
-            // A connect that never succeeded says nothing about the data.
-            if (connectedAt < 0 || _inFlight.Count == 0) return Clear();
+            // A connect that never succeeded (or a second report of the same loss) says nothing about the data.
+            if (connectedAt < 0) return false;
+            if (_inFlight.Count == 0) return Clear();
             var (oldest, sentAt) = _inFlight[0];
             if (time.GetElapsedTime(Math.Max(sentAt, connectedAt)) > window) return Clear();
             if (_suspects.Count > 0 && _inFlight.Count == 1 && oldest.RowCount == 1)

@@ -112,6 +112,8 @@ public class PoisonRowDetectorTests
             {
                 if (!_up)
                 {
+                    // The client reports every state: Disconnected, then Connecting (and a refused connect) before Connected.
+                    Assert.False(_detector.ConnectionLost());
                     _time.Advance(TimeSpan.FromMilliseconds(_random.Next(1000, 3000)));
                     _up = true;
                     _detector.Connected();
