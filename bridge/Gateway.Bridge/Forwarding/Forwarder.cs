@@ -18,6 +18,9 @@ namespace Gateway.Bridge.Forwarding;
 /// devices (§4.5). The publishes the client still held when the link dropped are resent by the
 /// client first, in their original order (MQTT §4.6), then the announcement, then new data; the
 /// resent ones are harmless before the connect because any data implicitly connects a device (§4.3).
+/// Except when <see cref="PoisonRowDetector"/> suspects a row the broker closes the connection on: then
+/// the batch is withdrawn at the loss (its rows released, leased again in id order) and rows go one
+/// at a time until the suspect is delivered or dead-lettered.
 /// It never ends except on stop: failures are logged, counted in <see cref="BridgeStatus"/>, and
 /// retried with backoff; <see cref="BridgeStatus.Heartbeat"/> moves at least once a second.
 /// </para>
@@ -110,6 +113,7 @@ public sealed class Forwarder
         if (packed.Rejected.Count > 0)
         {
             _status.Invalid(packed.Rejected.Count);
+            // The packer's own size verdict (MessagePacker.Reject) against RowValidator's problems.
             await DeadLetterAsync(packed.Rejected, r => r.StartsWith("larger than", StringComparison.Ordinal) ? DeadLetterCause.TooLarge : DeadLetterCause.Invalid, stop).ConfigureAwait(false);
         }
         if (_attributeRequests is not null)
