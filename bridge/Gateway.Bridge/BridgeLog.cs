@@ -94,4 +94,7 @@ internal static partial class BridgeLog
 
     [LoggerMessage(432, LogLevel.Debug, "Own client-side RPC request {Id} came back from the broker (MQTT 3.1.1 has no No Local); ignored")]
     public static partial void OwnRequestEchoIgnored(ILogger logger, long id);
+
+    [LoggerMessage(445, LogLevel.Warning, "The MQTT connection was lost right after sending the same message again: the batch in flight is withdrawn and its rows are sent one at a time to find a row the broker refuses")]
+    public static partial void SuspectWithdrawn(ILogger logger);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Gateway.Mqtt.Client;
+using Gateway.Storage.Outbox;
 
 namespace Gateway.Bridge;
 
@@ -17,7 +18,12 @@ public sealed class BridgeMetrics : IDisposable
         _meter.CreateObservableGauge("bridge.connected", () => status.Connected ? 1 : 0, description: "1 while the MQTT session is up");
         _meter.CreateObservableCounter("bridge.publishes", () => status.Snapshot().Publishes, description: "PUBLISHes started by the forwarder");
         _meter.CreateObservableCounter("bridge.rows_forwarded", () => status.Snapshot().RowsForwarded, description: "Outbox rows acknowledged by the cloud");
-        _meter.CreateObservableCounter("bridge.dead_letters", () => status.Snapshot().DeadLetters, description: "Rows moved to the dead-letter table");
+        _meter.CreateObservableCounter("bridge.dead_letters", () =>
+        {
+            var byCause = status.Snapshot().DeadLettersByCause;
+            return Enum.GetValues<DeadLetterCause>().Select(c => new Measurement<long>(byCause.GetValueOrDefault(c), new KeyValuePair<string, object?>("reason", c.Name())));
+        },
+            description: "Rows moved to the dead-letter table, by reason");
         _meter.CreateObservableCounter("bridge.invalid_rows", () => status.Snapshot().InvalidRows, description: "Rows rejected before publishing (bad JSON or shape, too large)");
         _meter.CreateObservableCounter("bridge.puback_failures", () =>
             status.Snapshot().PubAckFailures.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("reason", $"0x{(byte)p.Key:X2}"))),

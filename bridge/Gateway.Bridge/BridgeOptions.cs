@@ -77,6 +77,18 @@ public sealed class BridgeOptions
     /// </summary>
     public int SuspectAfterAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// A row sent alone that is in flight at this many consecutive connection losses, each within
+    /// <see cref="PoisonRowWindowSeconds"/> of its send on a connection that had come up, is moved to the
+    /// dead-letter table (cause <c>kills_connection</c>): the broker closes the connection on it (MQTT
+    /// 3.1.1 has no PUBACK reason code). Default 3; 0 turns the detection off (the queue then stalls
+    /// behind such a row).
+    /// </summary>
+    public int PoisonRowLosses { get; set; } = 3;
+
+    /// <summary>How soon after a send a connection loss counts against the message (a broker refusing it closes at once). Default 5.</summary>
+    public double PoisonRowWindowSeconds { get; set; } = 5;
+
     /// <summary>One line per problem, each naming its key: <c>Bridge:BatchSize: 0 is below 1</c>. Empty when valid.</summary>
     public IReadOnlyList<string> Validate(string section = Section)
     {
@@ -99,6 +111,8 @@ public sealed class BridgeOptions
         if (RetryMinSeconds <= 0) Error(nameof(RetryMinSeconds), $"{RetryMinSeconds} must be positive");
         if (RetryMaxSeconds < RetryMinSeconds) Error(nameof(RetryMaxSeconds), $"{RetryMaxSeconds} is below RetryMinSeconds ({RetryMinSeconds})");
         if (SuspectAfterAttempts < 1) Error(nameof(SuspectAfterAttempts), $"{SuspectAfterAttempts} is below 1");
+        if (PoisonRowLosses < 0) Error(nameof(PoisonRowLosses), $"{PoisonRowLosses} is negative (0 = off)");
+        if (PoisonRowWindowSeconds is <= 0 or > 3600 || double.IsNaN(PoisonRowWindowSeconds)) Error(nameof(PoisonRowWindowSeconds), $"{PoisonRowWindowSeconds} is not above 0 and at most 3600");
         return errors;
     }
 }

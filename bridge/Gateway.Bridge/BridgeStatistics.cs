@@ -1,3 +1,4 @@
+using Gateway.Storage.Outbox;
 using Gateway.Mqtt.Protocol;
 
 namespace Gateway.Bridge;
@@ -10,6 +11,8 @@ public sealed record BridgeStatistics
     public long Publishes { get; init; }
     public long RowsForwarded { get; init; }
     public long DeadLetters { get; init; }
+    /// <summary>Rows dead-lettered by this process, by cause.</summary>
+    public IReadOnlyDictionary<DeadLetterCause, long> DeadLettersByCause { get; init; } = new Dictionary<DeadLetterCause, long>();
     public long InvalidRows { get; init; }
     public long RetryableFailures { get; init; }
     public IReadOnlyDictionary<MqttReasonCode, long> PubAckFailures { get; init; } = new Dictionary<MqttReasonCode, long>();

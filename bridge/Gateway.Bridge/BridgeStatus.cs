@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Mqtt.Protocol;
+using Gateway.Storage.Outbox;
 
 namespace Gateway.Bridge;
 
@@ -10,6 +11,7 @@ namespace Gateway.Bridge;
 public sealed class BridgeStatus(TimeProvider time)
 {
     private readonly ConcurrentDictionary<MqttReasonCode, long> _pubAckFailures = new();
+    private readonly ConcurrentDictionary<DeadLetterCause, long> _deadLettersByCause = new();
     private readonly Lock _rateGate = new();
     private long _heartbeat, _heartbeatAtMs = -1;
     private long _publishes, _rows, _deadLetters, _invalid, _retryable, _reconnects, _announcements, _deviceDisconnects;
@@ -37,6 +39,7 @@ public sealed class BridgeStatus(TimeProvider time)
             Publishes = Interlocked.Read(ref _publishes),
             RowsForwarded = Interlocked.Read(ref _rows),
             DeadLetters = Interlocked.Read(ref _deadLetters),
+            DeadLettersByCause = new Dictionary<DeadLetterCause, long>(_deadLettersByCause),
             InvalidRows = Interlocked.Read(ref _invalid),
             RetryableFailures = Interlocked.Read(ref _retryable),
             PubAckFailures = new Dictionary<MqttReasonCode, long>(_pubAckFailures),
@@ -94,7 +97,11 @@ public sealed class BridgeStatus(TimeProvider time)
 
     internal void Published() => Interlocked.Increment(ref _publishes);
     internal void Forwarded(int rows) => Interlocked.Add(ref _rows, rows);
-    internal void DeadLettered(int rows) => Interlocked.Add(ref _deadLetters, rows);
+    internal void DeadLettered(DeadLetterCause cause, int rows)
+    {
+        Interlocked.Add(ref _deadLetters, rows);
+        _deadLettersByCause.AddOrUpdate(cause, rows, (_, n) => n + rows);
+    }
     internal void Invalid(int rows) => Interlocked.Add(ref _invalid, rows);
     internal void Retryable() => Interlocked.Increment(ref _retryable);
     internal void PubAckFailed(MqttReasonCode code) => _pubAckFailures.AddOrUpdate(code, 1, static (_, n) => n + 1);

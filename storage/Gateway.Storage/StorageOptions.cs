@@ -27,6 +27,18 @@ public sealed class StorageOptions
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// Dead letters (rows the cloud will never take, kept for the operator: <c>coap-gateway dead-letter</c>)
+    /// older than this are deleted by the maintenance sweep. Wall-clock age since they were moved. Default 30 days.
+    /// </summary>
+    public TimeSpan DeadLetterMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Accounted bytes the dead-letter table may hold, apart from <see cref="MaxQueueBytes"/>; over it the
+    /// sweep deletes the oldest dead letters. Default 64 MiB.
+    /// </summary>
+    public long DeadLetterMaxBytes { get; set; } = 64L << 20;
+
+    /// <summary>
     /// Free space (bytes) kept on the data directory's file system so SQLite never meets ENOSPC in
     /// the middle of a checkpoint. It also has to absorb the WAL (up to ~4 MiB with the default
     /// auto-checkpoint) and index overhead, which the queue-byte accounting leaves out. Default 64 MiB.

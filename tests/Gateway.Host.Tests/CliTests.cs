@@ -32,11 +32,12 @@ public sealed class CliTests : IDisposable
     {
         var result = await Run("--help");
         Assert.True(result.ExitCode == 0, result.ToString());
-        foreach (var word in new[] { "run", "devices", "content", "firmware", "status", "--config", "--data-dir" })
+        foreach (var word in new[] { "run", "devices", "content", "firmware", "dead-letter", "status", "--config", "--data-dir" })
             Assert.Contains(word, result.Stdout, StringComparison.Ordinal);
         // Issue 20.11: System.CommandLine's generic section for unmatched tokens is not ours to show.
         Assert.DoesNotContain("Additional Arguments", result.Stdout, StringComparison.Ordinal);
-        Assert.EndsWith("status    Show service state, cloud link, queue depth/age, drops and devices", result.Stdout.TrimEnd(), StringComparison.Ordinal);
+        // The last line is the last command (the column width follows the longest command name).
+        Assert.Matches(@"\n +status +Show service state, cloud link, queue depth/age, drops and devices\z", result.Stdout.TrimEnd());
     }
 
     [Theory]
@@ -48,6 +49,9 @@ public sealed class CliTests : IDisposable
     [InlineData("content list", "--json")]
     [InlineData("firmware add", "--title", "--version", "--file", "--device", "--type")]
     [InlineData("status", "--json")]
+    [InlineData("dead-letter list", "--json")]
+    [InlineData("dead-letter retry", "ID", "--all")]
+    [InlineData("dead-letter drop", "ID", "--all")]
     public async Task SubcommandHelp_NamesItsOptions(string command, params string[] options)
     {
         var result = await Run([.. command.Split(' '), "--help"]);
@@ -82,6 +86,28 @@ public sealed class CliTests : IDisposable
     public async Task MissingArgument_OneLineExit2()
     {
         AssertUsageError(await RunWithData("devices", "add"), "Required argument missing");
+    }
+
+    // Issue 18: dead-letter retry/drop take one id or --all, never neither or both.
+    [Theory]
+    [InlineData("retry")]
+    [InlineData("drop", "7", "--all")]
+    [InlineData("drop", "seven")]
+    public async Task DeadLetterChange_NeedsOneIdOrAll_Exit2(string verb, params string[] arguments)
+    {
+        AssertUsageError(await RunWithData(["dead-letter", verb, .. arguments]), $"dead-letter {verb}: ");
+    }
+
+    [Fact]
+    public async Task DeadLetter_UnknownId_Exit1_ListOnAFreshDatabaseIsEmpty()
+    {
+        Assert.Equal(0, (await RunWithData("devices", "add", "creates-the-database")).ExitCode);
+        var list = await RunWithData("dead-letter", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("0 dead letters", list.Stdout, StringComparison.Ordinal);
+        var retry = await RunWithData("dead-letter", "retry", "42");
+        Assert.True(retry.ExitCode == 1, retry.ToString());
+        Assert.Contains("no dead letter with id 42", Assert.Single(retry.ErrorLines), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,6 @@ public sealed class MosquittoBroker : IDisposable
 {
     public const string Binary = "/usr/sbin/mosquitto";
     private readonly string _directory = System.IO.Directory.CreateTempSubdirectory("mosquitto-").FullName;
-    private readonly string _extraConfig;
     private readonly bool _persistent;
     private Process? _process;
 
@@ -23,13 +22,16 @@ public sealed class MosquittoBroker : IDisposable
     public MosquittoBroker(string extraConfig = "allow_anonymous true\n", bool persistent = false)
     {
         RequireInstalled();
-        _extraConfig = extraConfig;
+        ExtraConfig = extraConfig;
         _persistent = persistent;
         Port = FreePort.Tcp();
         Start();
     }
 
     public int Port { get; }
+
+    /// <summary>Lines appended to the config; a change takes effect at the next <see cref="Start"/> (a restart with new limits).</summary>
+    public string ExtraConfig { get; set; }
 
     public string Directory => _directory;
 
@@ -45,7 +47,7 @@ public sealed class MosquittoBroker : IDisposable
         string config = Path.Combine(_directory, "mosquitto.conf");
         string persistence = _persistent ? $"persistence true\npersistence_location {_directory}/\nmax_queued_messages 100000\n" : "persistence false\n";
         // "user root": as root mosquitto would otherwise drop to user mosquitto, which cannot use our temp directory.
-        File.WriteAllText(config, $"listener {Port} 127.0.0.1\n{persistence}user root\nlog_dest stderr\n{_extraConfig}");
+        File.WriteAllText(config, $"listener {Port} 127.0.0.1\n{persistence}user root\nlog_dest stderr\n{ExtraConfig}");
         var psi = new ProcessStartInfo(Binary, ["-c", config]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         _process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto did not start");
         _process.ErrorDataReceived += (_, _) => { };

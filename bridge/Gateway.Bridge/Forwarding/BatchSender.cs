@@ -25,7 +25,8 @@ internal sealed class BatchSender(
     DrainPacer pacer,
     int maxInFlight,
     BridgeStatus status,
-    ILogger logger)
+    ILogger logger,
+    PoisonRowDetector? poison = null)
 {
     private static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(1);
 
@@ -98,7 +99,18 @@ internal sealed class BatchSender(
     {
         status.Published();
         var mqtt = new MqttMessage { Topic = message.Topic, Payload = message.Payload };
-        return await publish(mqtt, cancellationToken).ConfigureAwait(false);
+        poison?.Started(message);
+        bool delivered = false;
+        try
+        {
+            var result = await publish(mqtt, cancellationToken).ConfigureAwait(false);
+            delivered = result.IsSuccess;
+            return result;
+        }
+        finally
+        {
+            poison?.Finished(message, delivered);
+        }
     }
 
     /// <summary>Applies one finished publish; false when it was a retryable failure.</summary>

@@ -18,6 +18,9 @@ namespace Gateway.Bridge.Forwarding;
 /// devices (§4.5). The publishes the client still held when the link dropped are resent by the
 /// client first, in their original order (MQTT §4.6), then the announcement, then new data; the
 /// resent ones are harmless before the connect because any data implicitly connects a device (§4.3).
+/// Except when <see cref="PoisonRowDetector"/> suspects a row the broker closes the connection on: then
+/// the batch is withdrawn at the loss (its rows released, leased again in id order) and rows go one
+/// at a time until the suspect is delivered or dead-lettered.
 /// It never ends except on stop: failures are logged, counted in <see cref="BridgeStatus"/>, and
 /// retried with backoff; <see cref="BridgeStatus.Heartbeat"/> moves at least once a second.
 /// </para>
@@ -37,7 +40,9 @@ public sealed class Forwarder
     private readonly DrainPacer _pacer;
     private readonly BatchSender _sender;
     private readonly CloudNames _names;
+    private readonly PoisonRowDetector _poison;
     private readonly Lock _gate = new();
+    private CancellationTokenSource? _batch;
     private TaskCompletionSource _up = NewSignal();
     private int _failures;
 
@@ -54,7 +59,8 @@ public sealed class Forwarder
         _time = time ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _pacer = new DrainPacer(options.DrainRowsPerSecond, options.DrainMessagesPerSecond, _time);
-        _sender = new BatchSender(PublishAsync, WaitUntilReadyAsync, _pacer, options.MaxInFlight, status, _logger);
+        _poison = new PoisonRowDetector(options.PoisonRowLosses, TimeSpan.FromSeconds(options.PoisonRowWindowSeconds), _time);
+        _sender = new BatchSender(PublishAsync, WaitUntilReadyAsync, _pacer, options.MaxInFlight, status, _logger, _poison);
         client.ConnectionStateChanged += OnConnectionStateChanged;
     }
 
@@ -91,7 +97,8 @@ public sealed class Forwarder
         await WaitUntilReadyAsync(stop).ConfigureAwait(false);
         await DisconnectGoneDevicesAsync(stop).ConfigureAwait(false);
 
-        var rows = await _outbox.LeaseAsync(_options.BatchSize, TimeSpan.FromSeconds(_options.LeaseSeconds), stop).ConfigureAwait(false);
+        // A suspect is tested alone: one row per batch, so a connection loss names it (PoisonRowDetector).
+        var rows = await _outbox.LeaseAsync(_poison.Isolating ? 1 : _options.BatchSize, TimeSpan.FromSeconds(_options.LeaseSeconds), stop).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             await DelayAsync(TimeSpan.FromMilliseconds(_options.IdlePollMilliseconds), stop).ConfigureAwait(false);
@@ -106,13 +113,36 @@ public sealed class Forwarder
         if (packed.Rejected.Count > 0)
         {
             _status.Invalid(packed.Rejected.Count);
-            await DeadLetterAsync(packed.Rejected, stop).ConfigureAwait(false);
+            // The packer's own size verdict (MessagePacker.Reject) against RowValidator's problems.
+            await DeadLetterAsync(packed.Rejected, r => r.StartsWith("larger than", StringComparison.Ordinal) ? DeadLetterCause.TooLarge : DeadLetterCause.Invalid, stop).ConfigureAwait(false);
         }
         if (_attributeRequests is not null)
             foreach (var row in packed.Messages.SelectMany(m => m.Rows).Where(r => r.Message.Kind == OutboxMessageKind.AttributeRequest))
                 _attributeRequests.RememberOutboxRequest(row);
 
-        var outcome = await _sender.SendAsync(packed.Messages, _time, stop).ConfigureAwait(false);
+        BatchOutcome outcome;
+        bool withdrawn;
+        using (var batch = CancellationTokenSource.CreateLinkedTokenSource(stop))
+        {
+            lock (_gate) _batch = batch;
+            try
+            {
+                outcome = await _sender.SendAsync(packed.Messages, _time, batch.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate) _batch = null;
+            }
+            withdrawn = batch.IsCancellationRequested && !stop.IsCancellationRequested;
+        }
+        var condemned = _poison.TakeCondemned();
+        if (condemned.Count > 0)
+        {
+            var reason = $"sent alone, in flight at {_options.PoisonRowLosses} consecutive losses of an established MQTT connection within {_options.PoisonRowWindowSeconds} s of its send: the broker closes the connection on it";
+            var killers = outcome.Release.Where(r => condemned.Contains(r.Id)).Select(r => (r, reason)).ToList();
+            outcome.Release.RemoveAll(r => condemned.Contains(r.Id));
+            await DeadLetterAsync(killers, _ => DeadLetterCause.KillsConnection, CancellationToken.None).ConfigureAwait(false);
+        }
 
         // Acks first: a crash between here and the release only costs a lease expiry, never a resend of delivered rows.
         if (outcome.Delivered.Count > 0)
@@ -121,14 +151,17 @@ public sealed class Forwarder
             _status.Forwarded(outcome.Delivered.Count);
             foreach (var row in outcome.Delivered) _devices.Observe(row);
         }
-        if (outcome.DeadLetters.Count > 0) await DeadLetterAsync(outcome.DeadLetters, CancellationToken.None).ConfigureAwait(false);
+        if (outcome.DeadLetters.Count > 0)
+            await DeadLetterAsync(outcome.DeadLetters, _ => DeadLetterCause.Refused, CancellationToken.None).ConfigureAwait(false);
         if (outcome.Release.Count > 0) await _outbox.ReleaseAsync(outcome.Release.Select(r => r.Id).ToList(), CancellationToken.None).ConfigureAwait(false);
 
-        if (outcome.RetryReason is { } reason && !stop.IsCancellationRequested)
+        // Withdrawn at a connection loss: the rows were released, the next lease sends them once the link is up again.
+        if (withdrawn) return;
+        if (outcome.RetryReason is { } retryReason && !stop.IsCancellationRequested)
         {
             var delay = NextBackoff();
-            _status.Error(reason);
-            BridgeLog.RetryLater(_logger, reason, outcome.Release.Count, delay);
+            _status.Error(retryReason);
+            BridgeLog.RetryLater(_logger, retryReason, outcome.Release.Count, delay);
             await DelayAsync(delay, stop).ConfigureAwait(false);
         }
         else if (outcome.RetryReason is null)
@@ -175,13 +208,14 @@ public sealed class Forwarder
         return broker > 0 ? Math.Min(broker, _options.MaxPacketBytes) : _options.MaxPacketBytes;
     }
 
-    private async Task DeadLetterAsync(IReadOnlyList<(OutboxEntry Row, string Reason)> rows, CancellationToken cancellationToken)
+    private async Task DeadLetterAsync(IReadOnlyList<(OutboxEntry Row, string Reason)> rows, Func<string, DeadLetterCause> causeOf, CancellationToken cancellationToken)
     {
         foreach (var group in rows.GroupBy(r => r.Reason))
         {
             var ids = group.Select(r => r.Row.Id).ToList();
-            await _outbox.DeadLetterAsync(ids, group.Key, cancellationToken).ConfigureAwait(false);
-            _status.DeadLettered(ids.Count);
+            var cause = causeOf(group.Key);
+            await _outbox.DeadLetterAsync(ids, cause, group.Key, cancellationToken).ConfigureAwait(false);
+            _status.DeadLettered(cause, ids.Count);
             // Logged once per reason and batch, not per row: a flood of bad rows must not flood the journal.
             var first = group.First().Row;
             BridgeLog.DeadLettered(_logger, ids.Count, first.Id, first.Message.Device, group.Key);
@@ -269,6 +303,7 @@ public sealed class Forwarder
         {
             // Announcement first, then "up": the loop must not see the link up without the announcement pending.
             _devices.RequestAnnouncement();
+            _poison.Connected();
             _status.SetConnected(true, e.IsReconnect);
             lock (_gate) _up.TrySetResult();
             BridgeLog.LinkUp(_logger, e.ConnectCount, _devices.ActiveCount);
@@ -281,6 +316,14 @@ public sealed class Forwarder
             if (wasUp) _up = NewSignal();
         }
         _status.SetConnected(false, false);
+        if (_poison.ConnectionLost())
+        {
+            // Asynchronous: cancelling runs the publishes' continuations, which must not run on the client's state-change thread.
+            CancellationTokenSource? batch;
+            lock (_gate) batch = _batch;
+            try { _ = batch?.CancelAsync(); } catch (ObjectDisposedException) { /* the batch just ended */ }
+            BridgeLog.SuspectWithdrawn(_logger);
+        }
         if (wasUp) BridgeLog.LinkDown(_logger, e.Error?.Message ?? e.State.ToString());
     }
 

@@ -21,6 +21,7 @@ public static class GatewayCommandLine
         root.Add(DevicesCommand.Create());
         root.Add(ContentCommand.Create());
         root.Add(FirmwareCommand.Create());
+        root.Add(DeadLetterCommand.Create());
         root.Add(StatusCommand.Create());
         RunCommand.Configure(root);
         return root;

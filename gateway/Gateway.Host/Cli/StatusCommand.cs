@@ -34,6 +34,7 @@ internal static class StatusCommand
             var content = await new SqliteContentStore(database).ListAsync(cancellationToken);
             var backlog = live && stats.Depth > 0 ? service : null;
 
+            var deadLetters = DeadLetterRegister.CountsByCause(database);
             var dropsByReason = stats.Drops.GroupBy(d => d.Key.Reason).ToDictionary(g => Metrics.Names.Snake(g.Key.ToString()), g => g.Sum(d => d.Value));
             var awaitingActivation = devices.Count(d => d.Serial is not null && !d.Activated);
             // Built as nodes rather than serialized from anonymous types: the native build has no reflection-based serializer.
@@ -64,6 +65,8 @@ internal static class StatusCommand
                     ["drops"] = stats.TotalDrops,
                     ["dropsByReason"] = CliJson.Object(dropsByReason),
                     ["deadLetters"] = stats.DeadLetters,
+                    ["deadLettersHeld"] = deadLetters.Values.Sum(),
+                    ["deadLettersByReason"] = CliJson.Object(deadLetters),
                     ["drainRowsPerSecond"] = backlog?.DrainRowsPerSecond,
                     ["netDrainRowsPerSecond"] = backlog?.NetDrainRowsPerSecond,
                     ["emptyInSeconds"] = backlog?.EmptyInSeconds,
@@ -111,7 +114,8 @@ internal static class StatusCommand
             if (backlog is not null) text.Append(inv, $"drain:        {Drain(backlog)}\n");
             var reasons = stats.Drops.Count == 0 ? "" : " (" + string.Join(", ", dropsByReason.Select(r => $"{r.Key.Replace('_', '-')} {r.Value}")) + ")";
             text.Append(inv, $"drops:        {stats.TotalDrops}{reasons}\n");
-            text.Append(inv, $"dead letters: {stats.DeadLetters}\n");
+            var held = deadLetters.Count == 0 ? "" : " (" + string.Join(", ", deadLetters.Select(r => $"{r.Key.Replace('_', '-')} {r.Value}")) + "; coap-gateway dead-letter list)";
+            text.Append(inv, $"dead letters: {deadLetters.Values.Sum()} held{held}, {stats.DeadLetters} ever\n");
             text.Append(inv, $"devices:      {devices.Count}{(awaitingActivation > 0 ? $" ({awaitingActivation} awaiting Exosite activation)" : "")}\n");
             text.Append(inv, $"content:      {content.Count} items\n");
             text.Append(inv, $"database:     {database.Path}\n");

@@ -14,6 +14,8 @@ public static class StorageOptionsValidation
             yield return $"{Section}:DatabaseFileName: '{o.DatabaseFileName}' is not a file name";
         if (o.MaxQueueBytes < 1 << 20) yield return $"{Section}:MaxQueueBytes: {o.MaxQueueBytes} is below the minimum of 1048576 (1 MiB)";
         if (o.MaxAge <= TimeSpan.Zero) yield return $"{Section}:MaxAge: {o.MaxAge} is not positive";
+        if (o.DeadLetterMaxAge <= TimeSpan.Zero) yield return $"{Section}:DeadLetterMaxAge: {o.DeadLetterMaxAge} is not positive";
+        if (o.DeadLetterMaxBytes < 0) yield return $"{Section}:DeadLetterMaxBytes: {o.DeadLetterMaxBytes} is negative";
         if (o.MinFreeBytes < 0) yield return $"{Section}:MinFreeBytes: {o.MinFreeBytes} is negative";
         if (o.GroupCommitWindow < TimeSpan.Zero || o.GroupCommitWindow > TimeSpan.FromSeconds(1))
             yield return $"{Section}:GroupCommitWindow: {o.GroupCommitWindow} is not between 0 and 1 second";

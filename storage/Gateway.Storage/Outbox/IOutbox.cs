@@ -44,9 +44,12 @@ public interface IOutbox : IAsyncDisposable
     ValueTask<int> ReleaseAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 
     /// <summary>Moves rows the cloud rejected to the dead-letter table (counted) so they cannot block the queue. Returns rows moved.</summary>
-    ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, string reason, CancellationToken cancellationToken = default);
+    ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, DeadLetterCause cause, string reason, CancellationToken cancellationToken = default);
 
-    /// <summary>Drops rows older than MaxAge (counted as <see cref="DropReason.Expired"/>) and expired dedup records. Returns rows dropped.</summary>
+    /// <summary>
+    /// Drops rows older than MaxAge (counted as <see cref="DropReason.Expired"/>) and expired dedup records;
+    /// moves dead letters marked for retry back to the outbox and prunes old dead letters. Returns rows dropped.
+    /// </summary>
     ValueTask<int> PurgeExpiredAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Depth, bytes, oldest age, drops and dead letters.</summary>

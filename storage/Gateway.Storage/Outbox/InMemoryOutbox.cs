@@ -128,7 +128,7 @@ public sealed class InMemoryOutbox : IOutbox
         }
     }
 
-    public ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, string reason, CancellationToken cancellationToken = default)
+    public ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, DeadLetterCause cause, string reason, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {

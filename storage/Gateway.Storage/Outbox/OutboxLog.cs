@@ -25,4 +25,10 @@ internal static partial class OutboxLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Outbox opened: {Depth} rows, {Bytes} bytes queued, {Released} leases of the previous run released")]
     public static partial void Opened(ILogger logger, long depth, long bytes, int released);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Dead letter {Id} moved back to the outbox (marked for retry by the operator)")]
+    public static partial void DeadLetterRetried(ILogger logger, long id);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "{Count} dead letters pruned (older than Storage:DeadLetterMaxAge or over Storage:DeadLetterMaxBytes)")]
+    public static partial void DeadLettersPruned(ILogger logger, int count);
 }

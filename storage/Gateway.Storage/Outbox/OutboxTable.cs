@@ -44,12 +44,50 @@ internal sealed class OutboxTable(SqliteConnection connection)
         return deleted;
     }
 
-    public bool MoveToDeadLetter(long id, string reason, long wallMs)
+    public bool MoveToDeadLetter(long id, DeadLetterCause cause, string reason, long wallMs)
     {
-        return Execute(
-            "INSERT INTO dead_letter (id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, reason, dead_at_ms) " +
-            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, $r, $t FROM outbox WHERE id = $i",
-            ("$i", id), ("$r", reason), ("$t", wallMs)) == 1;
+        if (Execute(
+            "INSERT INTO dead_letter (id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, reason, dead_at_ms, cause, size) " +
+            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, $r, $t, $c, size FROM outbox WHERE id = $i",
+            ("$i", id), ("$r", reason), ("$t", wallMs), ("$c", cause.Name())) != 1) return false;
+        Execute("INSERT INTO dead_letter_totals (cause, moved) VALUES ($c, 1) ON CONFLICT (cause) DO UPDATE SET moved = moved + 1", ("$c", cause.Name()));
+        return true;
+    }
+
+    /// <summary>Dead letters an operator marked for retry (<c>coap-gateway dead-letter retry</c>), in id order.</summary>
+    public List<long> DeadLettersMarkedForRetry()
+    {
+        var ids = new List<long>();
+        using var reader = Reader("SELECT id FROM dead_letter WHERE retry = 1 ORDER BY id");
+        while (reader.Read()) ids.Add(reader.GetInt64(0));
+        return ids;
+    }
+
+    /// <summary>
+    /// Moves a dead letter back into the outbox under its own id, so it takes its original place in id
+    /// order (AUTOINCREMENT never handed the id out again). Its age starts again now: it would
+    /// otherwise expire at once. Returns its accounted size, or null if it was not there.
+    /// </summary>
+    public long? RestoreDeadLetter(long id, long now)
+    {
+        var size = Scalar("SELECT size FROM dead_letter WHERE id = $i", ("$i", id)) as long?;
+        if (size is null) return null;
+        Execute(
+            "INSERT INTO outbox (id, device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
+            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, $n, size FROM dead_letter WHERE id = $i",
+            ("$i", id), ("$n", now));
+        Execute("DELETE FROM dead_letter WHERE id = $i", ("$i", id));
+        return size;
+    }
+
+    /// <summary>Deletes dead letters older than <paramref name="cutoffWallMs"/>, then the oldest until at most <paramref name="maxBytes"/> remain. Returns rows deleted.</summary>
+    public int PruneDeadLetters(long cutoffWallMs, long maxBytes)
+    {
+        int pruned = Execute("DELETE FROM dead_letter WHERE dead_at_ms < $c", ("$c", cutoffWallMs));
+        // The newest rows whose running total fits are kept; everything older goes.
+        return pruned + Execute(
+            "DELETE FROM dead_letter WHERE id IN (SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY dead_at_ms DESC, id DESC) AS total FROM dead_letter) WHERE total > $m)",
+            ("$m", maxBytes));
     }
 
     /// <summary>Attribute rows not under an active lease whose every key is set again by a later row of the device.</summary>
@@ -151,7 +189,7 @@ internal sealed class OutboxTable(SqliteConnection connection)
 
     public (long Depth, long Bytes, long DeadLetters) ReadTotals()
     {
-        using var reader = Reader("SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(sum(size), 0) FROM outbox), (SELECT count(*) FROM dead_letter)");
+        using var reader = Reader("SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(sum(size), 0) FROM outbox), (SELECT coalesce(sum(moved), 0) FROM dead_letter_totals)");
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }

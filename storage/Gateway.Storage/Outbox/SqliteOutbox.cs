@@ -156,14 +156,14 @@ public sealed class SqliteOutbox : IOutbox
     public ValueTask<int> ReleaseAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
         InTransactionAsync(_ => ids.Count(_table.Release), cancellationToken);
 
-    public ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, string reason, CancellationToken cancellationToken = default) =>
+    public ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, DeadLetterCause cause, string reason, CancellationToken cancellationToken = default) =>
         InTransactionAsync(delta =>
         {
             var moved = 0;
             var wallMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             foreach (var id in ids)
             {
-                if (_table.MoveToDeadLetter(id, reason, wallMs) && _table.Delete(id) is { } row)
+                if (_table.MoveToDeadLetter(id, cause, reason, wallMs) && _table.Delete(id) is { } row)
                 {
                     delta.Bytes -= row.Size;
                     delta.Depth--;
@@ -373,6 +373,17 @@ public sealed class SqliteOutbox : IOutbox
             }
         }
         _table.DeleteExpiredDedup(now);
+        foreach (var id in _table.DeadLettersMarkedForRetry())
+        {
+            if (_table.RestoreDeadLetter(id, now) is { } size)
+            {
+                delta.Bytes += size;
+                delta.Depth++;
+                OutboxLog.DeadLetterRetried(_logger, id);
+            }
+        }
+        var wallCutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.DeadLetterMaxAge.TotalMilliseconds;
+        if (_table.PruneDeadLetters(wallCutoff, _options.DeadLetterMaxBytes) is > 0 and var pruned) OutboxLog.DeadLettersPruned(_logger, pruned);
         return expired;
     }
 

@@ -18,9 +18,10 @@ public sealed class CloudSide : IDisposable
     private readonly List<Process> _subscribers = [];
 
     /// <param name="listening">False: the broker's port is chosen but nothing listens on it until <see cref="StartBroker"/>.</param>
-    public CloudSide(bool listening = true)
+    /// <param name="brokerConfig">Lines appended to mosquitto's config (limits, ACLs).</param>
+    public CloudSide(bool listening = true, string brokerConfig = "allow_anonymous true\n")
     {
-        Broker = new MosquittoBroker();
+        Broker = new MosquittoBroker(brokerConfig);
         if (!listening) Broker.Stop();
     }
 

@@ -192,7 +192,7 @@ public abstract class OutboxContractTests : IAsyncLifetime
         await Committed(outbox, Telemetry("dev-a", 1));
         await outbox.LeaseAsync(1, Lease);
 
-        Assert.Equal(1, await outbox.DeadLetterAsync([poison], "PUBACK 0x99 payload format invalid"));
+        Assert.Equal(1, await outbox.DeadLetterAsync([poison], DeadLetterCause.Refused, "PUBACK 0x99 payload format invalid"));
 
         var stats = await outbox.GetStatsAsync();
         Assert.Equal(1, stats.DeadLetters);
