@@ -149,6 +149,15 @@ internal sealed class OutboxTable(SqliteConnection connection)
         return drops;
     }
 
+    /// <summary>Dead-lettered rows by the reason recorded with them (the cloud's reason code or the forwarder's).</summary>
+    public Dictionary<string, long> ReadDeadLettersByReason()
+    {
+        var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var reader = Reader("SELECT reason, count(*) FROM dead_letter GROUP BY reason");
+        while (reader.Read()) reasons[reader.GetString(0)] = reader.GetInt64(1);
+        return reasons;
+    }
+
     public (long Depth, long Bytes, long DeadLetters) ReadTotals()
     {
         using var reader = Reader("SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(sum(size), 0) FROM outbox), (SELECT count(*) FROM dead_letter)");

@@ -94,6 +94,22 @@ public sealed class SqliteOutbox : IOutbox
         }
     }
 
+    /// <summary>Dead-lettered rows by reason, read from the database like <see cref="ReadStats"/> (for the admin page).</summary>
+    public static IReadOnlyDictionary<string, long> ReadDeadLettersByReason(SqliteDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        using var connection = database.OpenConnection();
+        var table = new OutboxTable(connection);
+        try
+        {
+            return table.ReadDeadLettersByReason();
+        }
+        finally
+        {
+            table.Dispose();
+        }
+    }
+
     public ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
