@@ -110,7 +110,7 @@ public sealed class AdminStatusDocument(
         return rows;
     }
 
-    // ThingsBoard OTA: the target is the shared fw_title/fw_version (coap-gateway firmware set); the device's
+    // ThingsBoard OTA: the target is the shared fw_title/fw_version (coap-gateway firmware add); the device's
     // own current_fw_* and fw_state are known only if it reported them as client attributes.
     private async Task<string?> FirmwareAsync(string device, CancellationToken cancellationToken)
     {
