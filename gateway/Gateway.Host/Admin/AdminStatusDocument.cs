@@ -93,7 +93,7 @@ public sealed class AdminStatusDocument(
                 ["name"] = device.Name,
                 ["type"] = device.Profile,
                 ["api"] = device.Serial is null ? "ThingsBoard" : "Exosite",
-                ["credentials"] = Credentials(device),
+                ["credentials"] = Cli.DevicesCommand.Credential(device), // kinds (as devices list shows them), never values
                 ["lastSeen"] = seen?.LastSeen,
                 ["messages"] = seen?.Messages ?? 0,
                 ["observing"] = observing.GetValueOrDefault(device.Name),
@@ -123,17 +123,6 @@ public sealed class AdminStatusDocument(
         if (target.Count > 0) parts.Add($"target {Text(target, "fw_title")} {Text(target, "fw_version")}".TrimEnd());
         if (current.Count > 0) parts.Add($"current {Text(current, "current_fw_title")} {Text(current, "current_fw_version")} {Text(current, "fw_state")}".TrimEnd());
         return string.Join("; ", parts);
-    }
-
-    // Which kinds of credential, never their values (the PSK identity is public: DTLS sends it in the clear).
-    private static string Credentials(DeviceRecord d)
-    {
-        var kinds = new List<string>();
-        if (d.HasToken) kinds.Add("token");
-        if (d.PskIdentity is not null) kinds.Add("psk");
-        if (d.HasCertificate) kinds.Add("certificate");
-        if (d.Serial is not null) kinds.Add(d.Activated ? "cik" : "awaiting activation");
-        return string.Join(", ", kinds);
     }
 
     private static JsonObject Disk(string dataDir)

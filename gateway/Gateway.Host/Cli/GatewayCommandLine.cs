@@ -21,8 +21,8 @@ public static class GatewayCommandLine
         root.Add(DevicesCommand.Create());
         root.Add(ContentCommand.Create());
         root.Add(FirmwareCommand.Create());
-        root.Add(StatusCommand.Create());
         root.Add(AdminCommand.Create());
+        root.Add(StatusCommand.Create());
         RunCommand.Configure(root);
         return root;
     }
