@@ -39,6 +39,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         var origin = $"http://127.0.0.1:{_adminPort.ToString(CultureInfo.InvariantCulture)}";
 
         _browser = await HeadlessChromium.StartAsync();
+        // Page.navigate answers before the document exists: every read below tolerates an empty page until the first poll.
         await _browser.NavigateAsync(origin + "/?poll=1");
         await WaitForAsync("the first poll", async () => await PollsAsync() >= 1);
         Assert.Equal("down", await TextAsync("link-state"));
@@ -104,7 +105,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         }
     }
 
-    private async Task<long> PollsAsync() => long.TryParse((string?)await _browser!.EvaluateAsync("document.body.dataset.polls || '0'"), out var n) ? n : 0;
+    private async Task<long> PollsAsync() => long.TryParse((string?)await _browser!.EvaluateAsync("(document.body && document.body.dataset.polls) || '0'"), out var n) ? n : 0;
 
     private async Task<string?> TextAsync(string id) => (string?)await _browser!.EvaluateAsync($"document.getElementById('{id}').textContent");
 
