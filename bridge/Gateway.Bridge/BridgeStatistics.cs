@@ -38,4 +38,6 @@ public sealed record BridgeStatistics
     public long Heartbeat { get; init; }
     public DateTimeOffset? LastHeartbeat { get; init; }
     public string? LastError { get; init; }
+    /// <summary>When the current MQTT session came up (null while down).</summary>
+    public DateTimeOffset? ConnectedSince { get; init; }
 }

@@ -13,7 +13,7 @@ public sealed class BridgeStatus(TimeProvider time)
     private readonly ConcurrentDictionary<MqttReasonCode, long> _pubAckFailures = new();
     private readonly ConcurrentDictionary<DeadLetterCause, long> _deadLettersByCause = new();
     private readonly Lock _rateGate = new();
-    private long _heartbeat, _heartbeatAtMs = -1;
+    private long _heartbeat, _heartbeatAtMs = -1, _connectedSinceMs = -1;
     private long _publishes, _rows, _deadLetters, _invalid, _retryable, _reconnects, _announcements, _deviceDisconnects;
     private long _attributeUpdates, _rpcs, _unknownDevice, _malformed, _cloudDisconnects, _attributeRequests, _unanswered, _clientRpcs, _clientRpcsUnanswered;
     private long _redundantConnects, _serviceRpcs;
@@ -60,6 +60,7 @@ public sealed class BridgeStatus(TimeProvider time)
             Heartbeat = Heartbeat,
             LastHeartbeat = heartbeatAt < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(heartbeatAt),
             LastError = _lastError,
+            ConnectedSince = Interlocked.Read(ref _connectedSinceMs) is var since and >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(since) : null,
         };
     }
 
@@ -91,6 +92,8 @@ public sealed class BridgeStatus(TimeProvider time)
 
     internal void SetConnected(bool connected, bool reconnect)
     {
+        if (connected && !_connected) Interlocked.Exchange(ref _connectedSinceMs, time.GetUtcNow().ToUnixTimeMilliseconds());
+        else if (!connected) Interlocked.Exchange(ref _connectedSinceMs, -1);
         _connected = connected;
         if (reconnect) Interlocked.Increment(ref _reconnects);
     }

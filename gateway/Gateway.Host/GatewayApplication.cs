@@ -1,3 +1,4 @@
+using Gateway.Host.Admin;
 using Gateway.Host.Bridge;
 using Gateway.Host.Coap;
 using Gateway.Host.Devices;
@@ -55,6 +56,7 @@ public static class GatewayApplication
         builder.AddDevices();
         builder.AddGatewayHealth();
         builder.AddGatewayHttp();
+        builder.AddGatewayAdmin();
         builder.AddObservationPersistence();
         configure?.Invoke(builder);
 

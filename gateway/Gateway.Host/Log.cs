@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(521, LogLevel.Information, "HTTP listener off (Http:Port is 0)")]
     public static partial void HttpOff(ILogger logger);
 
+    [LoggerMessage(560, LogLevel.Information, "Admin status page on http://{EndPoint}/ (authentication {Authentication})")]
+    public static partial void AdminListening(ILogger logger, string endPoint, string authentication);
+
     [LoggerMessage(530, LogLevel.Warning, "Health telemetry for {Device} not stored: {Status} {Refusal}")]
     public static partial void HealthNotStored(ILogger logger, string device, string status, string refusal);
 

@@ -84,7 +84,7 @@ internal static class CoapBench
                 // A fresh database with one device: every 2.01 is a row committed there (WAL, synchronous=FULL).
                 dataDir = Directory.CreateTempSubdirectory("coapgw-bench-").FullName;
                 AddBenchDevice(dll, dataDir);
-                servers.Add(new BenchServer("gateway", "dotnet", [dll, "run", $"--Coap:Port={gatewayPort}", "--Coap:Address=127.0.0.1", $"--data-dir={dataDir}", "--Http:Port=0"],
+                servers.Add(new BenchServer("gateway", "dotnet", [dll, "run", $"--Coap:Port={gatewayPort}", "--Coap:Address=127.0.0.1", $"--data-dir={dataDir}", "--Http:Port=0", "--Admin:Enabled=false"],
                     gatewayPort, $"/api/v1/{BenchToken}/telemetry", BenchRequest.Write(Gateway.Coap.Messages.CoapCode.Post)));
             }
             else

@@ -166,7 +166,7 @@ internal static class DtlsBench
         if (add.ExitCode != 0) throw new InvalidOperationException($"coap-gateway devices add failed (exit {add.ExitCode})");
         int port = FreePort(2);
         var process = Process.Start(new ProcessStartInfo("dotnet",
-            [dll, "run", "--Coap:Address=127.0.0.1", $"--Coap:Port={port}", "--Coap:Dtls:Enabled=true", $"--Coap:Dtls:Port={port + 1}", "--Http:Port=0", $"--data-dir={data}"])
+            [dll, "run", "--Coap:Address=127.0.0.1", $"--Coap:Port={port}", "--Coap:Dtls:Enabled=true", $"--Coap:Dtls:Port={port + 1}", "--Http:Port=0", "--Admin:Enabled=false", $"--data-dir={data}"])
             { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })
             ?? throw new InvalidOperationException("coap-gateway did not start");
         return BenchDtlsServer.WaitUntilServing(process, new IPEndPoint(IPAddress.Loopback, port + 1), "/.well-known/core", data);

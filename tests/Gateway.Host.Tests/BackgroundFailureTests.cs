@@ -33,6 +33,7 @@ public sealed class BackgroundFailureTests : IDisposable
             ["Coap:Port"] = "0",
             ["Coap:Address"] = "::1",
             ["Http:Port"] = "0",
+            ["Admin:Enabled"] = "false",
         }).Build();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var exitCode = await GatewayApplication.RunAsync(configuration, builder => builder.Services.AddHostedService<CrashingService>(), limit.Token);

@@ -32,7 +32,7 @@ public sealed class CliTests : IDisposable
     {
         var result = await Run("--help");
         Assert.True(result.ExitCode == 0, result.ToString());
-        foreach (var word in new[] { "run", "devices", "content", "firmware", "dead-letter", "status", "--config", "--data-dir" })
+        foreach (var word in new[] { "run", "devices", "content", "firmware", "dead-letter", "admin", "status", "--config", "--data-dir" })
             Assert.Contains(word, result.Stdout, StringComparison.Ordinal);
         // Issue 20.11: System.CommandLine's generic section for unmatched tokens is not ours to show.
         Assert.DoesNotContain("Additional Arguments", result.Stdout, StringComparison.Ordinal);
@@ -52,6 +52,7 @@ public sealed class CliTests : IDisposable
     [InlineData("dead-letter list", "--json")]
     [InlineData("dead-letter retry", "ID", "--all")]
     [InlineData("dead-letter drop", "ID", "--all")]
+    [InlineData("admin set-password", "USER", "--file")]
     public async Task SubcommandHelp_NamesItsOptions(string command, params string[] options)
     {
         var result = await Run([.. command.Split(' '), "--help"]);

@@ -146,7 +146,7 @@ internal static class DevicesCommand
         return command;
     }
 
-    private static string Credential(DeviceRecord d)
+    internal static string Credential(DeviceRecord d)
     {
         var kinds = new List<string>();
         if (d.HasToken) kinds.Add("token");

@@ -22,6 +22,7 @@ public static class GatewayCommandLine
         root.Add(ContentCommand.Create());
         root.Add(FirmwareCommand.Create());
         root.Add(DeadLetterCommand.Create());
+        root.Add(AdminCommand.Create());
         root.Add(StatusCommand.Create());
         RunCommand.Configure(root);
         return root;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using Gateway.Host.Health;
 using Gateway.Storage.Content;
 using Gateway.Storage.Devices;
@@ -33,54 +32,10 @@ internal static class StatusCommand
             var devices = await new SqliteDeviceStore(database).ListAsync(cancellationToken);
             var content = await new SqliteContentStore(database).ListAsync(cancellationToken);
             var backlog = live && stats.Depth > 0 ? service : null;
-
             var deadLetters = DeadLetterRegister.CountsByCause(database);
-            var dropsByReason = stats.Drops.GroupBy(d => d.Key.Reason).ToDictionary(g => Metrics.Names.Snake(g.Key.ToString()), g => g.Sum(d => d.Value));
-            var awaitingActivation = devices.Count(d => d.Serial is not null && !d.Activated);
-            // Built as nodes rather than serialized from anonymous types: the native build has no reflection-based serializer.
-            var report = new JsonObject
-            {
-                ["service"] = new JsonObject
-                {
-                    ["running"] = live,
-                    ["pid"] = live ? service!.Pid : null,
-                    ["version"] = service?.Version,
-                    ["startedAt"] = live ? service!.StartedAt : null,
-                    ["uptimeSeconds"] = live ? (long)(now - service!.StartedAt).TotalSeconds : null,
-                    ["statusUpdatedAt"] = service?.UpdatedAt,
-                    ["healthy"] = live && service!.Healthy,
-                    ["probes"] = CliJson.Probes(live ? service!.Probes : []),
-                    ["coapEndpoint"] = live ? service!.CoapEndpoint : null,
-                },
-                ["link"] = new JsonObject
-                {
-                    ["state"] = live ? service!.Link : "unknown",
-                    ["broker"] = service?.Broker,
-                },
-                ["queue"] = new JsonObject
-                {
-                    ["depth"] = stats.Depth,
-                    ["bytes"] = stats.Bytes,
-                    ["oldestAgeSeconds"] = (long)stats.OldestAge.TotalSeconds,
-                    ["drops"] = stats.TotalDrops,
-                    ["dropsByReason"] = CliJson.Object(dropsByReason),
-                    ["deadLetters"] = stats.DeadLetters,
-                    ["deadLettersHeld"] = deadLetters.Values.Sum(),
-                    ["deadLettersByReason"] = CliJson.Object(deadLetters),
-                    ["drainRowsPerSecond"] = backlog?.DrainRowsPerSecond,
-                    ["netDrainRowsPerSecond"] = backlog?.NetDrainRowsPerSecond,
-                    ["emptyInSeconds"] = backlog?.EmptyInSeconds,
-                },
-                ["devices"] = new JsonObject
-                {
-                    ["total"] = devices.Count,
-                    ["awaitingActivation"] = awaitingActivation,
-                },
-                ["content"] = new JsonObject { ["items"] = content.Count },
-                ["coap"] = CliJson.Object(live ? service!.Coap : new Dictionary<string, long>()),
-                ["dtls"] = CliJson.Object(live ? service!.Dtls : new Dictionary<string, long>()),
-                ["database"] = database.Path,
-            };
+            var report = StatusReport.Build(service, live, stats, devices, content.Count, database.Path, deadLetters, now);
+            var dropsByReason = StatusReport.DropsByReason(stats);
+            var awaitingActivation = StatusReport.AwaitingActivation(devices);
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(CliJson.Write(report));

@@ -50,6 +50,7 @@ public static class ConfigurationSchema
         new("Provisioning:Profiles:*", typeof(ProvisioningProfile)),
         new("Exosite", typeof(ExositeOptions)),
         new(GatewayOptions.Section, typeof(GatewayOptions)),
+        new(Admin.AdminOptions.Section, typeof(Admin.AdminOptions)),
     ];
 
     private static readonly Lazy<IReadOnlyList<string>> LazyKeys = new(BuildKeys);

@@ -24,6 +24,7 @@ public static class HealthHostingExtensions
         services.AddSingleton<DeviceCensus>();
         services.AddSingleton<HealthMonitor>();
         services.AddSingleton<GatewayFigures>();
+        services.AddSingleton<ServiceStatusBoard>();
         services.AddSingleton<GatewayControl>();
         services.AddSingleton<Gateway.Bridge.Service.IGatewayControl>(sp => sp.GetRequiredService<GatewayControl>());
         services.AddLivenessProbe<StorageLivenessProbe>();

@@ -27,6 +27,7 @@ public sealed class HealthLoopService(
     Uptime uptime,
     CoapListenerService coap,
     BridgeStatus bridge,
+    ServiceStatusBoard board,
     IOptions<GatewayOptions> gateway,
     IOptions<StorageOptions> storage,
     IHostApplicationLifetime lifetime,
@@ -108,7 +109,7 @@ public sealed class HealthLoopService(
         var rates = _backlog.Rates();
         try
         {
-            ServiceStatusFile.Write(storage.Value.DataDir, new ServiceStatus
+            var status = new ServiceStatus
             {
                 Pid = Environment.ProcessId,
                 Version = Version,
@@ -127,7 +128,9 @@ public sealed class HealthLoopService(
                 DrainRowsPerSecond = rates?.DrainRowsPerSecond,
                 NetDrainRowsPerSecond = rates?.NetRowsPerSecond,
                 EmptyInSeconds = rates?.EmptyIn is { } emptyIn ? (long)emptyIn.TotalSeconds : null,
-            });
+            };
+            board.Current = status;
+            ServiceStatusFile.Write(storage.Value.DataDir, status);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

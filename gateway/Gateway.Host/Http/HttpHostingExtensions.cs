@@ -32,7 +32,8 @@ public static class HttpHostingExtensions
         services.AddSingleton<IHttpEndpointMapping, ObservabilityEndpoints>();
 
         // Decided while composing (the server is a service); a malformed value is reported by the options validation.
-        if (builder.Configuration[$"{HttpOptions.Section}:Port"]?.Trim() == "0")
+        // The admin page (AddGatewayAdmin) listens on the same Kestrel, so Kestrel stays when only it is on.
+        if (builder.Configuration[$"{HttpOptions.Section}:Port"]?.Trim() == "0" && !Admin.AdminOptions.EnabledIn(builder.Configuration))
         {
             services.AddSingleton<IServer, NoHttpServer>();
         }

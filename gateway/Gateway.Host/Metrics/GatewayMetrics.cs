@@ -72,7 +72,8 @@ public sealed class GatewayMetrics : IHostedService
         meter.CreateObservableCounter("coapgw.outbox.drops", () => Drops(outbox.Current),
             description: "Outbox rows dropped without delivery since the database was created, by kind and reason (expired, queue_full, disk_reserve, compacted)");
         Counter(meter, "coapgw.outbox.dead_letters", "Outbox rows the cloud rejected, moved to the dead-letter table, since the database was created", () => outbox.Current.DeadLetters);
-        if (store is SqliteOutbox sqlite)
+        // The admin page counts rows per device in a wrapper around the outbox; the commit failures are the inner one's.
+        if ((store is Admin.CountingOutbox counting ? counting.Inner : store) is SqliteOutbox sqlite)
             Counter(meter, "coapgw.outbox.failed_commits", "Outbox transactions that failed and were rolled back (I/O error, read-only file system, …): their writes were refused with 5.03 / 503, never acknowledged", () => sqlite.FailedCommits);
         Counter(meter, "coapgw.outbox.commits", "Outbox transactions committed by this process (one WAL fsync each)", () => outbox.Current.Commits);
 

@@ -38,6 +38,8 @@ public static class GatewayExecutable
                 start.Environment.Remove(key);
         }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // Parallel gateways cannot all listen on the admin page's port 8081; a test of the page turns it on with --Admin:Enabled=true.
+        start.Environment["COAPGW_Admin__Enabled"] = "false";
         if (environment is not null) foreach (var (key, value) in environment) start.Environment[key] = value;
         return start;
     }

@@ -61,6 +61,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         // Stay out of the user's configuration: the tests choose every setting they depend on.
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // Parallel gateways cannot all listen on the admin page's port 8081; a test of the page turns it on with --Admin:Enabled=true.
+        start.Environment["COAPGW_Admin__Enabled"] = "false";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
