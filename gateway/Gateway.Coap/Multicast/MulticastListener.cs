@@ -67,6 +67,8 @@ public sealed class MulticastListener : IDisposable
         if (on.Count == 0) return;
         var socket = new Socket(group.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         var names = new List<string>();
+        // The link-local group carries its interface as scope (to bind); logs and Joined name the group bare.
+        string bare = group.AddressFamily == AddressFamily.InterNetworkV6 ? new IPAddress(group.GetAddressBytes()).ToString() : group.ToString();
         try
         {
             SocketSharing.AllowPortSharing(socket, true);
@@ -79,17 +81,17 @@ public sealed class MulticastListener : IDisposable
                         socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group, nic.Index));
                     else socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(group, nic.Index));
                     names.Add(nic.Name);
-                    Log.MulticastJoined(_logger, group.ToString(), nic.Name, port);
+                    Log.MulticastJoined(_logger, bare, nic.Name, port);
                 }
                 catch (SocketException e)
                 {
-                    Log.MulticastJoinFailed(_logger, group.ToString(), nic.Name, e.Message);
+                    Log.MulticastJoinFailed(_logger, bare, nic.Name, e.Message);
                 }
             }
         }
         catch (SocketException e)
         {
-            Log.MulticastJoinFailed(_logger, group.ToString(), string.Join(',', on.Select(n => n.Name)), e.Message);
+            Log.MulticastJoinFailed(_logger, bare, string.Join(',', on.Select(n => n.Name)), e.Message);
         }
         if (names.Count == 0)
         {
@@ -97,7 +99,6 @@ public sealed class MulticastListener : IDisposable
             return;
         }
         _sockets.Add(socket);
-        var bare = group.AddressFamily == AddressFamily.InterNetworkV6 ? new IPAddress(group.GetAddressBytes()) : group;
         _joined.AddRange(names.Select(n => $"{bare}%{n}"));
     }
 

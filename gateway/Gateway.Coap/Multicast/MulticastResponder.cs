@@ -60,7 +60,7 @@ public sealed class MulticastResponder
         if (decision != MulticastDecision.Answer)
         {
             Statistics.Count(decision);
-            Log.MulticastIgnored(_logger, from.ToString(), decision);
+            if (_logger.IsEnabled(LogLevel.Debug)) Log.MulticastIgnored(_logger, from.ToString(), decision);
             return;
         }
         var request = new CoapRequest(message!, PeerAddress.From(from));
@@ -114,27 +114,26 @@ public sealed class MulticastResponder
 
     private void Schedule(byte[] answer, IPEndPoint to, Reply reply)
     {
+        var sending = new Sending(answer, to, reply);
+        var timer = _time.CreateTimer(static state => { var (self, x) = ((MulticastResponder, Sending))state!; self.Send(x); },
+            (this, sending), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        sending.Timer = timer;
         TimeSpan delay;
         lock (_gate)
         {
-            if (_stopped) return;
-            if (!TakeToken())
+            bool admitted = false;
+            if (_stopped) { }
+            else if (!TakeToken()) Interlocked.Increment(ref Statistics._rateLimited);
+            else if (_pending.Count >= _options.MaxPending) Interlocked.Increment(ref Statistics._pendingFull);
+            else admitted = _pending.Add(timer);
+            if (!admitted)
             {
-                Interlocked.Increment(ref Statistics._rateLimited);
-                return;
-            }
-            if (_pending.Count >= _options.MaxPending)
-            {
-                Interlocked.Increment(ref Statistics._pendingFull);
+                timer.Dispose();
                 return;
             }
             delay = MulticastPolicy.LeisureDelay(_options.Leisure, _random.NextDouble());
         }
-        var sending = new Sending(answer, to, reply);
-        sending.Timer = _time.CreateTimer(static state => { var (self, x) = ((MulticastResponder, Sending))state!; self.Send(x); },
-            (this, sending), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        lock (_gate) _pending.Add(sending.Timer);
-        sending.Timer.Change(delay, Timeout.InfiniteTimeSpan);
+        timer.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
     private sealed class Sending(byte[] answer, IPEndPoint to, Reply reply)

@@ -14,25 +14,16 @@ namespace Gateway.Interop.Tests.EndToEnd;
 /// </summary>
 public sealed class LinkLocalScopeTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"coapgw-scope-{Guid.NewGuid():N}");
     private VethNamespaces _link = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        _link = await VethNamespaces.CreateAsync("17");
-    }
+    public async Task InitializeAsync() => _link = await VethNamespaces.CreateAsync("17");
 
-    public async Task DisposeAsync()
-    {
-        await _link.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _link.DisposeAsync();
 
     [Fact]
     public async Task LinkLocalPeer_GetsPiggybackedSeparateAndBlockwiseAnswers_OnItsInterface()
     {
-        string dataDir = Path.Combine(_dir, "data"), imageFile = Path.Combine(_dir, "fw.bin"), received = Path.Combine(_dir, "received.bin");
+        string dataDir = Path.Combine(_link.Dir, "data"), imageFile = Path.Combine(_link.Dir, "fw.bin"), received = Path.Combine(_link.Dir, "received.bin");
         var image = new byte[700];
         new Random(4007).NextBytes(image);
         await File.WriteAllBytesAsync(imageFile, image);

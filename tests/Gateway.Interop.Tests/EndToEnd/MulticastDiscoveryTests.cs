@@ -15,20 +15,11 @@ namespace Gateway.Interop.Tests.EndToEnd;
 public sealed class MulticastDiscoveryTests : IAsyncLifetime
 {
     private const string Group = "coap://[ff02::fd%veth1]";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"coapgw-mcast-{Guid.NewGuid():N}");
     private VethNamespaces _link = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        _link = await VethNamespaces.CreateAsync("m17");
-    }
+    public async Task InitializeAsync() => _link = await VethNamespaces.CreateAsync("m17");
 
-    public async Task DisposeAsync()
-    {
-        await _link.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _link.DisposeAsync();
 
     // -N: a group request is NON (§8.1); -B 3: libcoap waits that long for answers from the group. With -v 7 libcoap logs
     // every datagram it receives (on stdout, between the payload's pieces), so "received" shows whether anyone answered.
@@ -53,7 +44,7 @@ public sealed class MulticastDiscoveryTests : IAsyncLifetime
     [Fact]
     public async Task ADeviceDiscoversTheGateway_ByAllCoapNodes_AndNothingElseIsAnsweredThere()
     {
-        string dataDir = Path.Combine(_dir, "data");
+        string dataDir = Path.Combine(_link.Dir, "data");
         string token = await VethNamespaces.Cli(dataDir, "devices", "add", "Mesh Node");
         _link.StartGateway(dataDir, "--Coap:DefaultLeisureSeconds=0.5");
 

@@ -23,6 +23,9 @@ public sealed class VethNamespaces : IAsyncDisposable
     public string GatewayNs { get; }
     public string ClientNs { get; }
 
+    /// <summary>A scratch directory for the test (data directory, files), deleted with the namespaces.</summary>
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), $"coapgw-veth-{Guid.NewGuid():N}");
+
     /// <summary>The gateway's stdout and stderr so far.</summary>
     public string GatewayOutput { get { lock (_output) return _output.ToString(); } }
 
@@ -38,6 +41,7 @@ public sealed class VethNamespaces : IAsyncDisposable
     public static async Task<VethNamespaces> CreateAsync(string tag)
     {
         var pair = new VethNamespaces(tag);
+        Directory.CreateDirectory(pair.Dir);
         await Ip("netns", "add", pair.GatewayNs);
         await Ip("netns", "add", pair.ClientNs);
         await Ip("-n", pair.GatewayNs, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", pair.ClientNs);
@@ -94,5 +98,6 @@ public sealed class VethNamespaces : IAsyncDisposable
         _gateway?.Dispose();
         await ProcessRunner.RunAsync("ip", ["netns", "delete", GatewayNs]);
         await ProcessRunner.RunAsync("ip", ["netns", "delete", ClientNs]);
+        Directory.Delete(Dir, recursive: true);
     }
 }
