@@ -60,6 +60,14 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
 
     private void StartMulticast(UdpDatagramTransport transport, CoapListenerOptions settings, CoapMulticastOptions multicast)
     {
+        // CoAP bound to one address (127.0.0.1, say) is a choice of exposure: the groups would open every interface to
+        // discovery. Then only interfaces named in Coap:Multicast:Interfaces are joined.
+        var bind = settings.EndPoint().Address;
+        if (!bind.Equals(System.Net.IPAddress.Any) && !bind.Equals(System.Net.IPAddress.IPv6Any) && string.IsNullOrWhiteSpace(multicast.Interfaces))
+        {
+            transport.CloseToSharing();
+            return;
+        }
         // The tree itself, not the response counter: group requests are counted on their own (MulticastStatistics).
         MulticastResponder = new MulticastResponder(server, multicast.ToResponderOptions(TimeSpan.FromSeconds(settings.DefaultLeisureSeconds)), time,
             logger: loggers.CreateLogger<MulticastResponder>());
