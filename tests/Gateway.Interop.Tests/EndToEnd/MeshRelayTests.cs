@@ -6,6 +6,7 @@ using Gateway.Coap.Messages;
 using Gateway.Coap.Transport;
 using Gateway.Interop.Tests.Support;
 using Gateway.TestKit;
+using Xunit.Abstractions;
 
 namespace Gateway.Interop.Tests.EndToEnd;
 
@@ -18,7 +19,7 @@ namespace Gateway.Interop.Tests.EndToEnd;
 /// every acknowledged one stored), a firmware download in 32-byte Block2 blocks (byte-exact; RFC 7959), and an
 /// Exosite dataport observation that ends on the last value written (RFC 7641 §1.2: eventual consistency).
 /// </summary>
-public sealed class MeshRelayTests
+public sealed class MeshRelayTests(ITestOutputHelper output)
 {
     private const int Devices = 4, PerDevice = 25, MeshFrame = 127;
 
@@ -93,6 +94,7 @@ public sealed class MeshRelayTests
             }
 
             var stored = await LossyLinkTests.StoredValuesAsync(dataDir, "Mesh Node");
+            output.WriteLine($"mesh: {acked.Count}/{Devices * PerDevice} acknowledged, {stored.Count} rows stored, relay dropped {dropped} of {dropped + forwarded} datagrams, {oversized} above {MeshFrame} bytes");
             var twice = stored.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             Assert.True(twice.Count == 0, $"{twice.Count} values stored more than once, e.g. {string.Join(", ", twice.Take(5))}");
             var missing = acked.Except(stored).ToList();
