@@ -28,11 +28,6 @@ public sealed class MulticastListener : IDisposable
         _logger = logger;
     }
 
-    /// <summary>The groups joined, as <c>group%interface</c>, for logs and tests.</summary>
-    public IReadOnlyList<string> Joined => _joined;
-
-    private readonly List<string> _joined = [];
-
     /// <summary>
     /// Binds and joins what it can on <paramref name="interfaces"/> next to <paramref name="unicast"/>, then closes the
     /// unicast port to further sharing. A group that cannot be joined is logged and skipped: discovery is optional.
@@ -67,7 +62,7 @@ public sealed class MulticastListener : IDisposable
         if (on.Count == 0) return;
         var socket = new Socket(group.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         var names = new List<string>();
-        // The link-local group carries its interface as scope (to bind); logs and Joined name the group bare.
+        // The link-local group carries its interface as scope (to bind); the log names the group bare.
         string bare = group.AddressFamily == AddressFamily.InterNetworkV6 ? new IPAddress(group.GetAddressBytes()).ToString() : group.ToString();
         try
         {
@@ -99,7 +94,6 @@ public sealed class MulticastListener : IDisposable
             return;
         }
         _sockets.Add(socket);
-        _joined.AddRange(names.Select(n => $"{bare}%{n}"));
     }
 
     private async Task ReceiveLoopAsync(Socket socket)
