@@ -31,4 +31,13 @@ internal static partial class Log
 
     [LoggerMessage(108, LogLevel.Debug, "Observe relation {Relation} replaced by a newer registration from another address; sent it {Code} without Observe")]
     public static partial void ObserverReplaced(ILogger logger, string relation, string code);
+
+    [LoggerMessage(109, LogLevel.Debug, "Ignored a datagram to All-CoAP-Nodes from {Peer}: {Decision} (RFC 7252 §8)")]
+    public static partial void MulticastIgnored(ILogger logger, string peer, Multicast.MulticastDecision decision);
+
+    [LoggerMessage(110, LogLevel.Information, "Joined All-CoAP-Nodes {Group} on {Interface}, port {Port}")]
+    public static partial void MulticastJoined(ILogger logger, string group, string @interface, int port);
+
+    [LoggerMessage(111, LogLevel.Warning, "Cannot join All-CoAP-Nodes {Group} on {Interface}: {Reason}")]
+    public static partial void MulticastJoinFailed(ILogger logger, string group, string @interface, string reason);
 }

@@ -100,6 +100,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("--Coap:AckRandomFactor=0.9", "coap-gateway: Coap:AckRandomFactor: 0.9 must be 1.0..10 (RFC 7252 §4.8.1: not below 1.0)")]
     [InlineData("--Coap:MaxRetransmit=21", "coap-gateway: Coap:MaxRetransmit: 21 must be 0..20")]
     [InlineData("--Coap:Nstart=0", "coap-gateway: Coap:Nstart: 0 must be 1..64 (RFC 7252 §4.7)")]
+    [InlineData("--Coap:Multicast:MaxResponsesPerSecond=0", "coap-gateway: Coap:Multicast:MaxResponsesPerSecond: 0 must be more than 0 and at most 10000")]
     [InlineData("--Coap:ProbingRate=0", "coap-gateway: Coap:ProbingRate: 0 must be more than 0 bytes/s (RFC 7252 §4.7)")]
     [InlineData("--Coap:MaxBlockSize=100", "coap-gateway: Coap:MaxBlockSize: 100 must be 16, 32, 64, 128, 256, 512 or 1024 (RFC 7959 §2.2)")]
     [InlineData("--Coap:DefaultLeisureSeconds=-1", "coap-gateway: Coap:DefaultLeisureSeconds: -1 must be 0..600 (RFC 7252 §8.2)")]

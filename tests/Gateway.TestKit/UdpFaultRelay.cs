@@ -9,6 +9,9 @@ namespace Gateway.TestKit;
 /// <see cref="EndPoint"/>, each client gets its own upstream socket (so the server sees distinct
 /// peers), and every datagram in either direction is dropped with probability
 /// <paramref name="lossPerDirection"/>, decided by a fixed-seed generator. Loopback, IPv4.
+/// <para>As a 6LoWPAN mesh (issue 17): a datagram larger than <see cref="MeshLink.MaxDatagram"/> is dropped (an 802.15.4
+/// frame carries 127 bytes; counted in <see cref="Oversized"/>) and every datagram is delayed by a random time in the
+/// link's range, independently, so datagrams may overtake each other as on a multi-hop path.</para>
 /// </summary>
 public sealed class UdpFaultRelay : IDisposable
 {
@@ -18,11 +21,16 @@ public sealed class UdpFaultRelay : IDisposable
     private readonly Random _random;
     private readonly ConcurrentDictionary<IPEndPoint, Socket> _upstream = new();
     private readonly CancellationTokenSource _stop = new();
-    private long _forwarded, _dropped;
+    private readonly MeshLink? _mesh;
+    private long _forwarded, _dropped, _oversized;
 
-    public UdpFaultRelay(IPEndPoint server, double lossPerDirection, int seed)
+    /// <summary>A slow, small-frame link: datagrams above <paramref name="MaxDatagram"/> bytes are dropped, each one waits MinDelay..MaxDelay.</summary>
+    public sealed record MeshLink(int MaxDatagram, TimeSpan MinDelay, TimeSpan MaxDelay);
+
+    public UdpFaultRelay(IPEndPoint server, double lossPerDirection, int seed, MeshLink? mesh = null)
     {
         _server = server;
+        _mesh = mesh;
         _loss = lossPerDirection;
         _random = new Random(seed);
         _front.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -35,6 +43,9 @@ public sealed class UdpFaultRelay : IDisposable
     public long Forwarded => Interlocked.Read(ref _forwarded);
 
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Datagrams dropped because they were larger than the mesh link's frame.</summary>
+    public long Oversized => Interlocked.Read(ref _oversized);
 
     private bool Drop()
     {
@@ -76,8 +87,29 @@ public sealed class UdpFaultRelay : IDisposable
         return socket;
     }
 
-    private static async Task SendAsync(Socket socket, ReadOnlyMemory<byte> datagram, IPEndPoint to)
+    private async Task SendAsync(Socket socket, ReadOnlyMemory<byte> datagram, IPEndPoint to)
     {
+        if (_mesh is { } mesh)
+        {
+            if (datagram.Length > mesh.MaxDatagram)
+            {
+                Interlocked.Increment(ref _oversized);
+                return;
+            }
+            TimeSpan delay;
+            lock (_random) delay = mesh.MinDelay + (mesh.MaxDelay - mesh.MinDelay) * _random.NextDouble();
+            var copy = datagram.ToArray(); // the receive buffer is reused before the delay is over
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await Task.Delay(delay, _stop.Token);
+                    await socket.SendToAsync(copy, to);
+                }
+                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { }
+            });
+            return;
+        }
         try { await socket.SendToAsync(datagram, to); }
         catch (Exception e) when (e is ObjectDisposedException or SocketException) { }
     }

@@ -12,7 +12,11 @@ public sealed class UdpDatagramTransport : IDatagramTransport
     private readonly Socket _socket;
     private volatile bool _closed;
 
-    public UdpDatagramTransport(IPEndPoint bind, int receiveBufferBytes = 4 * 1024 * 1024)
+    /// <param name="shareWithGroups">
+    /// The All-CoAP-Nodes sockets (<see cref="Multicast.MulticastListener"/>) will bind this port: the port is open to
+    /// them until <see cref="CloseToSharing"/>.
+    /// </param>
+    public UdpDatagramTransport(IPEndPoint bind, int receiveBufferBytes = 4 * 1024 * 1024, bool shareWithGroups = false)
     {
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -22,7 +26,9 @@ public sealed class UdpDatagramTransport : IDatagramTransport
             // A large receive buffer absorbs bursts; libcoap drops datagrams at N = 256 without one
             // (reference/performance.md §3, point 3). The kernel clamps it to net.core.rmem_max.
             _socket.ReceiveBufferSize = receiveBufferBytes;
+            if (shareWithGroups) SocketSharing.AllowPortSharing(_socket, true);
             _socket.Bind(bind);
+            ExcludesGroupTraffic = SocketSharing.OnlyOwnGroups(_socket);
         }
         catch
         {
@@ -34,7 +40,16 @@ public sealed class UdpDatagramTransport : IDatagramTransport
 
     public AddressFamily AddressFamily => _socket.AddressFamily;
 
+    /// <summary>Datagrams to groups this socket did not join never reach it, so group sockets may join next to it.</summary>
+    public bool ExcludesGroupTraffic { get; }
+
     public EndPoint LocalEndPoint { get; }
+
+    /// <summary>
+    /// The group sockets are bound: from now on no other socket (another gateway on the same port, say) may share the port,
+    /// which would split the unicast traffic between them (SO_REUSEPORT is checked when the other socket binds).
+    /// </summary>
+    public void CloseToSharing() => SocketSharing.AllowPortSharing(_socket, false);
 
     public int Receive(Span<byte> buffer, SocketAddress remote)
     {

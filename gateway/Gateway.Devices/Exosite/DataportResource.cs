@@ -38,7 +38,13 @@ internal sealed class DataportResource : ObservableResource, IDisposable
     {
         var (response, device) = await ReadAsync(request, cancellationToken).ConfigureAwait(false);
         if (_pending.Count > 1024) _pending.Clear(); // registrations that never became relations (caps); bounded
-        if (device is not null) _pending[PendingKey(request.Peer.ToString(), request.RouteValues["alias"])] = device;
+        if (device is null) return response;
+        var alias = request.RouteValues["alias"];
+        _pending[PendingKey(request.Peer.ToString(), alias)] = device;
+        // One relation per device and dataport, whatever the address, token or CIK query: libexositecoap registers
+        // again with a new token (after a restart of either side, from a new NAT port), and the new registration
+        // replaces the old relation at once, a restored one too (which has no CIK in its query, so no common target).
+        SetObserverIdentity(request, $"{device}\n{alias}");
         return response;
     }
 

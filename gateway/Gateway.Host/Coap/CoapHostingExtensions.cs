@@ -16,6 +16,8 @@ public static class CoapHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<CoapListenerOptions>>(new OptionsValidator<CoapListenerOptions>(o => o.Validate()));
         builder.Services.AddOptions<CoapDtlsOptions>().BindConfiguration(CoapDtlsOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CoapDtlsOptions>>(new OptionsValidator<CoapDtlsOptions>(o => o.Validate()));
+        builder.Services.AddOptions<CoapMulticastOptions>().BindConfiguration(CoapMulticastOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CoapMulticastOptions>>(new OptionsValidator<CoapMulticastOptions>(o => o.Validate()));
         builder.Services.AddLivenessProbe<CoapLivenessProbe>();
         builder.Services.AddSingleton<CoapServer>();
         builder.Services.AddSingleton<CoapResponseCounter>();

@@ -1,4 +1,5 @@
 using Gateway.Coap;
+using Gateway.Coap.Multicast;
 using Gateway.Coap.Server;
 using Gateway.Coap.Transport;
 using Gateway.Coap.Transport.Dtls;
@@ -10,12 +11,19 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Host.Coap;
 
 /// <summary>Binds the CoAP socket at start and serves the resource tree until stop.</summary>
-public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, IOptions<CoapDtlsOptions> dtlsOptions, CoapResponseCounter handler, TimeProvider time,
+public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, IOptions<CoapDtlsOptions> dtlsOptions, IOptions<CoapMulticastOptions> multicastOptions,
+    CoapResponseCounter handler, TimeProvider time,
     ILoggerFactory loggers, CoapServer server, IEnumerable<ICoapResourceMapping> mappings, IServiceProvider services) : IHostedService
 {
     private readonly List<IDisposable> _mapped = [];
     private CoapEndpoint? _endpoint, _dtlsEndpoint;
     private DtlsServerTransport? _dtls;
+    private MulticastListener? _multicast;
+
+    /// <summary>The All-CoAP-Nodes side when <c>Coap:Multicast:Enabled</c> (its groups may be none).</summary>
+    public MulticastListener? Multicast => _multicast;
+
+    public MulticastResponder? MulticastResponder { get; private set; }
 
     /// <summary>The coaps endpoint when <c>Coap:Dtls:Enabled</c>: the same resource tree behind a DTLS transport.</summary>
     public CoapEndpoint? DtlsEndpoint => _dtlsEndpoint;
@@ -36,7 +44,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         UdpDatagramTransport transport;
         try
         {
-            transport = new UdpDatagramTransport(settings.EndPoint());
+            transport = new UdpDatagramTransport(settings.EndPoint(), shareWithGroups: multicastOptions.Value.Enabled);
         }
         catch (System.Net.Sockets.SocketException e)
         {
@@ -45,8 +53,25 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         }
         _endpoint = new CoapEndpoint(transport, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();
+        if (multicastOptions.Value.Enabled) StartMulticast(transport, settings, multicastOptions.Value);
         if (dtlsOptions.Value.Enabled) StartDtls(settings, dtlsOptions.Value);
         return Task.CompletedTask;
+    }
+
+    private void StartMulticast(UdpDatagramTransport transport, CoapListenerOptions settings, CoapMulticastOptions multicast)
+    {
+        // CoAP bound to one address (127.0.0.1, say) is a choice of exposure: the groups would open every interface to
+        // discovery. Then only interfaces named in Coap:Multicast:Interfaces are joined.
+        var bind = settings.EndPoint().Address;
+        if (!bind.Equals(System.Net.IPAddress.Any) && !bind.Equals(System.Net.IPAddress.IPv6Any) && string.IsNullOrWhiteSpace(multicast.Interfaces))
+        {
+            transport.CloseToSharing();
+            return;
+        }
+        // The tree itself, not the response counter: group requests are counted on their own (MulticastStatistics).
+        MulticastResponder = new MulticastResponder(server, multicast.ToResponderOptions(TimeSpan.FromSeconds(settings.DefaultLeisureSeconds)), time,
+            logger: loggers.CreateLogger<MulticastResponder>());
+        _multicast = MulticastListener.Start(transport, multicast.ChooseInterfaces(), MulticastResponder, loggers.CreateLogger<MulticastListener>());
     }
 
     private void StartDtls(CoapListenerOptions settings, CoapDtlsOptions dtls)
@@ -78,6 +103,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        _multicast?.Dispose();
         _dtlsEndpoint?.Dispose();
         _endpoint?.Dispose();
         foreach (var mapped in _mapped) mapped.Dispose();

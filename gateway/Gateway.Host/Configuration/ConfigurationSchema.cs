@@ -37,6 +37,7 @@ public static class ConfigurationSchema
     [
         new(CoapListenerOptions.Section, typeof(CoapListenerOptions)),
         new(CoapDtlsOptions.Section, typeof(CoapDtlsOptions)),
+        new(CoapMulticastOptions.Section, typeof(CoapMulticastOptions)),
         new(HttpOptions.Section, typeof(HttpOptions)),
         new(HttpApiOptions.Section, typeof(HttpApiOptions)),
         new(HttpTlsOptions.Section, typeof(HttpTlsOptions)),

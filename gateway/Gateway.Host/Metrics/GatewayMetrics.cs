@@ -64,6 +64,10 @@ public sealed class GatewayMetrics : IHostedService
             description: "DTLS datagrams dropped, by reason");
         meter.CreateObservableCounter("coapgw.dtls.sessions_ended", () => coap.Dtls is { } dtls ? SessionsEnded(dtls.Statistics) : [],
             description: "DTLS sessions ended by the gateway or the peer, by reason");
+        Counter(meter, "coapgw.coap.multicast.received", "Datagrams received for All-CoAP-Nodes (RFC 7252 §12.8)", () => coap.MulticastResponder?.Statistics.Received ?? 0);
+        Counter(meter, "coapgw.coap.multicast.answered", "Discovery answers sent to group requests after their leisure (RFC 7252 §8.2)", () => coap.MulticastResponder?.Statistics.Answered ?? 0);
+        meter.CreateObservableCounter("coapgw.coap.multicast.unanswered", () => coap.MulticastResponder is { } m ? Unanswered(m.Statistics) : [],
+            description: "Group requests not answered, by reason (CON, write, not discovery, nothing to say, rate limit, …)");
         Counter(meter, "coapgw.dtls.rebinds", "DTLS sessions that moved address with their connection id (RFC 9146)", () => coap.Dtls?.Statistics.Rebinds ?? 0);
 
         meter.CreateObservableGauge("coapgw.outbox.depth", () => outbox.Current.Depth, description: "Rows waiting in the outbox");
@@ -114,6 +118,19 @@ public sealed class GatewayMetrics : IHostedService
 
     private static IEnumerable<Measurement<long>> HandshakeFailures(DtlsStatistics s) =>
         Enum.GetValues<DtlsHandshakeFailure>().Select(r => new Measurement<long>(s.HandshakesFailed(r), new KeyValuePair<string, object?>("reason", Names.Snake(r.ToString()))));
+
+    private static Measurement<long>[] Unanswered(Gateway.Coap.Multicast.MulticastStatistics s) =>
+    [
+        new(s.NotRequest, new KeyValuePair<string, object?>("reason", "not_request")),
+        new(s.Confirmable, new KeyValuePair<string, object?>("reason", "confirmable")),
+        new(s.Writes, new KeyValuePair<string, object?>("reason", "write")),
+        new(s.NotDiscovery, new KeyValuePair<string, object?>("reason", "not_discovery")),
+        new(s.LaterBlocks, new KeyValuePair<string, object?>("reason", "later_block")),
+        new(s.NothingToSay, new KeyValuePair<string, object?>("reason", "nothing_to_say")),
+        new(s.RateLimited, new KeyValuePair<string, object?>("reason", "rate_limited")),
+        new(s.PendingFull, new KeyValuePair<string, object?>("reason", "pending_full")),
+        new(s.TooLarge, new KeyValuePair<string, object?>("reason", "too_large")),
+    ];
 
     private static Measurement<long>[] RecordsDropped(DtlsStatistics s) =>
     [

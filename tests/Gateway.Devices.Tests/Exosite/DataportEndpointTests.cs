@@ -274,6 +274,51 @@ public sealed class DataportEndpointTests : IDisposable
         Assert.True(Answer.Option(notification, CoapOptionNumber.Observe) > (1u << 22));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Observe_ARestoredRelation_IsReplacedAtOnce_WhenTheDeviceRegistersAgainWithANewToken(bool fromNewAddress)
+    {
+        // Issue 17: libexositecoap re-registers with a new token (and, behind a NAT, from a new port) after the gateway
+        // restarted; the restored relation must go at once, not live on until a notification to its token fails.
+        var cik = await _gateway.ActivatedDeviceAsync();
+        await Send(CoapCode.Post, "1a/led", [Text(cik)], Text("off"));
+        Assert.Equal("2.05", Answer.Code(await _device.SendAsync(Build(CoapCode.Get, "1a/led", ++_mid, [Text(cik)], token: [0xAB, 0xCD],
+            extra: CoapOption.FromUInt(CoapOptionNumber.Observe, 0)))));
+        var saved = Assert.Single(_device.Endpoint.ExportObservations());
+        _device.Dispose();
+        using var restarted = new CoapDevice(_gateway.Server);
+        Assert.NotNull(await restarted.Endpoint.RestoreObservationAsync(saved));
+
+        if (fromNewAddress) restarted.Address = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.12"), 40002);
+        // Read every datagram: the old relation's final 2.02 (RFC 7641 §3.2) may come before the new registration's ACK.
+        restarted.Transport.Deliver(CoapCodec.Encode(Build(CoapCode.Get, "1a/led", 0x990, [Text(cik)], token: [0x12, 0x34],
+            extra: CoapOption.FromUInt(CoapOptionNumber.Observe, 0))), restarted.Address);
+        CoapMessage? again = null;
+        while (again is null)
+        {
+            var message = restarted.Receive(TimeSpan.FromSeconds(5)) ?? throw new TimeoutException("no answer to the new registration");
+            if (message.Type == CoapMessageType.Acknowledgement) again = message;
+        }
+        Assert.Equal(("2.05", "off", "1234"), (Answer.Code(again), Answer.Text(again), Convert.ToHexString(again.Token.Span)));
+        Assert.Equal(1, _gateway.Resources.ObserverCount);
+        Assert.Equal("1234", Convert.ToHexString(Assert.Single(restarted.Endpoint.ExportObservations()).Token));
+        var device = restarted;
+
+        // The next write (a second later: the write limiter) notifies the new token only.
+        _gateway.Time.Advance(TimeSpan.FromSeconds(1));
+        using var writer = new CoapDevice(_gateway.Server, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.11"), 40001));
+        Assert.Equal("2.04", Answer.Code(await writer.SendAsync(Build(CoapCode.Post, "1a/led", 0x778, [Text(cik)], Text("on")))));
+        var tokens = new List<string>();
+        for (var m = device.Receive(TimeSpan.FromSeconds(5)); m is not null; m = device.Receive(TimeSpan.FromMilliseconds(300)))
+        {
+            tokens.Add(Convert.ToHexString(m.Token.Span) + " " + Answer.Code(m));
+            if (m.Type == CoapMessageType.Confirmable) device.Transport.Deliver(CoapCodec.Encode(CoapMessage.EmptyAck(m.MessageId)), device.Address);
+        }
+        Assert.Contains("1234 2.05", tokens);
+        Assert.DoesNotContain("ABCD 2.05", tokens);
+    }
+
     [Fact]
     public async Task Observe_UnknownCik_401_NoRelation()
     {

@@ -81,15 +81,15 @@ public sealed class LossyLinkTests
         }
     }
 
-    /// <summary>Every "v" value in the telemetry rows of the stopped gateway's outbox.</summary>
-    private static async Task<List<int>> StoredValuesAsync(string dataDir)
+    /// <summary>Every "v" value in the telemetry rows of <paramref name="device"/> in the stopped gateway's outbox.</summary>
+    internal static async Task<List<int>> StoredValuesAsync(string dataDir, string device = "Lossy Dev")
     {
         using var database = SqliteDatabase.Open(new StorageOptions { DataDir = dataDir });
         await using var outbox = new SqliteOutbox(database);
         var values = new List<int>();
         foreach (var row in await outbox.LeaseAsync(100_000, TimeSpan.FromMinutes(1)))
         {
-            if (row.Message.Kind != OutboxMessageKind.Telemetry || row.Message.Device != "Lossy Dev") continue; // not the gateway's health rows
+            if (row.Message.Kind != OutboxMessageKind.Telemetry || row.Message.Device != device) continue; // not the gateway's health rows
             using var json = JsonDocument.Parse(row.Message.Payload);
             foreach (var entry in json.RootElement.EnumerateArray())
                 values.Add(entry.GetProperty("values").GetProperty("v").GetInt32());
