@@ -48,6 +48,8 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
         CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ];
 
+    private static readonly TimeSpan HandshakeTimeoutBackstop = TimeSpan.FromSeconds(5);
+
     private readonly IDtlsCredentialStore _store;
     private readonly DtlsCertificates _certificates;
     private readonly DtlsServerOptions _options;
@@ -101,7 +103,11 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
 
     protected override bool PreferLocalCipherSuites() => true;
 
-    public override int GetHandshakeTimeoutMillis() => (int)_options.HandshakeTimeout.TotalMilliseconds;
+    /// <summary>
+    /// The transport's sweep ends a handshake at <see cref="DtlsServerOptions.HandshakeTimeout"/> on its own clock
+    /// (a <see cref="TimeProvider"/>, so tests decide when); the library's wall-clock timer is only a backstop behind it.
+    /// </summary>
+    public override int GetHandshakeTimeoutMillis() => (int)(_options.HandshakeTimeout + HandshakeTimeoutBackstop).TotalMilliseconds;
 
     /// <summary>RFC 6347 §4.1.2.7: invalid records are silently discarded, never fatal (an off-path forger cannot end a session).</summary>
     public override bool IgnoreCorruptDtlsRecords => true;
