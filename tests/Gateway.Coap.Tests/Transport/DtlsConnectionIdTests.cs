@@ -60,12 +60,63 @@ public sealed class DtlsConnectionIdTests : IDisposable
         }
 
         Assert.Equal("reply", reply);
-        Assert.True(log.Held, "the receive loop was never held: the test did not reproduce the window");
+        Eventually(() => log.Held, "the receive loop never logged taking the address over");
         Eventually(() => server.Statistics.Rebinds == 1, "the rebinding was not counted");
         Assert.Equal("Device 1", _net.Identity(original));
         Assert.Null(_net.Identity(moved)); // the stale session is gone; the device's is known by its first address
         session.Send("again"u8);
         Assert.Equal(("again", original), Receive(server));
+    }
+
+    /// <summary>
+    /// The client is done with its handshake when it has the server's Finished; the server's handshake thread establishes
+    /// the session a moment later. A record the client sends from a new address in that moment names the session by
+    /// its connection id and must reach it. Reproduced deterministically: the network holds the server's handshake
+    /// thread right after it has delivered its Finished, and the record is dispatched while it is held.
+    /// </summary>
+    [Fact]
+    public void Rebinding_RightAfterTheHandshake_BeforeTheServerHasEstablishedTheSession_KeepsTheRecord()
+    {
+        var server = _net.Start(Options);
+        var device = _net.NewClient("10.0.0.2", 41022);
+        var original = device.Local;
+        var moved = new IPEndPoint(IPAddress.Parse("10.0.0.3"), 52002);
+        using var release = new ManualResetEventSlim();
+        byte[]? captured = null;
+        bool held = false;
+        _net.Drop = (from, bytes) =>
+        {
+            if (from.Equals(moved)) { captured = bytes; return true; } // dispatched by the test itself, below
+            if (held || !from.Equals(ServerAddress) || !CarriesEncryptedRecord(bytes)) return false;
+            held = true; // the server's Finished: delivered, then its handshake thread waits
+            device.Accept(bytes);
+            release.Wait(Patience);
+            return true;
+        };
+        var session = device.Connect("dev-1", "key-of-dev-1", connectionId: true);
+        Assert.Null(_net.Identity(original)); // not yet established on the server
+
+        _net.Move(device, moved);
+        session.Send("after"u8);
+        Assert.NotNull(captured);
+        server.Dispatch(captured, captured.Length, moved.Serialize(), new byte[2048]);
+        release.Set();
+
+        Assert.Equal(("after", original), Receive(server));
+        Eventually(() => server.Statistics.Rebinds == 1, "the rebinding was not counted");
+        server.Send("reply"u8, original.Serialize());
+        Assert.Equal("reply", ReceiveText(session));
+        Assert.Equal(0, server.Statistics.RecordsWithoutSession);
+    }
+
+    private static bool CarriesEncryptedRecord(ReadOnlySpan<byte> datagram)
+    {
+        while (DtlsRecordHeader.TryRead(datagram, 0, out var header))
+        {
+            if (header.Epoch > 0) return true;
+            datagram = datagram[(DtlsRecordHeader.PlainHeaderLength + header.FragmentLength)..];
+        }
+        return false;
     }
 
     [Fact]
@@ -141,7 +192,9 @@ public sealed class DtlsConnectionIdTests : IDisposable
     {
         private readonly ManualResetEventSlim _released = new();
 
-        public bool Held { get; private set; }
+        private volatile bool _held;
+
+        public bool Held => _held;
 
         public void Release() => _released.Set();
 
@@ -151,8 +204,8 @@ public sealed class DtlsConnectionIdTests : IDisposable
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (Held || !formatter(state, exception).Contains(text, StringComparison.Ordinal)) return;
-            Held = true;
+            if (_held || !formatter(state, exception).Contains(text, StringComparison.Ordinal)) return;
+            _held = true;
             _released.Wait(Patience);
         }
     }

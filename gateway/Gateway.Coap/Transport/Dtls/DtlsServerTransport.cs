@@ -164,28 +164,15 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             return;
         }
         var peer = PeerAddress.From(from);
-        // A record with a connection id names its session (RFC 9146 §6). Until the session is indexed by the id (the
-        // client's Finished, and its first records after it, already carry the id) it is found by its address.
-        DtlsSession? session;
-        if (header.ContentType == DtlsRecordHeader.Tls12Cid)
-        {
-            var id = span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength);
-            session = _byConnectionId.GetValueOrDefault(ConnectionIdKey(id));
-            if (session is null && _byAddress.GetValueOrDefault(peer) is { } byAddress
-                && (byAddress.IsHandshaking || byAddress.ConnectionId is { } issued && issued.AsSpan().SequenceEqual(id)))
-            {
-                session = byAddress;
-            }
-        }
-        else
-        {
-            session = _byAddress.GetValueOrDefault(peer);
-        }
+        // A record with a connection id names its session (RFC 9146 §6), from any address; the id is indexed when it is
+        // issued, in the handshake, before the peer's first record with it (its Finished).
+        var session = header.ContentType == DtlsRecordHeader.Tls12Cid
+            ? _byConnectionId.GetValueOrDefault(ConnectionIdKey(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
+            : _byAddress.GetValueOrDefault(peer);
         if (DtlsRecordHeader.IsClientHello(span, header))
         {
             // A retransmitted ClientHello of a handshake in progress goes to it; any other starts over (RFC 6347 §4.2.8).
-            if (session is not { IsHandshaking: true } || session.Address != peer
-                || session.OfferHandshake(span, header, movedFrom: null) == DtlsSession.HandshakeOffer.Over)
+            if (session is not { IsHandshaking: true } || session.Address != peer || !OfferHandshake(session, span, header, movedFrom: null))
             {
                 OnClientHello(datagram, length, peer, from);
             }
@@ -205,9 +192,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
                 Interlocked.Increment(ref Statistics._recordsNoSession);
                 return;
             }
-            var offer = session.OfferHandshake(span, header, session.Address == peer ? null : Copy(from));
-            if (offer == DtlsSession.HandshakeOffer.Full) Interlocked.Increment(ref Statistics._recordsQueueFull);
-            if (offer != DtlsSession.HandshakeOffer.Over) return;
+            if (OfferHandshake(session, span, header, session.Address == peer ? null : Copy(from))) return;
             // The handshake ended between the check and the offer: the record layer takes the datagram.
             if (!session.IsEstablished)
             {
@@ -231,6 +216,14 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             return;
         }
         Deliver(session, datagram, length, peer, from, plaintext);
+    }
+
+    /// <summary>Hands a datagram to a session's handshake (a full queue drops it, counted); false if the handshake has just ended.</summary>
+    private bool OfferHandshake(DtlsSession session, ReadOnlySpan<byte> datagram, in DtlsRecordHeader header, SocketAddress? movedFrom)
+    {
+        var offer = session.OfferHandshake(datagram, header, movedFrom);
+        if (offer == DtlsSession.HandshakeOffer.Full) Interlocked.Increment(ref Statistics._recordsQueueFull);
+        return offer != DtlsSession.HandshakeOffer.Over;
     }
 
     /// <summary>Decrypts an established session's datagram and queues its application data for the endpoint.</summary>
@@ -365,18 +358,11 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
 
     private void RunHandshake(DtlsSession session, DtlsRequest request)
     {
-        var server = new GatewayTlsServer(_crypto, _store, _certificates, _options, _time, NewConnectionId);
+        var server = new GatewayTlsServer(_crypto, _store, _certificates, _options, _time, () => IssueConnectionId(session));
         session.Server = server;
         try
         {
             var dtls = _protocol.Accept(server, session, request);
-            // Indexed by its connection id before it is established: a record naming the id finds the session from
-            // any address as soon as the session can take it (the peer may move right after the handshake).
-            if (server.ConnectionId is { } id)
-            {
-                session.ConnectionId = id;
-                _byConnectionId[ConnectionIdKey(id)] = session;
-            }
             var backlog = session.Establish(dtls, server.Device, server.MinCiphertextLength);
             if (backlog is null)
             {
@@ -493,13 +479,20 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         if (_handshakes.TryRemove(session, out _)) Interlocked.Decrement(ref Statistics._handshaking);
     }
 
-    private byte[]? NewConnectionId()
+    /// <summary>
+    /// A connection id for the session's ServerHello (RFC 9146 §3), indexed at once: the peer may put it on records
+    /// from its Finished on, and from any address, also before the handshake thread has established the session.
+    /// </summary>
+    private byte[]? IssueConnectionId(DtlsSession session)
     {
         if (_options.ConnectionIdLength == 0) return null;
         while (true)
         {
             var id = RandomNumberGenerator.GetBytes(_options.ConnectionIdLength);
-            if (!_byConnectionId.ContainsKey(ConnectionIdKey(id))) return id;
+            if (!_byConnectionId.TryAdd(ConnectionIdKey(id), session)) continue;
+            if (session.ConnectionId is { } previous) _byConnectionId.TryRemove(KeyValuePair.Create(ConnectionIdKey(previous), session));
+            session.ConnectionId = id; // a session that ends from now on takes its id out of the index (Remove)
+            return id;
         }
     }
 

@@ -83,7 +83,7 @@ internal sealed class DtlsSession : DatagramTransport
 
     public string? Identity { get; private set; }
 
-    /// <summary>The connection id issued to the peer (RFC 9146); set when its handshake has negotiated it, before <see cref="Establish"/>.</summary>
+    /// <summary>The connection id issued to the peer (RFC 9146), set when the handshake issues it.</summary>
     public byte[]? ConnectionId { get; set; }
 
     public DtlsRecordCallback RecordCallback { get; }

@@ -78,8 +78,6 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
     /// <summary>Why this handshake was refused, when we decided it (rather than the library or the peer).</summary>
     public DtlsHandshakeFailure? Failure { get; private set; }
 
-    public byte[]? ConnectionId { get; private set; }
-
     public string CipherSuiteName => m_context?.SecurityParameters?.CipherSuite is int suite and not 0 ? $"cipher suite 0x{suite:X4}" : "no cipher suite";
 
     /// <summary>Explicit nonce (8, RFC 5288/6655) plus tag (8 for CCM_8, else 16); ChaCha20 has no explicit nonce (RFC 7905).</summary>
@@ -112,7 +110,7 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
     /// <summary>RFC 6347 §4.1.2.7: invalid records are silently discarded, never fatal (an off-path forger cannot end a session).</summary>
     public override bool IgnoreCorruptDtlsRecords => true;
 
-    protected override byte[]? GetNewConnectionID() => ConnectionId = _newConnectionId();
+    protected override byte[]? GetNewConnectionID() => _newConnectionId();
 
     public override TlsPskIdentityManager GetPskIdentityManager() => this;
 
