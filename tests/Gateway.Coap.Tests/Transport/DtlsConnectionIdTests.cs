@@ -27,7 +27,8 @@ public sealed class DtlsConnectionIdTests : IDisposable
     /// <summary>
     /// The session moves when the record from the new address is decrypted, before its data reaches the endpoint, so
     /// the answer goes to the new address. Reproduced deterministically: the NAT hands the device an address a stale
-    /// session still holds, and the log line of taking it over holds the receive loop right after the move.
+    /// session still holds, and the log line of taking that address over holds the receive loop after the record's data
+    /// was handed on (the session used to move only after that line: the answer went to the old address, lost).
     /// </summary>
     [Fact]
     public void Rebinding_TheAnswerToTheRecordThatMovedTheSession_GoesToTheNewAddress()
