@@ -1,85 +1,131 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
-using Gateway.Coap.Transport;
 using Gateway.Coap.Transport.Dtls;
 using Gateway.TestKit;
+using Org.BouncyCastle.Tls;
+using static Gateway.Coap.Tests.Transport.DtlsTestNetwork;
 
 namespace Gateway.Coap.Tests.Transport;
 
 /// <summary>
 /// The DTLS server's caps on its state (issue 16's denial-of-service rules): the session cap evicts the least
-/// recently active session, and a session silent for <see cref="DtlsServerOptions.SessionIdleTimeout"/> is
-/// dropped by the sweep on the transport's clock.
+/// recently active session, the handshake cap the oldest handshake, and a handshake past its timeout or a session
+/// silent for <see cref="DtlsServerOptions.SessionIdleTimeout"/> is dropped by the sweep on the transport's clock.
 /// </summary>
 public sealed class DtlsServerLimitsTests : IDisposable
 {
-    private static readonly IPEndPoint ServerAddress = new(IPAddress.Parse("10.0.0.1"), 5684);
-    private readonly InMemoryNetwork _network = new();
-    private readonly ConcurrentDictionary<IPEndPoint, DtlsTestClient> _clients = new();
-    private DtlsServerTransport? _server;
-
-    private DtlsServerTransport Start(DtlsServerOptions options, TimeProvider? time = null)
-    {
-        var socket = new InMemoryDatagramTransport(ServerAddress, _network);
-        _server = new DtlsServerTransport(socket, new DtlsTestStore(), options: options, timeProvider: time);
-        _network.Filter = (_, to, bytes) =>
-        {
-            if (_clients.TryGetValue(to, out var client)) { client.Accept(bytes); return false; }
-            return true;
-        };
-        _server.Start();
-        return _server;
-    }
+    private readonly DtlsTestNetwork _net = new();
 
     private DtlsTestClient Connected(int port)
     {
-        var client = new DtlsTestClient(_network, new IPEndPoint(IPAddress.Parse("10.0.0.2"), port), ServerAddress);
-        _clients[client.Local] = client;
+        var client = _net.NewClient("10.0.0.2", port);
         client.Connect("dev-1", "key-of-dev-1");
+        // The client is done on the server's Finished; the server establishes the session just after.
+        Eventually(() => _net.Identity(client.Local) == "Device 1", $"the server never established the session with {client.Local}");
         return client;
     }
 
-    private string? Identity(DtlsTestClient client) => _server!.GetSessionIdentity(PeerAddress.From(client.Local));
+    /// <summary>
+    /// A peer whose handshake starts (its ClientHello with a valid cookie reaches the server) and then stalls: the
+    /// network loses everything it sends after that ClientHello, so no retransmission can start it again.
+    /// </summary>
+    private DtlsTestClient Stalled(int port)
+    {
+        var client = _net.NewClient("10.0.0.4", port);
+        bool cookieSent = false; // the client sends from one thread
+        _net.Drop = (from, bytes) =>
+        {
+            if (!from.Equals(client.Local)) return false;
+            if (cookieSent) return true;
+            cookieSent = CookieLength(bytes) > 0;
+            return false;
+        };
+        _ = Task.Run(() =>
+        {
+            try { client.Connect("dev-1", "key-of-dev-1"); }
+            catch (Exception e) when (e is TlsTimeoutException or TlsFatalAlert or IOException) { } // it is meant to fail
+        });
+        Eventually(() => _net.Server.Statistics.Handshaking == 1, "the stalled handshake never started");
+        return client;
+    }
+
+    /// <summary>The cookie length of a ClientHello (RFC 6347 §4.2.1), 0 for any other datagram.</summary>
+    private static int CookieLength(byte[] datagram)
+    {
+        // record header 13, handshake header 12, client_version 2, random 32, then session_id and cookie, each length-prefixed.
+        const int sessionIdAt = 13 + 12 + 2 + 32;
+        if (!DtlsRecordHeader.TryRead(datagram, 0, out var header) || !DtlsRecordHeader.IsClientHello(datagram, header)) return 0;
+        if (datagram.Length <= sessionIdAt) return 0;
+        int cookieAt = sessionIdAt + 1 + datagram[sessionIdAt];
+        return cookieAt < datagram.Length ? datagram[cookieAt] : 0;
+    }
 
     [Fact]
     public void SessionCap_ANewSessionEvictsTheLeastRecentlyActive_AndCountsIt()
     {
-        var server = Start(new DtlsServerOptions { MaxSessions = 2, HandshakeTimeout = TimeSpan.FromSeconds(5) });
+        var server = _net.Start(new DtlsServerOptions { MaxSessions = 2, HandshakeTimeout = TimeSpan.FromSeconds(60) });
         var first = Connected(41000);
         var second = Connected(41001);
-        Assert.Equal("Device 1", Identity(first));
-        Assert.Equal("Device 1", Identity(second));
 
         var third = Connected(41002);
 
-        Assert.Null(Identity(first));
-        Assert.Equal("Device 1", Identity(second));
-        Assert.Equal("Device 1", Identity(third));
+        Assert.Null(_net.Identity(first.Local));
+        Assert.Equal("Device 1", _net.Identity(second.Local));
+        Assert.Equal("Device 1", _net.Identity(third.Local));
         Assert.Equal(1, server.Statistics.SessionsEvicted);
         Assert.True(server.Statistics.Sessions <= 2, $"{server.Statistics.Sessions} sessions kept with a cap of 2");
+    }
+
+    [Fact]
+    public void HandshakeCap_ANewHandshakeEvictsTheOldest_CountedAtOnce_AndTheNewOneIsEstablished()
+    {
+        // A manual clock: no sweep can time the stalled handshake out, only the cap ends it.
+        var server = _net.Start(new DtlsServerOptions { MaxHandshakes = 1, HandshakeTimeout = TimeSpan.FromSeconds(60) }, new ManualTimeProvider());
+        var stalled = Stalled(41030);
+
+        var good = _net.NewClient("10.0.0.2", 41031);
+        good.Connect("dev-1", "key-of-dev-1");
+
+        // The eviction was counted and its state freed when the good ClientHello arrived, before that handshake ran.
+        Assert.Equal(1, server.Statistics.HandshakesFailed(DtlsHandshakeFailure.Evicted));
+        Assert.Null(_net.Identity(stalled.Local));
+        Eventually(() => _net.Identity(good.Local) == "Device 1" && server.Statistics.Handshaking == 0, "the good client's session was not established");
+        Assert.Equal(1, server.Statistics.HandshakesFailedTotal);
+        Assert.Equal(1, server.Statistics.HandshakesCompleted);
+        Assert.Equal(1, server.Statistics.Sessions);
+    }
+
+    [Fact]
+    public void HandshakeTimeout_OnTheTransportsClock_FailsTheHandshakeAtOnce_AndFreesItsState()
+    {
+        var time = new ManualTimeProvider();
+        var server = _net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time);
+        _ = Stalled(41040);
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(1, server.Statistics.Handshaking);
+        Assert.Equal(0, server.Statistics.HandshakesFailedTotal);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, server.Statistics.HandshakesFailed(DtlsHandshakeFailure.Timeout));
+        Assert.Equal(0, server.Statistics.Handshaking);
+        Assert.Equal(0, server.Statistics.Sessions);
     }
 
     [Fact]
     public void IdleSession_IsDroppedAfterTheIdleTimeout_OnTheTransportsClock()
     {
         var time = new ManualTimeProvider();
-        var server = Start(new DtlsServerOptions { SessionIdleTimeout = TimeSpan.FromMinutes(10), HandshakeTimeout = TimeSpan.FromSeconds(5) }, time);
+        var server = _net.Start(new DtlsServerOptions { SessionIdleTimeout = TimeSpan.FromMinutes(10), HandshakeTimeout = TimeSpan.FromSeconds(60) }, time);
         var client = Connected(41010);
-        Assert.Equal("Device 1", Identity(client));
 
         time.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal("Device 1", Identity(client)); // not yet idle long enough
+        Assert.Equal("Device 1", _net.Identity(client.Local)); // not yet idle long enough
         Assert.Equal(0, server.Statistics.SessionsExpired);
 
         time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Null(Identity(client));
+        Assert.Null(_net.Identity(client.Local));
         Assert.Equal(1, server.Statistics.SessionsExpired);
     }
 
-    public void Dispose()
-    {
-        foreach (var client in _clients.Values) client.Close();
-        _server?.Dispose();
-    }
+    public void Dispose() => _net.Dispose();
 }

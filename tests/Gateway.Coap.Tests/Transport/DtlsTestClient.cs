@@ -16,7 +16,7 @@ internal sealed class DtlsTestClient : DatagramTransport
 {
     private readonly InMemoryNetwork _network;
     private readonly BlockingCollection<byte[]> _inbox = new();
-    private readonly InMemoryDatagramTransport _socket;
+    private InMemoryDatagramTransport _socket;
 
     public DtlsTestClient(InMemoryNetwork network, IPEndPoint local, IPEndPoint server)
     {
@@ -26,7 +26,7 @@ internal sealed class DtlsTestClient : DatagramTransport
         _socket = new InMemoryDatagramTransport(local, network);
     }
 
-    public IPEndPoint Local { get; }
+    public IPEndPoint Local { get; private set; }
 
     public IPEndPoint Server { get; }
 
@@ -35,10 +35,24 @@ internal sealed class DtlsTestClient : DatagramTransport
     public DtlsTransport? Session { get; private set; }
 
     /// <summary>Delivers what the network routes to this client into its queue (call once per network, from the test).</summary>
-    public void Accept(byte[] datagram) => _inbox.Add(datagram);
+    public void Accept(byte[] datagram)
+    {
+        try { _inbox.Add(datagram); }
+        catch (InvalidOperationException) { } // closed: the datagram is lost, as on a closed socket
+    }
 
-    public DtlsTransport Connect(string identity, string key) =>
-        Session = new DtlsClientProtocol().Connect(new Client(identity, key), this);
+    /// <param name="connectionId">Offer RFC 9146 connection ids (an empty one of its own: the server's goes on its records).</param>
+    public DtlsTransport Connect(string identity, string key, bool connectionId = false) =>
+        Session = new DtlsClientProtocol().Connect(new Client(identity, key, connectionId), this);
+
+    /// <summary>A NAT rebinding: from now on this client sends from <paramref name="local"/>; its old address is gone.</summary>
+    public void Rebind(IPEndPoint local)
+    {
+        var old = _socket;
+        _socket = new InMemoryDatagramTransport(local, _network);
+        Local = local;
+        old.Dispose();
+    }
 
     public int GetReceiveLimit() => 2048;
 
@@ -48,7 +62,12 @@ internal sealed class DtlsTestClient : DatagramTransport
 
     public int Receive(Span<byte> buffer, int waitMillis)
     {
-        if (!_inbox.TryTake(out var datagram, waitMillis)) return -1;
+        if (!_inbox.TryTake(out var datagram, waitMillis))
+        {
+            // Closed: end a handshake still running in the background now, not at its timeout.
+            if (_inbox.IsAddingCompleted) throw new IOException("test client closed");
+            return -1;
+        }
         datagram.CopyTo(buffer);
         return datagram.Length;
     }
@@ -61,15 +80,22 @@ internal sealed class DtlsTestClient : DatagramTransport
         _socket.Send(buffer, Server.Serialize());
     }
 
-    public void Close() => _socket.Dispose();
+    public void Close()
+    {
+        _inbox.CompleteAdding();
+        _socket.Dispose();
+    }
 
-    private sealed class Client(string identity, string key)
+    private sealed class Client(string identity, string key, bool connectionId)
         : PskTlsClient(new BcTlsCrypto(new SecureRandom()), Encoding.UTF8.GetBytes(identity), Encoding.UTF8.GetBytes(key))
     {
+        protected override byte[]? GetNewConnectionID() => connectionId ? [] : null;
+
         protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
         protected override int[] GetSupportedCipherSuites() => [CipherSuite.TLS_PSK_WITH_AES_128_CCM_8];
 
-        public override int GetHandshakeTimeoutMillis() => 5000;
+        // Generous: the test machine may be heavily loaded; a failing handshake fails by alert, not by this timer.
+        public override int GetHandshakeTimeoutMillis() => 30000;
     }
 }

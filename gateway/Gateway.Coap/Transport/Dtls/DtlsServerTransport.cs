@@ -164,28 +164,18 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             return;
         }
         var peer = PeerAddress.From(from);
-        // A record with a connection id names its session (RFC 9146 §6). Until the session is indexed by the id (the
-        // client's Finished, and its first records after it, already carry the id) it is found by its address.
-        DtlsSession? session;
-        if (header.ContentType == DtlsRecordHeader.Tls12Cid)
-        {
-            var id = span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength);
-            session = _byConnectionId.GetValueOrDefault(ConnectionIdKey(id));
-            if (session is null && _byAddress.GetValueOrDefault(peer) is { } byAddress
-                && (byAddress.IsHandshaking || byAddress.ConnectionId is { } issued && issued.AsSpan().SequenceEqual(id)))
-            {
-                session = byAddress;
-            }
-        }
-        else
-        {
-            session = _byAddress.GetValueOrDefault(peer);
-        }
+        // A record with a connection id names its session (RFC 9146 §6), from any address; the id is indexed when it is
+        // issued, in the handshake, before the peer's first record with it (its Finished).
+        var session = header.ContentType == DtlsRecordHeader.Tls12Cid
+            ? _byConnectionId.GetValueOrDefault(ConnectionIdKey(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
+            : _byAddress.GetValueOrDefault(peer);
         if (DtlsRecordHeader.IsClientHello(span, header))
         {
             // A retransmitted ClientHello of a handshake in progress goes to it; any other starts over (RFC 6347 §4.2.8).
-            if (session is { IsHandshaking: true } && session.Address == peer) QueueHandshake(session, span, header);
-            else OnClientHello(datagram, length, peer, from);
+            if (session is not { IsHandshaking: true } || session.Address != peer || !OfferHandshake(session, span, header, movedFrom: null))
+            {
+                OnClientHello(datagram, length, peer, from);
+            }
             return;
         }
         if (session is null || session.IsClosed)
@@ -195,9 +185,20 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         }
         if (session.IsHandshaking)
         {
-            if (session.Address == peer) QueueHandshake(session, span, header);
-            else Interlocked.Increment(ref Statistics._recordsNoSession);
-            return;
+            // Only a record naming the session by its connection id may come from elsewhere: its peer moved right after
+            // its Finished, before the handshake thread got to establish the session.
+            if (session.Address != peer && header.ContentType != DtlsRecordHeader.Tls12Cid)
+            {
+                Interlocked.Increment(ref Statistics._recordsNoSession);
+                return;
+            }
+            if (OfferHandshake(session, span, header, session.Address == peer ? null : Copy(from))) return;
+            // The handshake ended between the check and the offer: the record layer takes the datagram.
+            if (!session.IsEstablished)
+            {
+                Interlocked.Increment(ref Statistics._recordsNoSession);
+                return;
+            }
         }
         if (!DtlsRecordHeader.AllRecordsDecodable(span, _options.ConnectionIdLength, session.MinCiphertextLength))
         {
@@ -217,15 +218,19 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         Deliver(session, datagram, length, peer, from, plaintext);
     }
 
-    private void QueueHandshake(DtlsSession session, ReadOnlySpan<byte> datagram, in DtlsRecordHeader header)
+    /// <summary>Hands a datagram to a session's handshake (a full queue drops it, counted); false if the handshake has just ended.</summary>
+    private bool OfferHandshake(DtlsSession session, ReadOnlySpan<byte> datagram, in DtlsRecordHeader header, SocketAddress? movedFrom)
     {
-        if (!session.EnqueueHandshake(datagram, header)) Interlocked.Increment(ref Statistics._recordsQueueFull);
+        var offer = session.OfferHandshake(datagram, header, movedFrom);
+        if (offer == DtlsSession.HandshakeOffer.Full) Interlocked.Increment(ref Statistics._recordsQueueFull);
+        return offer != DtlsSession.HandshakeOffer.Over;
     }
 
     /// <summary>Decrypts an established session's datagram and queues its application data for the endpoint.</summary>
     private void Deliver(DtlsSession session, byte[] datagram, int length, PeerAddress peer, SocketAddress from, byte[] plaintext)
     {
-        bool rebind = false, closed = false;
+        bool closed = false;
+        PeerAddress? movedFrom = null;
         lock (session.Gate)
         {
             if (!session.IsEstablished) return;
@@ -248,10 +253,16 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             {
                 session.LastActivity = _time.GetTimestamp();
                 session.PeerConfirmed = true;
-                // RFC 9146 §6: move only on an authenticated record that carries the connection id and is the newest.
-                rebind = session.Address != peer && (session.LastRecordFlags & (DtlsRecordFlags.IsNewest | DtlsRecordFlags.UsesConnectionID))
-                    == (DtlsRecordFlags.IsNewest | DtlsRecordFlags.UsesConnectionID);
-                if (session.Address == peer || rebind) Push(session, plaintext, received);
+                // RFC 9146 §6: move only on an authenticated record that carries the connection id and is the newest. The
+                // move comes before the data is handed on, so the answer to this very record goes to the new address.
+                // An authenticated older record from elsewhere (sent before the move, overtaken) is data all the same.
+                if (session.Address != peer && (session.LastRecordFlags & (DtlsRecordFlags.IsNewest | DtlsRecordFlags.UsesConnectionID))
+                    == (DtlsRecordFlags.IsNewest | DtlsRecordFlags.UsesConnectionID))
+                {
+                    movedFrom = session.Address;
+                    session.Rebind(peer, Copy(from));
+                }
+                Push(session, plaintext, received);
                 try
                 {
                     while ((received = session.ReceivePending(plaintext)) >= 0) Push(session, plaintext, received);
@@ -267,7 +278,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             Remove(session, "closed by the peer or a fatal error", notify: false, closed: true);
             return;
         }
-        if (rebind) Rebind(session, peer, from);
+        if (movedFrom is { } old) Rebound(session, old, peer);
     }
 
     private void Push(DtlsSession session, byte[] plaintext, int length)
@@ -284,15 +295,14 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         }
     }
 
-    private void Rebind(DtlsSession session, PeerAddress peer, SocketAddress from)
+    /// <summary>Re-indexes a session that has moved from <paramref name="old"/> to <paramref name="peer"/>.</summary>
+    private void Rebound(DtlsSession session, PeerAddress old, PeerAddress peer)
     {
-        var old = session.Address;
         lock (_admission)
         {
             if (_byAddress.TryGetValue(peer, out var other) && other != session) Remove(other, "its address was taken over by a rebound session", notify: false);
             _byAddress.TryRemove(KeyValuePair.Create(old, session));
-            session.Rebind(peer, Copy(from));
-            _byAddress[peer] = session;
+            if (!session.IsClosed && session.Address == peer) _byAddress[peer] = session;
         }
         Interlocked.Increment(ref Statistics._rebinds);
         DtlsLog.Rebound(_logger, session.Identity ?? "(one-way)", old.ToString(), peer.ToString());
@@ -332,8 +342,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         if (_handshakes.Count >= _options.MaxHandshakes && _handshakes.Keys.MinBy(s => s.Created) is { } oldest)
         {
             DtlsLog.Evicted(_logger, "handshake", _options.MaxHandshakes, oldest.ToString());
-            oldest.Close(notify: false, aborted: true); // its thread fails the handshake, counts it and removes it
-            if (_handshakes.TryRemove(oldest, out _)) Interlocked.Decrement(ref Statistics._handshaking);
+            AbortHandshake(oldest, DtlsHandshakeFailure.Evicted, "evicted by a newer handshake");
         }
         if (_byKey.Count >= _options.MaxSessions)
         {
@@ -349,46 +358,68 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
 
     private void RunHandshake(DtlsSession session, DtlsRequest request)
     {
-        var server = new GatewayTlsServer(_crypto, _store, _certificates, _options, _time, NewConnectionId);
+        var server = new GatewayTlsServer(_crypto, _store, _certificates, _options, _time, () => IssueConnectionId(session));
+        session.Server = server;
         try
         {
             var dtls = _protocol.Accept(server, session, request);
-            if (session.IsClosed)
+            var backlog = session.Establish(dtls, server.Device, server.MinCiphertextLength);
+            if (backlog is null)
             {
                 dtls.Close();
                 throw new IOException("DTLS handshake aborted");
             }
-            var backlog = session.Establish(dtls, server.Device, server.ConnectionId, server.MinCiphertextLength);
             session.LastActivity = _time.GetTimestamp();
-            if (server.ConnectionId is { } id) _byConnectionId[ConnectionIdKey(id)] = session;
             if (_handshakes.TryRemove(session, out _)) Interlocked.Decrement(ref Statistics._handshaking);
             Interlocked.Increment(ref Statistics._handshakesCompleted);
             DtlsLog.Established(_logger, session.ToString(), server.Credential, server.Device ?? "(token in the URI)", server.CipherSuiteName);
             // Records that arrived between the peer's Finished and now (a request sent right after the handshake).
             var plaintext = new byte[ReceiveLimit];
-            foreach (var datagram in backlog) Deliver(session, datagram, datagram.Length, session.Address, session.SendAddress, plaintext);
+            foreach (var (datagram, movedFrom) in backlog)
+            {
+                var from = movedFrom ?? session.SendAddress;
+                Deliver(session, datagram, datagram.Length, PeerAddress.From(from), from, plaintext);
+            }
         }
 #pragma warning disable CA1031 // every way a handshake can fail is counted and confined to its session
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            var reason = Classify(e, server, session);
-            Interlocked.Increment(ref Statistics._failures[(int)reason]);
-            DtlsLog.HandshakeFailed(_logger, session.ToString(), reason, Detail(e));
+            // An aborted handshake (evicted, timed out, shut down) was counted and logged when it was aborted.
+            if (!session.Aborted)
+            {
+                var reason = Classify(e, server, session);
+                Interlocked.Increment(ref Statistics._failures[(int)reason]);
+                DtlsLog.HandshakeFailed(_logger, session.ToString(), reason, Detail(e));
+            }
             Remove(session, "handshake failed", notify: false);
         }
     }
 
+    /// <summary>
+    /// Ends a handshake from outside its thread, counted by <paramref name="reason"/> at once and its state freed at
+    /// once; closing the session completes its queue, so the thread's blocked receive returns and the thread ends.
+    /// </summary>
+    private void AbortHandshake(DtlsSession session, DtlsHandshakeFailure reason, string why)
+    {
+        if (!session.Close(notify: false, aborted: true)) return;
+        Interlocked.Increment(ref Statistics._failures[(int)reason]);
+        DtlsLog.HandshakeFailed(_logger, session.ToString(), reason, why);
+        Remove(session, why, notify: false);
+    }
+
+    /// <summary>A handshake past its time: if the peer's PSK identity was known and it sent its Finished, its key differs.</summary>
+    private static DtlsHandshakeFailure TimeoutReason(DtlsSession session) =>
+        session.Server is { PskIdentityKnown: true } && session.SawEncryptedHandshakeRecord ? DtlsHandshakeFailure.BadKey : DtlsHandshakeFailure.Timeout;
+
     internal static DtlsHandshakeFailure Classify(Exception e, GatewayTlsServer server, DtlsSession session)
     {
-        if (session.Aborted) return session.TimedOut ? DtlsHandshakeFailure.Timeout : DtlsHandshakeFailure.Evicted;
         if (server.Failure is { } failure) return failure;
         return e switch
         {
             TlsFatalAlertReceived => DtlsHandshakeFailure.PeerAlert,
             // A wrong PSK shows as silence: the peer's Finished fails its MAC and is discarded (RFC 6347 §4.1.2.7).
-            TlsTimeoutException when server.PskIdentityKnown && session.SawEncryptedHandshakeRecord => DtlsHandshakeFailure.BadKey,
-            TlsTimeoutException => DtlsHandshakeFailure.Timeout,
+            TlsTimeoutException => TimeoutReason(session),
             TlsFatalAlert alert => alert.AlertDescription switch
             {
                 AlertDescription.unknown_psk_identity => DtlsHandshakeFailure.UnknownIdentity,
@@ -411,7 +442,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         _ => e.GetType().Name,
     };
 
-    /// <summary>Drops idle sessions and handshakes past their time (the library's own timer is a backstop of this one).</summary>
+    /// <summary>Drops idle sessions and handshakes past their time, on the transport's clock (the library's own wall-clock timer is a later backstop).</summary>
     internal void Sweep()
     {
         long now = _time.GetTimestamp();
@@ -419,8 +450,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         {
             if (session.IsHandshaking && _time.GetElapsedTime(session.Created, now) > _options.HandshakeTimeout)
             {
-                session.TimedOut = true;
-                session.Close(notify: false, aborted: true);
+                AbortHandshake(session, TimeoutReason(session), "timed out");
             }
             else if (session.IsEstablished && _time.GetElapsedTime(session.LastActivity, now) > _options.SessionIdleTimeout)
             {
@@ -446,16 +476,23 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         _byAddress.TryRemove(KeyValuePair.Create(session.Address, session));
         _byAddress.TryRemove(KeyValuePair.Create(session.Key, session));
         if (session.ConnectionId is { } id) _byConnectionId.TryRemove(KeyValuePair.Create(ConnectionIdKey(id), session));
-        if (!aborted && _handshakes.TryRemove(session, out _)) Interlocked.Decrement(ref Statistics._handshaking);
+        if (_handshakes.TryRemove(session, out _)) Interlocked.Decrement(ref Statistics._handshaking);
     }
 
-    private byte[]? NewConnectionId()
+    /// <summary>
+    /// A connection id for the session's ServerHello (RFC 9146 §3), indexed at once: the peer may put it on records
+    /// from its Finished on, and from any address, also before the handshake thread has established the session.
+    /// </summary>
+    private byte[]? IssueConnectionId(DtlsSession session)
     {
         if (_options.ConnectionIdLength == 0) return null;
         while (true)
         {
             var id = RandomNumberGenerator.GetBytes(_options.ConnectionIdLength);
-            if (!_byConnectionId.ContainsKey(ConnectionIdKey(id))) return id;
+            if (!_byConnectionId.TryAdd(ConnectionIdKey(id), session)) continue;
+            if (session.ConnectionId is { } previous) _byConnectionId.TryRemove(KeyValuePair.Create(ConnectionIdKey(previous), session));
+            session.ConnectionId = id; // a session that ends from now on takes its id out of the index (Remove)
+            return id;
         }
     }
 

@@ -19,22 +19,23 @@ internal sealed class DtlsSession : DatagramTransport
     private const int Handshaking = 0, Established = 1, Closed = 2;
 
     private readonly IDatagramTransport _socket;
-    private readonly BlockingCollection<byte[]> _handshakeQueue;
+    private readonly BlockingCollection<HandshakeDatagram> _handshakeQueue;
     private readonly int _receiveLimit, _sendLimit;
     private int _state;
     // The datagram the receive loop hands the record layer (established sessions; set and cleared under the lock).
     private byte[]? _slot;
     private int _slotLength;
+    // Where the peer is now, swapped as one reference so a reader never sees half of a rebinding.
+    private volatile Location _location;
 
     public DtlsSession(IDatagramTransport socket, PeerAddress key, SocketAddress keyAddress, long now, int queueLength, int receiveLimit, int sendLimit)
     {
         _socket = socket;
         Key = key;
         KeyAddress = keyAddress;
-        Address = key;
-        SendAddress = keyAddress;
+        _location = new Location(key, keyAddress);
         Created = LastActivity = now;
-        _handshakeQueue = new BlockingCollection<byte[]>(queueLength);
+        _handshakeQueue = new BlockingCollection<HandshakeDatagram>(queueLength);
         _receiveLimit = receiveLimit;
         _sendLimit = sendLimit;
         RecordCallback = flags => LastRecordFlags = flags;
@@ -49,9 +50,9 @@ internal sealed class DtlsSession : DatagramTransport
     public SocketAddress KeyAddress { get; }
 
     /// <summary>Where the peer is now (differs from <see cref="Key"/> after a rebinding).</summary>
-    public PeerAddress Address { get; private set; }
+    public PeerAddress Address => _location.Address;
 
-    public SocketAddress SendAddress { get; private set; }
+    public SocketAddress SendAddress => _location.SendAddress;
 
     public long Created { get; }
 
@@ -66,8 +67,8 @@ internal sealed class DtlsSession : DatagramTransport
     /// <summary>Set when the handshake was cut short by eviction, its timeout or shutdown.</summary>
     public bool Aborted { get; private set; }
 
-    /// <summary>Set by the sweeper when it aborts a handshake that ran past its time.</summary>
-    public bool TimedOut { get; set; }
+    /// <summary>The server side of the handshake (who the peer claims to be so far), set before it starts.</summary>
+    public GatewayTlsServer? Server { get; set; }
 
     /// <summary>The peer sent an encrypted (epoch ≥ 1) record during the handshake: it got as far as its Finished.</summary>
     public bool SawEncryptedHandshakeRecord { get; private set; }
@@ -82,38 +83,44 @@ internal sealed class DtlsSession : DatagramTransport
 
     public string? Identity { get; private set; }
 
-    public byte[]? ConnectionId { get; private set; }
+    /// <summary>The connection id issued to the peer (RFC 9146), set when the handshake issues it.</summary>
+    public byte[]? ConnectionId { get; set; }
 
     public DtlsRecordCallback RecordCallback { get; }
 
     public DtlsRecordFlags LastRecordFlags { get; set; }
 
-    /// <summary>Queues a handshake datagram (copied); false if the queue is full or the handshake is over.</summary>
-    public bool EnqueueHandshake(ReadOnlySpan<byte> datagram, in DtlsRecordHeader header)
-    {
-        if (header.Epoch > 0) SawEncryptedHandshakeRecord = true;
-        try
-        {
-            return _handshakeQueue.TryAdd(datagram.ToArray());
-        }
-        catch (InvalidOperationException)
-        {
-            return false; // completed: the handshake ended
-        }
-    }
-
-    /// <summary>The handshake succeeded: from now on records arrive through <see cref="Decrypt"/>. Returns datagrams that arrived meanwhile.</summary>
-    public List<byte[]> Establish(DtlsTransport dtls, string? identity, byte[]? connectionId, int minCiphertextLength)
+    /// <summary>
+    /// Queues a datagram (copied) for the handshake, with the address it came from when that is not the session's
+    /// (a peer that moved right after its Finished). Under the session's lock, so a datagram is either queued before
+    /// <see cref="Establish"/> takes the queue as its backlog, or refused with <see cref="HandshakeOffer.Over"/>
+    /// and then the caller hands it to the record layer: no window in which it is lost.
+    /// </summary>
+    public HandshakeOffer OfferHandshake(ReadOnlySpan<byte> datagram, in DtlsRecordHeader header, SocketAddress? movedFrom)
     {
         lock (Gate)
         {
+            if (!IsHandshaking) return HandshakeOffer.Over;
+            if (header.Epoch > 0) SawEncryptedHandshakeRecord = true;
+            return _handshakeQueue.TryAdd(new HandshakeDatagram(datagram.ToArray(), movedFrom)) ? HandshakeOffer.Queued : HandshakeOffer.Full;
+        }
+    }
+
+    /// <summary>
+    /// The handshake succeeded: from now on records arrive through <see cref="Decrypt"/>. Returns the datagrams that
+    /// arrived meanwhile, or null if the session was closed first (evicted, timed out, shut down): it stays closed.
+    /// </summary>
+    public List<HandshakeDatagram>? Establish(DtlsTransport dtls, string? identity, int minCiphertextLength)
+    {
+        lock (Gate)
+        {
+            if (IsClosed) return null;
             MinCiphertextLength = minCiphertextLength;
             Dtls = dtls;
             Identity = identity;
-            ConnectionId = connectionId;
             Volatile.Write(ref _state, Established);
             _handshakeQueue.CompleteAdding();
-            var backlog = new List<byte[]>();
+            var backlog = new List<HandshakeDatagram>();
             while (_handshakeQueue.TryTake(out var datagram)) backlog.Add(datagram);
             return backlog;
         }
@@ -142,19 +149,21 @@ internal sealed class DtlsSession : DatagramTransport
 
     public int ReceivePending(Span<byte> plaintext) => Dtls!.ReceivePending(plaintext, RecordCallback);
 
-    /// <summary>Moves the session to the address an authenticated, newest record came from (RFC 9146 §6).</summary>
-    public void Rebind(PeerAddress address, SocketAddress socketAddress)
-    {
-        Address = address;
-        SendAddress = socketAddress;
-    }
+    /// <summary>
+    /// Moves the session to the address an authenticated, newest record came from (RFC 9146 §6). Called under the
+    /// session's lock before that record's data is handed on, so the answer to it already goes to the new address.
+    /// </summary>
+    public void Rebind(PeerAddress address, SocketAddress socketAddress) => _location = new Location(address, socketAddress);
 
-    /// <summary>Ends the handshake or the session; an established one sends close_notify first if <paramref name="notify"/>.</summary>
-    public void Close(bool notify, bool aborted = false)
+    /// <summary>
+    /// Ends the handshake or the session; an established one sends close_notify first if <paramref name="notify"/>.
+    /// False if it was already closed. Completing the handshake queue wakes the handshake thread's blocked receive.
+    /// </summary>
+    public bool Close(bool notify, bool aborted = false)
     {
         lock (Gate)
         {
-            if (IsClosed) return;
+            if (IsClosed) return false;
             Aborted |= aborted;
             bool wasEstablished = IsEstablished;
             Volatile.Write(ref _state, Closed);
@@ -164,6 +173,7 @@ internal sealed class DtlsSession : DatagramTransport
                 try { Dtls?.Close(); }
                 catch (IOException) { } // the peer is gone anyway
             }
+            return true;
         }
     }
 
@@ -189,7 +199,7 @@ internal sealed class DtlsSession : DatagramTransport
         byte[]? datagram;
         try
         {
-            if (!_handshakeQueue.TryTake(out datagram, waitMillis)) datagram = null;
+            datagram = _handshakeQueue.TryTake(out var item, waitMillis) ? item.Bytes : null;
         }
         catch (ObjectDisposedException) { datagram = null; }
         if (datagram is null)
@@ -214,4 +224,17 @@ internal sealed class DtlsSession : DatagramTransport
     public void Close() => Volatile.Write(ref _state, Closed);
 
     public override string ToString() => Key.ToString();
+
+    private sealed record Location(PeerAddress Address, SocketAddress SendAddress);
+
+    /// <summary>A datagram for a handshake; <paramref name="MovedFrom"/> is its source when that is not the session's address.</summary>
+    public readonly record struct HandshakeDatagram(byte[] Bytes, SocketAddress? MovedFrom);
+
+    public enum HandshakeOffer
+    {
+        Queued,
+        Full,
+        /// <summary>The handshake has ended: an established session's record layer takes the datagram.</summary>
+        Over,
+    }
 }

@@ -48,6 +48,8 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
         CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ];
 
+    private static readonly TimeSpan HandshakeTimeoutBackstop = TimeSpan.FromSeconds(5);
+
     private readonly IDtlsCredentialStore _store;
     private readonly DtlsCertificates _certificates;
     private readonly DtlsServerOptions _options;
@@ -76,8 +78,6 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
     /// <summary>Why this handshake was refused, when we decided it (rather than the library or the peer).</summary>
     public DtlsHandshakeFailure? Failure { get; private set; }
 
-    public byte[]? ConnectionId { get; private set; }
-
     public string CipherSuiteName => m_context?.SecurityParameters?.CipherSuite is int suite and not 0 ? $"cipher suite 0x{suite:X4}" : "no cipher suite";
 
     /// <summary>Explicit nonce (8, RFC 5288/6655) plus tag (8 for CCM_8, else 16); ChaCha20 has no explicit nonce (RFC 7905).</summary>
@@ -101,12 +101,16 @@ internal sealed class GatewayTlsServer : AbstractTlsServer, TlsPskIdentityManage
 
     protected override bool PreferLocalCipherSuites() => true;
 
-    public override int GetHandshakeTimeoutMillis() => (int)_options.HandshakeTimeout.TotalMilliseconds;
+    /// <summary>
+    /// The transport's sweep ends a handshake at <see cref="DtlsServerOptions.HandshakeTimeout"/> on its own clock
+    /// (a <see cref="TimeProvider"/>, so tests decide when); the library's wall-clock timer is only a backstop behind it.
+    /// </summary>
+    public override int GetHandshakeTimeoutMillis() => (int)(_options.HandshakeTimeout + HandshakeTimeoutBackstop).TotalMilliseconds;
 
     /// <summary>RFC 6347 §4.1.2.7: invalid records are silently discarded, never fatal (an off-path forger cannot end a session).</summary>
     public override bool IgnoreCorruptDtlsRecords => true;
 
-    protected override byte[]? GetNewConnectionID() => ConnectionId = _newConnectionId();
+    protected override byte[]? GetNewConnectionID() => _newConnectionId();
 
     public override TlsPskIdentityManager GetPskIdentityManager() => this;
 
