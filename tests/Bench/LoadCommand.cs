@@ -117,20 +117,25 @@ internal static class LoadCommand
     /// </summary>
     internal static void ReportProgress(LoadOptions options, long start, CancellationToken cancel, Func<long> count, Func<double, string> line)
     {
-        var interval = options.Progress > TimeSpan.Zero ? options.Progress : options.Duration;
+        var nextLine = options.Progress > TimeSpan.Zero ? options.Progress : TimeSpan.MaxValue;
         long lastCount = 0;
         long lastAt = start;
         while (!cancel.IsCancellationRequested)
         {
-            var left = options.Duration - Stopwatch.GetElapsedTime(start);
-            if (left <= TimeSpan.Zero) break;
-            cancel.WaitHandle.WaitOne(left < interval ? left : interval);
-            if (options.Progress <= TimeSpan.Zero) continue;
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            if (elapsed >= options.Duration) break;
+            if (elapsed < nextLine)
+            {
+                var wait = (nextLine < options.Duration ? nextLine : options.Duration) - elapsed;
+                cancel.WaitHandle.WaitOne(wait + TimeSpan.FromMilliseconds(1));
+                continue;
+            }
             long now = Stopwatch.GetTimestamp();
             long current = count();
             double rate = (current - lastCount) / Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds;
             Console.WriteLine(string.Create(Invariant, $"[{Stopwatch.GetElapsedTime(start, now).TotalSeconds,6:F0} s] {line(rate)}"));
             (lastCount, lastAt) = (current, now);
+            nextLine += options.Progress;
         }
     }
 }
