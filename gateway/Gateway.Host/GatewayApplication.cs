@@ -160,9 +160,10 @@ public static class GatewayApplication
         {
             await app.StopAsync(limit.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or AggregateException or InvalidOperationException)
+        catch (Exception e) when (e is OperationCanceledException or AggregateException or InvalidOperationException or ArgumentNullException)
         {
-            // Best effort: the exit code and the one line already say what failed.
+            // Best effort: the exit code and the one line already say what failed. (The host throws ArgumentNullException
+            // when its start failed while creating the hosted services: nothing was started, so nothing is left to stop.)
         }
     }
 
