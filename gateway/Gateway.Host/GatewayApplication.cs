@@ -122,7 +122,9 @@ public static class GatewayApplication
 
             Log.Started(logger, typeof(GatewayApplication).Assembly.GetName().Version?.ToString(3) ?? "0.0.0", Environment.ProcessId,
                 app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.DataDir);
-            ReleaseStartupGarbage();
+            // Starting allocates a few MiB that are garbage once READY=1 is sent (configuration, options, DI, the
+            // request pipeline), and an idle gateway may not allocate enough for a collection for hours (issue 21: idle RSS).
+            HeapTrimService.Trim();
             // Returns after the host stopped (SIGTERM, SIGINT, or a crashed BackgroundService stopping it).
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
 
@@ -144,12 +146,6 @@ public static class GatewayApplication
             return 0;
         }
     }
-
-    // Starting allocates a few MiB that are garbage once READY=1 is sent (configuration, options, DI, the
-    // request pipeline); an idle gateway may not allocate enough for its first gen-0 collection for hours,
-    // so that memory stayed resident. One aggressive collection returns it to the OS (issue 21: idle RSS).
-    private static void ReleaseStartupGarbage() =>
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     // The services that did start (storage, maintenance) are stopped the ordinary way; disposing them
     // unstopped makes the host report their cancelled loops as crashes.
