@@ -29,15 +29,17 @@ public static class GatewayApplication
     /// <param name="configure">Extra composition (tests add a failing service here).</param>
     public static async Task<int> RunAsync(IConfiguration configuration, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        // The empty builder: Kestrel and routing are added by AddGatewayHttp only when a listener is configured,
+        // so a gateway without HTTP runs none of ASP.NET Core's server code (issue 21: footprint).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             // Under systemd the working directory is "/": never resolve anything against it.
             ContentRootPath = AppContext.BaseDirectory,
             ApplicationName = "coap-gateway",
         });
-        // Exactly the gateway's sources (file, conf.d, COAPGW_ env, command line), not ASP.NET Core's defaults.
-        builder.Configuration.Sources.Clear();
+        // Exactly the gateway's sources (file, conf.d, COAPGW_ env, command line); the empty builder adds none of its own.
         builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.Configure<HostOptions>(o =>
         {
@@ -122,6 +124,9 @@ public static class GatewayApplication
 
             Log.Started(logger, typeof(GatewayApplication).Assembly.GetName().Version?.ToString(3) ?? "0.0.0", Environment.ProcessId,
                 app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.DataDir);
+            // Starting allocates a few MiB that are garbage once READY=1 is sent (configuration, options, DI, the
+            // request pipeline), and an idle gateway may not allocate enough for a collection for hours (issue 21: idle RSS).
+            HeapTrimService.Trim();
             // Returns after the host stopped (SIGTERM, SIGINT, or a crashed BackgroundService stopping it).
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
 
@@ -153,9 +158,10 @@ public static class GatewayApplication
         {
             await app.StopAsync(limit.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or AggregateException or InvalidOperationException)
+        catch (Exception e) when (e is OperationCanceledException or AggregateException or InvalidOperationException or ArgumentNullException)
         {
-            // Best effort: the exit code and the one line already say what failed.
+            // Best effort: the exit code and the one line already say what failed. (The host throws ArgumentNullException
+            // when its start failed while creating the hosted services: nothing was started, so nothing is left to stop.)
         }
     }
 

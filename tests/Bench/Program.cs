@@ -1,5 +1,6 @@
 // Load generators and benchmarks; run by hand (README "Performance"), never by the tests.
 //   dotnet run -c Release --project tests/Bench -- coap [options]
+//   dotnet run -c Release --project tests/Bench -- load --target HOST[:PORT] [options]   (your own gateway)
 //   dotnet run -c Release --project tests/Bench -- coap-alloc [requests]
 //   dotnet run -c Release --project tests/Bench -- storage [options]
 //   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
@@ -9,6 +10,7 @@ using Gateway.Bench;
 return args.FirstOrDefault() switch
 {
     "coap" => await CoapBench.RunAsync(args[1..]),
+    "load" => LoadCommand.Run(args[1..]),
     "coap-alloc" => await CoapAllocationBench.RunAsync(args[1..]),
     "storage" => await StorageBench.RunAsync(args[1..]),
     "bridge" => await BridgeBench.RunAsync(args[1..]),
@@ -19,6 +21,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|coap-alloc|storage|bridge|exosite-cbor|dtls [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls [options]   (each prints its own --help)");
     return 2;
 }

@@ -21,9 +21,7 @@ public sealed class DeviceCensus(IDeviceStore devices, TimeProvider time)
         try
         {
             if (_valid && time.GetElapsedTime(_taken) < maxAge) return;
-            var list = await devices.ListAsync(cancellationToken).ConfigureAwait(false);
-            Total = list.Count;
-            AwaitingActivation = list.Count(d => d.Serial is not null && !d.Activated);
+            (Total, AwaitingActivation) = await devices.CountAsync(cancellationToken).ConfigureAwait(false);
             _taken = time.GetTimestamp();
             _valid = true;
         }

@@ -30,6 +30,7 @@ public static class HealthHostingExtensions
         services.AddLivenessProbe<StorageLivenessProbe>();
         services.AddHostedService<HealthLoopService>();
         services.AddHostedService<HealthTelemetryService>();
+        services.AddHostedService<HeapTrimService>();
         return builder;
     }
 

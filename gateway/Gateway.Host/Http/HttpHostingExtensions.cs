@@ -1,10 +1,12 @@
 using System.Net;
+using Gateway.Devices.Http;
 using Gateway.Host.Configuration;
 using Gateway.Host.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,8 +17,9 @@ namespace Gateway.Host.Http;
 public static class HttpHostingExtensions
 {
     /// <summary>
-    /// Kestrel on <c>Http:Address</c>:<c>Http:Port</c> (nothing at all when the port is 0) with
-    /// <c>/healthz</c> and <c>/metrics</c>, and the metrics instruments. Kestrel starts after the
+    /// Kestrel on <c>Http:Address</c>:<c>Http:Port</c> with <c>/healthz</c>, <c>/metrics</c> and the device API,
+    /// and the metrics instruments. Kestrel and routing are registered only when
+    /// <see cref="AnyListenerConfigured"/>; otherwise a stand-in server binds nothing. Kestrel starts after the
     /// hosted services registered before it (storage, CoAP), so READY=1 also means HTTP is bound.
     /// </summary>
     public static WebApplicationBuilder AddGatewayHttp(this WebApplicationBuilder builder)
@@ -28,15 +31,17 @@ public static class HttpHostingExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayMetrics>());
         services.AddSingleton<PrometheusExporter>();
-        services.AddRouting();
         services.AddSingleton<IHttpEndpointMapping, ObservabilityEndpoints>();
 
-        // Decided while composing (the server is a service); a malformed value is reported by the options validation.
+        // Decided while composing (the server is a service); a malformed port is reported by the options validation.
         // The admin page (AddGatewayAdmin) listens on the same Kestrel, so Kestrel stays when only it is on.
-        if (builder.Configuration[$"{HttpOptions.Section}:Port"]?.Trim() == "0" && !Admin.AdminOptions.EnabledIn(builder.Configuration))
+        if (!AnyListenerConfigured(builder.Configuration) && !Admin.AdminOptions.EnabledIn(builder.Configuration))
         {
             services.AddSingleton<IServer, NoHttpServer>();
+            return builder;
         }
+        builder.WebHost.UseKestrelCore();
+        services.AddRouting();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var http = kestrel.ApplicationServices.GetRequiredService<IOptions<HttpOptions>>().Value;
@@ -44,6 +49,17 @@ public static class HttpHostingExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// Whether any HTTP listener is configured (<c>Http:Port</c>, default 8080, or <c>Http:Tls:Port</c> not 0). A value
+    /// that is not a number counts as configured, so the options validation names it.
+    /// </summary>
+    public static bool AnyListenerConfigured(IConfiguration configuration) =>
+        PortConfigured(configuration, $"{HttpOptions.Section}:Port", new HttpOptions().Port)
+        || PortConfigured(configuration, $"{HttpTlsOptions.Section}:Port", 0);
+
+    private static bool PortConfigured(IConfiguration configuration, string key, int defaultPort) =>
+        configuration[key] is { } text ? text.Trim() != "0" : defaultPort != 0;
 
     /// <summary>Adds routes to the gateway's HTTP listener (see <see cref="IHttpEndpointMapping"/>).</summary>
     public static IServiceCollection AddHttpEndpoints(this IServiceCollection services, Action<IEndpointRouteBuilder> map)
@@ -55,7 +71,11 @@ public static class HttpHostingExtensions
     /// <summary>Applies every registered <see cref="IHttpEndpointMapping"/>; called once by the composition after Build.</summary>
     public static WebApplication MapGatewayHttpEndpoints(this WebApplication app)
     {
-        foreach (var mapping in app.Services.GetServices<IHttpEndpointMapping>()) mapping.Map(app);
+        // Without a listener there is no routing to map into (and nothing would reach the routes).
+        if (AnyListenerConfigured(app.Configuration))
+        {
+            foreach (var mapping in app.Services.GetServices<IHttpEndpointMapping>()) mapping.Map(app);
+        }
         var http = app.Services.GetRequiredService<IOptions<HttpOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Host.Http");
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -95,6 +95,14 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
         return Task.FromResult(updated == 1 ? cik : null);
     }
 
+    public Task<DeviceCount> CountAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        return Task.FromResult(Sql.Query(connection,
+            "SELECT count(*), count(CASE WHEN serial IS NOT NULL AND activated = 0 THEN 1 END) FROM device",
+            r => new DeviceCount(r.GetInt32(0), r.GetInt32(1))).Single());
+    }
+
     public Task<IReadOnlyList<DeviceRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
         using var connection = database.OpenConnection();

@@ -154,7 +154,7 @@ internal sealed class BenchServer : IDisposable
         }
     }
 
-    private static byte[] BuildRequest(string path, BenchRequest request)
+    internal static byte[] BuildRequest(string path, BenchRequest request)
     {
         var options = path.Split('/', StringSplitOptions.RemoveEmptyEntries)
             .Select(segment => CoapOption.FromString(CoapOptionNumber.UriPath, Uri.UnescapeDataString(segment)))

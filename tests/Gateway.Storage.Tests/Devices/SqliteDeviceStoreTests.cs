@@ -108,4 +108,19 @@ public sealed class SqliteDeviceStoreTests : StoreTestBase
         Assert.NotEqual(id, hasher.LogId("secret-token-124"));
         Assert.Matches("^cred#[0-9a-f]{8}$", id);
     }
+
+    [Fact]
+    public async Task Count_CountsDevicesAndExositeOnesAwaitingActivation()
+    {
+        var store = new SqliteDeviceStore(Database);
+        Assert.Equal(new DeviceCount(0, 0), await store.CountAsync());
+        await store.AddAsync(new NewDevice("boiler-1"));
+        await store.AddAsync(new NewDevice("meter-7") { Vendor = "acme", Model = "m1", Serial = "SN7" });
+        await store.AddAsync(new NewDevice("meter-8") { Vendor = "acme", Model = "m1", Serial = "SN8" });
+        Assert.Equal(new DeviceCount(3, 2), await store.CountAsync());
+
+        await store.ActivateAsync("acme", "m1", "SN7");
+
+        Assert.Equal(new DeviceCount(3, 1), await store.CountAsync());
+    }
 }
