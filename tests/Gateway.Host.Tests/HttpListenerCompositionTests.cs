@@ -43,6 +43,8 @@ public sealed class HttpListenerCompositionTests : IDisposable
             ["Coap:Port"] = "0",
             ["Coap:Address"] = "::1",
             ["Http:Port"] = "0",
+            // The admin page listens on Kestrel too; with it on, Kestrel stays.
+            ["Admin:Enabled"] = "false",
         }).Build();
         IServiceCollection? services = null;
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
