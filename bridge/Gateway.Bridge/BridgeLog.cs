@@ -94,4 +94,13 @@ internal static partial class BridgeLog
 
     [LoggerMessage(432, LogLevel.Debug, "Own client-side RPC request {Id} came back from the broker (MQTT 3.1.1 has no No Local); ignored")]
     public static partial void OwnRequestEchoIgnored(ILogger logger, long id);
+
+    [LoggerMessage(450, LogLevel.Information, "ThingsBoard session limits in force: {Limits}")]
+    public static partial void SessionLimits(ILogger logger, string limits);
+
+    [LoggerMessage(451, LogLevel.Information, "getSessionLimits not answered ({Outcome}); the session is not paced by cloud limits (Bridge:DrainRowsPerSecond still applies)")]
+    public static partial void SessionLimitsUnanswered(ILogger logger, string outcome);
+
+    [LoggerMessage(452, LogLevel.Warning, "getSessionLimits answer ignored, the limits stay as they were: {Problem}")]
+    public static partial void SessionLimitsUnreadable(ILogger logger, string problem);
 }

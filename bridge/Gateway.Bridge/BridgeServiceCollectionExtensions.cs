@@ -1,6 +1,7 @@
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Limits;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
@@ -51,16 +52,25 @@ public static class BridgeServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<BridgeOptions>>().Value);
         services.AddSingleton(sp => new MqttClient(sp.GetRequiredService<IOptions<MqttClientOptions>>().Value,
             sp.GetService<ILogger<MqttClient>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>()));
+        // Held until the first getSessionLimits answer (or its timeout) unless the session limits are switched off.
+        services.AddSingleton(sp =>
+        {
+            var share = sp.GetRequiredService<BridgeOptions>().SessionLimitsSharePercent;
+            return new SessionPacer(sp.GetRequiredService<TimeProvider>(), share / 100, holdUntilFirstAnswer: share > 0);
+        });
+        services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<SessionPacer>()));
         services.AddSingleton(sp => new CloudNames(sp.GetService<ICloudNameStore>()));
         services.AddSingleton(sp => new DeviceTracker(sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new MqttCloudLink(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<BridgeStatus>(),
             sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MqttCloudLink>>(),
-            sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<SessionPacer>()));
+        services.AddSingleton(sp => new SessionLimitsReader(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<MqttCloudLink>(),
+            sp.GetRequiredService<SessionPacer>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<SessionLimitsReader>>()));
         services.AddSingleton<ICloudLink>(sp => sp.GetRequiredService<MqttCloudLink>());
         services.AddSingleton(sp => new Forwarder(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<IOutbox>(), sp.GetRequiredService<DeviceTracker>(),
             sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<Forwarder>>(), sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<Forwarder>>(), sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<SessionPacer>()));
         services.AddSingleton(sp => new ServiceRpcs(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<DeviceTracker>(),
             sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<BridgeStatus>(),
             sp.GetService<IGatewayControl>(), sp.GetService<ILogger<ServiceRpcs>>()));
@@ -72,7 +82,8 @@ public static class BridgeServiceCollectionExtensions
         services.AddHostedService(sp => new ThingsBoardBridge(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<Forwarder>(),
             sp.GetRequiredService<DownlinkRouter>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
             sp.GetRequiredService<BridgeMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ThingsBoardBridge>>(),
-            sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<CloudNames>(),
+            sp.GetRequiredService<BridgeOptions>().SessionLimitsSharePercent > 0 ? sp.GetRequiredService<SessionLimitsReader>() : null));
         return services;
     }
 

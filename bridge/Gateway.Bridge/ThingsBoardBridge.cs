@@ -1,6 +1,7 @@
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Limits;
 using Gateway.Mqtt.Client;
 using Gateway.Mqtt.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +12,8 @@ namespace Gateway.Bridge;
 
 /// <summary>
 /// The bridge as one hosted service: loads the active devices, subscribes the downlink topics, starts
-/// the MQTT client, and runs the <see cref="Forwarder"/> and <see cref="DownlinkRouter"/> loops until
+/// the MQTT client, and runs the <see cref="Forwarder"/>, <see cref="DownlinkRouter"/> and
+/// <see cref="SessionLimitsReader"/> loops until
 /// stop; either loop failing unexpectedly is logged and restarted (never dies silently, §5.5).
 /// </summary>
 public sealed class ThingsBoardBridge(
@@ -23,7 +25,8 @@ public sealed class ThingsBoardBridge(
     BridgeMetrics metrics,
     TimeProvider? time = null,
     ILogger<ThingsBoardBridge>? logger = null,
-    CloudNames? names = null) : BackgroundService
+    CloudNames? names = null,
+    SessionLimitsReader? limits = null) : BackgroundService
 {
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -60,9 +63,9 @@ public sealed class ThingsBoardBridge(
         client.Start();
         try
         {
-            await Task.WhenAll(
-                Supervise(forwarder.RunAsync, stoppingToken),
-                Supervise(router.RunAsync, stoppingToken)).ConfigureAwait(false);
+            var loops = new List<Task> { Supervise(forwarder.RunAsync, stoppingToken), Supervise(router.RunAsync, stoppingToken) };
+            if (limits is not null) loops.Add(Supervise(limits.RunAsync, stoppingToken));
+            await Task.WhenAll(loops).ConfigureAwait(false);
         }
         finally
         {
