@@ -18,7 +18,7 @@ public static class DataPoints
             using var document = JsonDocument.ParseValue(ref reader);
             return Count(document.RootElement);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return 0;
         }

@@ -21,13 +21,20 @@ public static class SessionLimitsParser
         limits = SessionLimits.None;
         try
         {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
-            using var document = JsonDocument.ParseValue(ref reader);
+            // Parse, not ParseValue: trailing bytes after the object are an error too.
+            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
             return TryRead(document.RootElement, out limits, out error);
         }
         catch (JsonException e)
         {
-            error = "not JSON: " + e.Message;
+            error = "not JSON: " + e.Message.ReplaceLineEndings(" ");
+            return false;
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string that is not valid UTF-8 surfaces when it is read (JsonElement.GetString).
+            limits = SessionLimits.None;
+            error = "not JSON: " + e.Message.ReplaceLineEndings(" ");
             return false;
         }
     }
