@@ -95,7 +95,7 @@ public sealed class SessionLimitsEndToEndTests : IAsyncLifetime
         for (int i = 0; i < rows; i++)
         {
             var ts = at.AddMilliseconds(i).ToUnixTimeMilliseconds();
-            var payload = Encoding.UTF8.GetBytes($$"""[{"ts":{{ts}},"values":{"v":{{i}}}}]""");
+            var payload = Encoding.UTF8.GetBytes($$$"""[{"ts":{{{ts}}},"values":{"v":{{{i}}}}}]""");
             pending.Add(outbox.EnqueueAsync(new OutboxMessage($"Backlog {i % Devices}", OutboxMessageKind.Telemetry, payload) { ReceivedAt = at }).AsTask());
         }
         var results = await Task.WhenAll(pending);
