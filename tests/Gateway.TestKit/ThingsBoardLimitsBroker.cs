@@ -10,8 +10,11 @@ using MQTTnet.Server;
 
 namespace Gateway.TestKit;
 
-/// <summary>A telemetry PUBLISH the server accepted: when (server clock), on which connection, how many rows (array elements) it carried.</summary>
-public sealed record AcceptedTelemetry(TimeSpan At, int Connection, int Rows, IReadOnlyList<string> Devices);
+/// <summary>A telemetry PUBLISH the server accepted: when (server clock), on which connection, how many rows (array elements) of which device it carried.</summary>
+public sealed record AcceptedTelemetry(TimeSpan At, int Connection, IReadOnlyDictionary<string, int> DeviceRows)
+{
+    public int Rows => DeviceRows.Values.Sum();
+}
 
 /// <summary>
 /// A broker that enforces ThingsBoard's session limits the way its transport does
@@ -26,6 +29,7 @@ public sealed record AcceptedTelemetry(TimeSpan At, int Connection, int Rows, IR
 /// </summary>
 public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
 {
+    private const string ServerClientId = "thingsboard";
     private readonly MqttServer _server;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _gate = new();
@@ -79,9 +83,12 @@ public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
 
     private async Task OnPublishAsync(InterceptingPublishEventArgs e)
     {
+        // The server's own answers pass this interceptor too: they go out untouched.
+        if (e.ClientId == ServerClientId) return;
         var topic = e.ApplicationMessage.Topic;
         var payload = e.ApplicationMessage.Payload.ToArray();
-        var entries = Entries(topic, payload, out int rows);
+        var deviceRows = new Dictionary<string, int>(StringComparer.Ordinal);
+        var entries = Entries(topic, payload, deviceRows);
         bool within;
         lock (_gate) within = Admit(entries);
         if (!within)
@@ -100,8 +107,7 @@ public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
             return;
         }
         e.ProcessPublish = false;  // nobody else listens; the server is the cloud
-        if (topic is "v1/gateway/telemetry" or "v1/devices/me/telemetry" && rows > 0)
-            Telemetry.Enqueue(new AcceptedTelemetry(_clock.Elapsed, Connections, rows, entries.Select(x => x.Device).ToList()));
+        if (deviceRows.Count > 0) Telemetry.Enqueue(new AcceptedTelemetry(_clock.Elapsed, Connections, deviceRows));
         if (topic.StartsWith("v1/devices/me/rpc/request/", StringComparison.Ordinal) && IsLimitsQuestion(payload))
         {
             Interlocked.Increment(ref _limitQuestions);
@@ -111,7 +117,7 @@ public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
                 Topic = "v1/devices/me/rpc/response/" + id,
                 PayloadSegment = new ArraySegment<byte>(Encoding.UTF8.GetBytes(LimitsJson)),
                 QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
-            }) { SenderClientId = "thingsboard" });
+            }) { SenderClientId = ServerClientId });
         }
     }
 
@@ -139,9 +145,8 @@ public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
     }
 
     /// <summary>One entry per device of a gateway message (the device API's own topics: one entry for the gateway device, "").</summary>
-    private static List<(string Device, bool Telemetry, int DataPoints)> Entries(string topic, byte[] payload, out int rows)
+    private static List<(string Device, bool Telemetry, int DataPoints)> Entries(string topic, byte[] payload, Dictionary<string, int> rows)
     {
-        rows = 0;
         var list = new List<(string, bool, int)>();
         try
         {
@@ -155,7 +160,7 @@ public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
                         int points = 0;
                         foreach (var item in device.Value.EnumerateArray())
                         {
-                            rows++;
+                            rows[device.Name] = rows.GetValueOrDefault(device.Name) + 1;
                             points += Points(item);
                         }
                         list.Add((device.Name, true, points));
@@ -168,7 +173,7 @@ public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
                     int own = 0;
                     foreach (var item in root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList() : [root])
                     {
-                        rows++;
+                        rows[""] = rows.GetValueOrDefault("") + 1;
                         own += Points(item);
                     }
                     list.Add(("", true, own));

@@ -94,7 +94,8 @@ public sealed class Forwarder
         await WaitUntilReadyAsync(stop).ConfigureAwait(false);
         await DisconnectGoneDevicesAsync(stop).ConfigureAwait(false);
 
-        var rows = await _outbox.LeaseAsync(_options.BatchSize, TimeSpan.FromSeconds(_options.LeaseSeconds), stop).ConfigureAwait(false);
+        int leaseSize = _limits.RowsPerLease is > 0 and var capped ? Math.Min(capped, _options.BatchSize) : _options.BatchSize;
+        var rows = await _outbox.LeaseAsync(leaseSize, TimeSpan.FromSeconds(_options.LeaseSeconds), stop).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             await DelayAsync(TimeSpan.FromMilliseconds(_options.IdlePollMilliseconds), stop).ConfigureAwait(false);

@@ -37,6 +37,20 @@ public sealed class SessionPacer(TimeProvider time, double share = 0.95, bool ho
     /// <summary>Total time the drain waited for the limits.</summary>
     public TimeSpan Waited => TimeSpan.FromTicks(Interlocked.Read(ref _waitedTicks));
 
+    /// <summary>
+    /// Rows a lease may carry so that one message costs at most a quarter of the gateway's smallest
+    /// data-point bucket (a row has at least one data point): arrivals bunched by jitter then still fit
+    /// the server's bucket. 0 when there is no data-point limit.
+    /// </summary>
+    public int RowsPerLease
+    {
+        get
+        {
+            var windows = Limits.Gateway.TelemetryDataPoints;
+            return windows.Count == 0 ? 0 : (int)Math.Max(1, windows.Min(w => w.Capacity) * share / 4);
+        }
+    }
+
     /// <summary>False while the pacer holds everything back until the first <c>getSessionLimits</c> answer or its timeout.</summary>
     public bool Released => _firstAnswer.Task.IsCompleted;
 
