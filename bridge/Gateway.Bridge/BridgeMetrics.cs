@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Gateway.Bridge.Limits;
+using Gateway.Bridge.Logs;
 using Gateway.Mqtt.Client;
 
 namespace Gateway.Bridge;
@@ -13,8 +14,14 @@ public sealed class BridgeMetrics : IDisposable
     public const string MeterName = "CoapGateway.Bridge";
     private readonly Meter _meter = new(MeterName);
 
-    public BridgeMetrics(BridgeStatus status, MqttClient? client = null, SessionPacer? pacer = null)
+    public BridgeMetrics(BridgeStatus status, MqttClient? client = null, SessionPacer? pacer = null, CloudLogProvider? logs = null, CloudLogShipper? shipper = null)
     {
+        if (logs is not null && shipper is not null)
+            _meter.CreateObservableCounter("bridge.remote_logs", () => new[]
+            {
+                new Measurement<long>(shipper.Sent, new KeyValuePair<string, object?>("outcome", "sent")),
+                new Measurement<long>(logs.Dropped, new KeyValuePair<string, object?>("outcome", "dropped")),
+            }, description: "Warnings and errors for the gateway device's telemetry (RemoteLoggingLevel), sent and dropped (queue full, link down, refused)");
         _meter.CreateObservableGauge("bridge.connected", () => status.Connected ? 1 : 0, description: "1 while the MQTT session is up");
         _meter.CreateObservableCounter("bridge.publishes", () => status.Snapshot().Publishes, description: "PUBLISHes started by the forwarder");
         _meter.CreateObservableCounter("bridge.rows_forwarded", () => status.Snapshot().RowsForwarded, description: "Outbox rows acknowledged by the cloud");

@@ -2,6 +2,7 @@ using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
 using Gateway.Bridge.Limits;
+using Gateway.Bridge.Logs;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
@@ -58,7 +59,13 @@ public static class BridgeServiceCollectionExtensions
             var share = sp.GetRequiredService<BridgeOptions>().SessionLimitsSharePercent;
             return new SessionPacer(sp.GetRequiredService<TimeProvider>(), share / 100, holdUntilFirstAnswer: share > 0);
         });
-        services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<SessionPacer>()));
+        // Warnings and errors for the gateway device when its RemoteLoggingLevel attribute asks (off until then).
+        services.AddSingleton(sp => new CloudLogProvider(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<CloudLogProvider>());
+        services.AddSingleton(sp => new CloudLogShipper(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<CloudLogProvider>(),
+            sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SessionPacer>()));
+        services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<SessionPacer>(),
+            sp.GetRequiredService<CloudLogProvider>(), sp.GetRequiredService<CloudLogShipper>()));
         services.AddSingleton(sp => new CloudNames(sp.GetService<ICloudNameStore>()));
         services.AddSingleton(sp => new DeviceTracker(sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new MqttCloudLink(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<BridgeStatus>(),
@@ -78,12 +85,13 @@ public static class BridgeServiceCollectionExtensions
             sp.GetRequiredService<IAttributeStore>(), sp.GetRequiredService<IDownlinkQueue>(), sp.GetRequiredService<IDownlinkSignal>(),
             sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
             sp.GetRequiredService<BridgeStatus>(), sp.GetService<ILogger<DownlinkRouter>>(), sp.GetRequiredService<ServiceRpcs>(),
-            sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<CloudLogShipper>()));
         services.AddHostedService(sp => new ThingsBoardBridge(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<Forwarder>(),
             sp.GetRequiredService<DownlinkRouter>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
             sp.GetRequiredService<BridgeMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ThingsBoardBridge>>(),
             sp.GetRequiredService<CloudNames>(),
-            sp.GetRequiredService<BridgeOptions>().SessionLimitsSharePercent > 0 ? sp.GetRequiredService<SessionLimitsReader>() : null));
+            sp.GetRequiredService<BridgeOptions>().SessionLimitsSharePercent > 0 ? sp.GetRequiredService<SessionLimitsReader>() : null,
+            sp.GetRequiredService<CloudLogShipper>()));
         return services;
     }
 

@@ -2,6 +2,7 @@ using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
 using Gateway.Bridge.Limits;
+using Gateway.Bridge.Logs;
 using Gateway.Mqtt.Client;
 using Gateway.Mqtt.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -26,7 +27,8 @@ public sealed class ThingsBoardBridge(
     TimeProvider? time = null,
     ILogger<ThingsBoardBridge>? logger = null,
     CloudNames? names = null,
-    SessionLimitsReader? limits = null) : BackgroundService
+    SessionLimitsReader? limits = null,
+    CloudLogShipper? logs = null) : BackgroundService
 {
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -46,6 +48,9 @@ public sealed class ThingsBoardBridge(
             // No Local keeps its own client-side requests on the same filter from coming back (v5; on 3.1.1 the
             // router recognises them).
             new() { TopicFilter = GatewayTopics.OwnRpcRequests, NoLocal = v5 },
+            // The gateway device's own shared attributes (RemoteLoggingLevel), pushed and asked for after a connect.
+            new() { TopicFilter = GatewayTopics.OwnAttributes, NoLocal = v5 },
+            new() { TopicFilter = GatewayTopics.OwnAttributeResponses },
         };
         // cloud→gw disconnect exists on MQTT 5 only (§4.2).
         if (v5) list.Add(new() { TopicFilter = GatewayTopics.Disconnect, NoLocal = true });
@@ -65,6 +70,7 @@ public sealed class ThingsBoardBridge(
         {
             var loops = new List<Task> { Supervise(forwarder.RunAsync, stoppingToken), Supervise(router.RunAsync, stoppingToken) };
             if (limits is not null) loops.Add(Supervise(limits.RunAsync, stoppingToken));
+            if (logs is not null) loops.Add(Supervise(logs.RunAsync, stoppingToken));
             await Task.WhenAll(loops).ConfigureAwait(false);
         }
         finally

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Logs;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
@@ -46,7 +47,9 @@ internal sealed class BridgeHarness : IAsyncDisposable
         CloudLink = new MqttCloudLink(Client, Status, Options, names: Names);
         Forwarder = new Forwarder(Client, Outbox, Tracker, CloudLink, Options, Status, names: Names);
         ServiceRpcs = new ServiceRpcs(Client, Tracker, Devices, Names, Status, Control);
-        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status, serviceRpcs: ServiceRpcs, names: Names);
+        Shipper = new CloudLogShipper(Client, Logs, Options, Status);
+        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status, serviceRpcs: ServiceRpcs, names: Names,
+            ownAttributes: Shipper);
         Signal.Subscribe(e => { lock (Signals) Signals.Add(e); });
     }
 
@@ -66,6 +69,8 @@ internal sealed class BridgeHarness : IAsyncDisposable
     public DownlinkRouter Router { get; }
     public CloudNames Names { get; }
     public ServiceRpcs ServiceRpcs { get; }
+    public CloudLogProvider Logs { get; } = new();
+    public CloudLogShipper Shipper { get; }
     public FakeGatewayControl Control { get; } = new();
     public string DataDirectory => _directory;
 
@@ -92,7 +97,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
         await Client.SubscribeAsync(ThingsBoardBridge.Subscriptions(Client.ProtocolVersion));
         Client.Start();
         _loops = forward
-            ? Task.WhenAll(Task.Run(() => Forwarder.RunAsync(_stop.Token)), Task.Run(() => Router.RunAsync(_stop.Token)))
+            ? Task.WhenAll(Task.Run(() => Forwarder.RunAsync(_stop.Token)), Task.Run(() => Router.RunAsync(_stop.Token)), Task.Run(() => Shipper.RunAsync(_stop.Token)))
             : Task.Run(() => Router.RunAsync(_stop.Token));
     }
 

@@ -72,7 +72,8 @@ public sealed class SessionLimitsEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Control_WithTheLimitsIgnored_TheServerRefusesAndCloses()
     {
-        await FillBacklogAsync(20_000);
+        // Ten data points a row: unpaced, even a slow machine passes 2,000 data points per second at once.
+        await FillBacklogAsync(20_000, pointsPerRow: 10);
         _server = await ThingsBoardLimitsBroker.StartAsync(Limits);
         _gateway = await GatewayProcess.StartAsync(_dataDir, Arguments(_server.Port, "--Bridge:SessionLimitsSharePercent=0"));
         await WaitUntilAsync(() => _server.Refusals > 0 && _server.Connections > 1, "a 0x97 refusal and the reconnect after it");
@@ -84,8 +85,9 @@ public sealed class SessionLimitsEndToEndTests : IAsyncLifetime
          "--Gateway:HealthIntervalSeconds=0", "--Mqtt:ReconnectMaxSeconds=1", .. extra];
 
     /// <summary>Rows written straight into the outbox through the storage API (the gateway is not running yet): an outage's backlog in seconds.</summary>
-    private async Task FillBacklogAsync(int rows)
+    private async Task FillBacklogAsync(int rows, int pointsPerRow = 1)
     {
+        var more = string.Concat(Enumerable.Range(1, pointsPerRow - 1).Select(k => $",\"k{k}\":{k}"));
         using var database = SqliteDatabase.Open(new StorageOptions { DataDir = _dataDir });
         await using var outbox = new SqliteOutbox(database);
         var at = DateTimeOffset.UtcNow.AddHours(-1);
@@ -93,7 +95,7 @@ public sealed class SessionLimitsEndToEndTests : IAsyncLifetime
         for (int i = 0; i < rows; i++)
         {
             var ts = at.AddMilliseconds(i).ToUnixTimeMilliseconds();
-            var payload = Encoding.UTF8.GetBytes($$$"""[{"ts":{{{ts}}},"values":{"v":{{{i}}}}}]""");
+            var payload = Encoding.UTF8.GetBytes($$$"""[{"ts":{{{ts}}},"values":{"v":{{{i}}}{{{more}}}}}]""");
             pending.Add(outbox.EnqueueAsync(new OutboxMessage($"Backlog {i % Devices}", OutboxMessageKind.Telemetry, payload) { ReceivedAt = at }).AsTask());
         }
         var results = await Task.WhenAll(pending);
