@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using MQTTnet;
@@ -41,13 +40,7 @@ public sealed class ThingsBoardLimitsBroker : IAsyncDisposable
     {
         Port = port;
         LimitsJson = limitsJson;
-        var options = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(port)
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-            .WithDefaultEndpointBoundIPV6Address(IPAddress.IPv6Loopback)
-            .Build();
-        _server = new MqttServerFactory().CreateMqttServer(options);
+        _server = MqttTestBroker.LoopbackServer(port);
         _server.ClientConnectedAsync += _ =>
         {
             Interlocked.Increment(ref _connections);
