@@ -97,4 +97,13 @@ internal static partial class BridgeLog
 
     [LoggerMessage(445, LogLevel.Warning, "The MQTT connection was lost right after sending the same message again: the batch in flight is withdrawn and its rows are sent one at a time to find a row the broker refuses")]
     public static partial void SuspectWithdrawn(ILogger logger);
+
+    [LoggerMessage(446, LogLevel.Information, "ThingsBoard session limits in force: {Limits}")]
+    public static partial void SessionLimits(ILogger logger, string limits);
+
+    [LoggerMessage(447, LogLevel.Information, "getSessionLimits not answered ({Outcome}); the session is not paced by cloud limits (Bridge:DrainRowsPerSecond still applies)")]
+    public static partial void SessionLimitsUnanswered(ILogger logger, string outcome);
+
+    [LoggerMessage(448, LogLevel.Warning, "getSessionLimits answer ignored, the limits stay as they were: {Problem}")]
+    public static partial void SessionLimitsUnreadable(ILogger logger, string problem);
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Gateway.Bridge.Limits;
+using Gateway.Bridge.Logs;
 using Gateway.Mqtt.Client;
 using Gateway.Storage.Outbox;
 
@@ -13,8 +15,14 @@ public sealed class BridgeMetrics : IDisposable
     public const string MeterName = "CoapGateway.Bridge";
     private readonly Meter _meter = new(MeterName);
 
-    public BridgeMetrics(BridgeStatus status, MqttClient? client = null)
+    public BridgeMetrics(BridgeStatus status, MqttClient? client = null, SessionPacer? pacer = null, CloudLogProvider? logs = null, CloudLogShipper? shipper = null)
     {
+        if (logs is not null && shipper is not null)
+            _meter.CreateObservableCounter("bridge.remote_logs", () => new[]
+            {
+                new Measurement<long>(shipper.Sent, new KeyValuePair<string, object?>("outcome", "sent")),
+                new Measurement<long>(logs.Dropped, new KeyValuePair<string, object?>("outcome", "dropped")),
+            }, description: "Warnings and errors for the gateway device's telemetry (RemoteLoggingLevel), sent and dropped (queue full, link down, refused)");
         _meter.CreateObservableGauge("bridge.connected", () => status.Connected ? 1 : 0, description: "1 while the MQTT session is up");
         _meter.CreateObservableCounter("bridge.publishes", () => status.Snapshot().Publishes, description: "PUBLISHes started by the forwarder");
         _meter.CreateObservableCounter("bridge.rows_forwarded", () => status.Snapshot().RowsForwarded, description: "Outbox rows acknowledged by the cloud");
@@ -43,8 +51,28 @@ public sealed class BridgeMetrics : IDisposable
                 new Measurement<long>(s.CloudDisconnects, new KeyValuePair<string, object?>("kind", "cloud_disconnect")),
             };
         }, description: "Downlinks handled, by kind");
+        if (pacer is not null)
+        {
+            _meter.CreateObservableCounter("bridge.paced", () => pacer.Paced, description: "PUBLISHes that waited for a ThingsBoard session limit");
+            _meter.CreateObservableGauge("bridge.session_limit", () => SessionLimitGauges(pacer.Limits),
+                description: "Tightest per-second rate of each session limit in force (getSessionLimits), by scope and kind; payload and in-flight caps");
+        }
         if (client is not null)
             _meter.CreateObservableCounter("bridge.mqtt_resent", () => client.GetCounters().PublishesResent, description: "PUBLISHes resent with DUP after a reconnect");
+    }
+
+    private static IEnumerable<Measurement<double>> SessionLimitGauges(SessionLimits limits)
+    {
+        static IEnumerable<Measurement<double>> Of(string scope, RateLimitSet set)
+        {
+            foreach (var (kind, windows) in new[] { ("messages", set.Messages), ("telemetry_messages", set.TelemetryMessages), ("telemetry_data_points", set.TelemetryDataPoints) })
+                if (windows.Count > 0)
+                    yield return new Measurement<double>(windows.Min(w => w.PerSecond), new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("kind", kind));
+        }
+        foreach (var m in Of("device", limits.Device)) yield return m;
+        foreach (var m in Of("gateway", limits.Gateway)) yield return m;
+        if (limits.MaxPayloadSize > 0) yield return new Measurement<double>(limits.MaxPayloadSize, new KeyValuePair<string, object?>("scope", "session"), new KeyValuePair<string, object?>("kind", "max_payload_bytes"));
+        if (limits.MaxInflightMessages > 0) yield return new Measurement<double>(limits.MaxInflightMessages, new KeyValuePair<string, object?>("scope", "session"), new KeyValuePair<string, object?>("kind", "max_inflight"));
     }
 
     public void Dispose() => _meter.Dispose();

@@ -32,6 +32,24 @@ public sealed class BridgeOptions
     public double DrainMessagesPerSecond { get; set; }
 
     /// <summary>
+    /// How often <c>getSessionLimits</c> is asked again besides after every connect (thingsboard.md §4.1;
+    /// a tenant profile can change while connected). Default 3600; 0 = only after a connect.
+    /// </summary>
+    public int SessionLimitsRefreshSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// Share of every announced session limit the gateway uses, in percent, leaving room for jitter
+    /// between the two clocks. Default 95; 0 = do not ask for session limits and do not pace by them.
+    /// </summary>
+    public double SessionLimitsSharePercent { get; set; } = 95;
+
+    /// <summary>
+    /// Warnings and errors sent upstream per second at most when the gateway device's shared attribute
+    /// <c>RemoteLoggingLevel</c> asks for them (the queue holds 256; more are dropped and counted). Default 2.
+    /// </summary>
+    public double RemoteLogsPerSecond { get; set; } = 2;
+
+    /// <summary>
     /// A device whose last forwarded row is older than this is sent <c>v1/gateway/disconnect</c>
     /// (stops its downlinks, thingsboard.md §4.5) until it sends again. Default 86400 (a day); 0 = never.
     /// </summary>
@@ -99,6 +117,9 @@ public sealed class BridgeOptions
         if (MaxPacketBytes is < 1024 or > 268_435_455) Error(nameof(MaxPacketBytes), $"{MaxPacketBytes} is not 1024..268435455");
         if (DrainRowsPerSecond < 0 || double.IsNaN(DrainRowsPerSecond)) Error(nameof(DrainRowsPerSecond), $"{DrainRowsPerSecond} is negative (0 = unpaced)");
         if (DrainMessagesPerSecond < 0 || double.IsNaN(DrainMessagesPerSecond)) Error(nameof(DrainMessagesPerSecond), $"{DrainMessagesPerSecond} is negative (0 = unpaced)");
+        if (SessionLimitsRefreshSeconds < 0) Error(nameof(SessionLimitsRefreshSeconds), $"{SessionLimitsRefreshSeconds} is negative (0 = only after a connect)");
+        if (SessionLimitsSharePercent is < 0 or > 100 || double.IsNaN(SessionLimitsSharePercent)) Error(nameof(SessionLimitsSharePercent), $"{SessionLimitsSharePercent} is not 0..100 (0 = ignore session limits)");
+        if (RemoteLogsPerSecond is < 0.01 or > 1000 || double.IsNaN(RemoteLogsPerSecond)) Error(nameof(RemoteLogsPerSecond), $"{RemoteLogsPerSecond} is not 0.01..1000");
         if (IdleDisconnectSeconds < 0) Error(nameof(IdleDisconnectSeconds), $"{IdleDisconnectSeconds} is negative (0 = never)");
         if (DeviceSweepSeconds < 1) Error(nameof(DeviceSweepSeconds), $"{DeviceSweepSeconds} is below 1");
         if (RpcTtlSeconds < 1) Error(nameof(RpcTtlSeconds), $"{RpcTtlSeconds} is below 1");

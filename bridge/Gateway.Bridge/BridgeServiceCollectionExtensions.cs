@@ -2,6 +2,8 @@ using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Firmware;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Limits;
+using Gateway.Bridge.Logs;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
@@ -52,16 +54,31 @@ public static class BridgeServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<BridgeOptions>>().Value);
         services.AddSingleton(sp => new MqttClient(sp.GetRequiredService<IOptions<MqttClientOptions>>().Value,
             sp.GetService<ILogger<MqttClient>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>()));
+        // Held until the first getSessionLimits answer (or its timeout) unless the session limits are switched off.
+        services.AddSingleton(sp =>
+        {
+            var share = sp.GetRequiredService<BridgeOptions>().SessionLimitsSharePercent;
+            return new SessionPacer(sp.GetRequiredService<TimeProvider>(), share / 100, holdUntilFirstAnswer: share > 0);
+        });
+        // Warnings and errors for the gateway device when its RemoteLoggingLevel attribute asks (off until then).
+        services.AddSingleton(sp => new CloudLogProvider(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<CloudLogProvider>());
+        services.AddSingleton(sp => new CloudLogShipper(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<CloudLogProvider>(),
+            sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SessionPacer>()));
+        services.AddSingleton(sp => new BridgeMetrics(sp.GetRequiredService<BridgeStatus>(), sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<SessionPacer>(),
+            sp.GetRequiredService<CloudLogProvider>(), sp.GetRequiredService<CloudLogShipper>()));
         services.AddSingleton(sp => new CloudNames(sp.GetService<ICloudNameStore>()));
         services.AddSingleton(sp => new DeviceTracker(sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new MqttCloudLink(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<BridgeStatus>(),
             sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MqttCloudLink>>(),
-            sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<SessionPacer>()));
+        services.AddSingleton(sp => new SessionLimitsReader(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<MqttCloudLink>(),
+            sp.GetRequiredService<SessionPacer>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<SessionLimitsReader>>()));
         services.AddSingleton<ICloudLink>(sp => sp.GetRequiredService<MqttCloudLink>());
         services.AddSingleton(sp => new Forwarder(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<IOutbox>(), sp.GetRequiredService<DeviceTracker>(),
             sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<BridgeOptions>(), sp.GetRequiredService<BridgeStatus>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<Forwarder>>(), sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<Forwarder>>(), sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<SessionPacer>()));
         services.AddSingleton(sp => new ServiceRpcs(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<DeviceTracker>(),
             sp.GetRequiredService<IDeviceStore>(), sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<BridgeStatus>(),
             sp.GetService<IGatewayControl>(), sp.GetService<ILogger<ServiceRpcs>>()));
@@ -69,11 +86,13 @@ public static class BridgeServiceCollectionExtensions
             sp.GetRequiredService<IAttributeStore>(), sp.GetRequiredService<IDownlinkQueue>(), sp.GetRequiredService<IDownlinkSignal>(),
             sp.GetRequiredService<MqttCloudLink>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
             sp.GetRequiredService<BridgeStatus>(), sp.GetService<ILogger<DownlinkRouter>>(), sp.GetRequiredService<ServiceRpcs>(),
-            sp.GetRequiredService<CloudNames>(), sp.GetService<FirmwareDownloads>()));
+            sp.GetRequiredService<CloudNames>(), sp.GetRequiredService<CloudLogShipper>(), sp.GetService<FirmwareDownloads>()));
         services.AddHostedService(sp => new ThingsBoardBridge(sp.GetRequiredService<MqttClient>(), sp.GetRequiredService<Forwarder>(),
             sp.GetRequiredService<DownlinkRouter>(), sp.GetRequiredService<DeviceTracker>(), sp.GetRequiredService<BridgeOptions>(),
             sp.GetRequiredService<BridgeMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ThingsBoardBridge>>(),
-            sp.GetRequiredService<CloudNames>()));
+            sp.GetRequiredService<CloudNames>(),
+            sp.GetRequiredService<BridgeOptions>().SessionLimitsSharePercent > 0 ? sp.GetRequiredService<SessionLimitsReader>() : null,
+            sp.GetRequiredService<CloudLogShipper>()));
         return services;
     }
 

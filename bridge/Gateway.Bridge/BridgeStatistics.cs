@@ -32,6 +32,9 @@ public sealed record BridgeStatistics
     public long RedundantConnects { get; init; }
     /// <summary>Service RPCs to the gateway device answered (<c>gateway_ping</c>, …).</summary>
     public long ServiceRpcs { get; init; }
+    /// <summary><c>getSessionLimits</c> questions asked, and the limits in force as one line (null: none announced).</summary>
+    public long SessionLimitsAsked { get; init; }
+    public string? SessionLimits { get; init; }
     /// <summary>Rows acknowledged per second over the last few seconds (the backlog drain rate).</summary>
     public double RowsPerSecond { get; init; }
     /// <summary>Bumped on every forwarder loop turn, also while idle or waiting: the watchdog's progress counter.</summary>

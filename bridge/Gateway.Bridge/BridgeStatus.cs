@@ -16,7 +16,8 @@ public sealed class BridgeStatus(TimeProvider time)
     private long _heartbeat, _heartbeatAtMs = -1, _connectedSinceMs = -1;
     private long _publishes, _rows, _deadLetters, _invalid, _retryable, _reconnects, _announcements, _deviceDisconnects;
     private long _attributeUpdates, _rpcs, _unknownDevice, _malformed, _cloudDisconnects, _attributeRequests, _unanswered, _clientRpcs, _clientRpcsUnanswered;
-    private long _redundantConnects, _serviceRpcs;
+    private long _redundantConnects, _serviceRpcs, _sessionLimitsAsked;
+    private volatile string? _sessionLimits;
     private volatile bool _connected;
     private volatile string? _lastError;
     private long _rateSampleTimestamp = time.GetTimestamp(), _rateSampleRows;
@@ -56,6 +57,8 @@ public sealed class BridgeStatus(TimeProvider time)
             ClientRpcsUnanswered = Interlocked.Read(ref _clientRpcsUnanswered),
             RedundantConnects = Interlocked.Read(ref _redundantConnects),
             ServiceRpcs = Interlocked.Read(ref _serviceRpcs),
+            SessionLimitsAsked = Interlocked.Read(ref _sessionLimitsAsked),
+            SessionLimits = _sessionLimits,
             RowsPerSecond = RowsPerSecond,
             Heartbeat = Heartbeat,
             LastHeartbeat = heartbeatAt < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(heartbeatAt),
@@ -122,4 +125,9 @@ public sealed class BridgeStatus(TimeProvider time)
     internal void RedundantConnects(int rows) => Interlocked.Add(ref _redundantConnects, rows);
     internal void ServiceRpc() => Interlocked.Increment(ref _serviceRpcs);
     internal void Error(string message) => _lastError = message;
+    internal void SessionLimitsAsked() => Interlocked.Increment(ref _sessionLimitsAsked);
+    internal void SessionLimitsApplied(string limits) => _sessionLimits = limits;
+
+    /// <summary>The session limits ThingsBoard announced, as one line; null while none were announced.</summary>
+    public string? SessionLimits => _sessionLimits;
 }

@@ -23,6 +23,11 @@ public static class GatewayTopics
     public const string OwnTelemetry = "v1/devices/me/telemetry";
     /// <summary>gw→cloud: the gateway device's own client attributes; cloud→gw: its shared attribute updates.</summary>
     public const string OwnAttributes = "v1/devices/me/attributes";
+    /// <summary>gw→cloud: the gateway device asks for its own attributes; the request id follows the last slash.</summary>
+    public const string OwnAttributeRequestPrefix = "v1/devices/me/attributes/request/";
+    /// <summary>cloud→gw: the answer to <see cref="OwnAttributeRequestPrefix"/>, <c>{"client":{…},"shared":{…}}</c>.</summary>
+    public const string OwnAttributeResponsePrefix = "v1/devices/me/attributes/response/";
+    public const string OwnAttributeResponses = OwnAttributeResponsePrefix + "+";
     /// <summary>cloud→gw: a server-side RPC to the gateway device (service commands, rename and delete notices); the id follows the last slash.</summary>
     public const string OwnRpcRequests = OwnRpcRequestPrefix + "+";
 

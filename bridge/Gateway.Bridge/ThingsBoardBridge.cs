@@ -1,6 +1,8 @@
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Limits;
+using Gateway.Bridge.Logs;
 using Gateway.Mqtt.Client;
 using Gateway.Mqtt.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +13,8 @@ namespace Gateway.Bridge;
 
 /// <summary>
 /// The bridge as one hosted service: loads the active devices, subscribes the downlink topics, starts
-/// the MQTT client, and runs the <see cref="Forwarder"/> and <see cref="DownlinkRouter"/> loops until
+/// the MQTT client, and runs the <see cref="Forwarder"/>, <see cref="DownlinkRouter"/> and
+/// <see cref="SessionLimitsReader"/> loops until
 /// stop; either loop failing unexpectedly is logged and restarted (never dies silently, §5.5).
 /// </summary>
 public sealed class ThingsBoardBridge(
@@ -23,7 +26,9 @@ public sealed class ThingsBoardBridge(
     BridgeMetrics metrics,
     TimeProvider? time = null,
     ILogger<ThingsBoardBridge>? logger = null,
-    CloudNames? names = null) : BackgroundService
+    CloudNames? names = null,
+    SessionLimitsReader? limits = null,
+    CloudLogShipper? logs = null) : BackgroundService
 {
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -43,6 +48,9 @@ public sealed class ThingsBoardBridge(
             // No Local keeps its own client-side requests on the same filter from coming back (v5; on 3.1.1 the
             // router recognises them).
             new() { TopicFilter = GatewayTopics.OwnRpcRequests, NoLocal = v5 },
+            // The gateway device's own shared attributes (RemoteLoggingLevel), pushed and asked for after a connect.
+            new() { TopicFilter = GatewayTopics.OwnAttributes, NoLocal = v5 },
+            new() { TopicFilter = GatewayTopics.OwnAttributeResponses },
         };
         // cloud→gw disconnect exists on MQTT 5 only (§4.2).
         if (v5) list.Add(new() { TopicFilter = GatewayTopics.Disconnect, NoLocal = true });
@@ -60,9 +68,10 @@ public sealed class ThingsBoardBridge(
         client.Start();
         try
         {
-            await Task.WhenAll(
-                Supervise(forwarder.RunAsync, stoppingToken),
-                Supervise(router.RunAsync, stoppingToken)).ConfigureAwait(false);
+            var loops = new List<Task> { Supervise(forwarder.RunAsync, stoppingToken), Supervise(router.RunAsync, stoppingToken) };
+            if (limits is not null) loops.Add(Supervise(limits.RunAsync, stoppingToken));
+            if (logs is not null) loops.Add(Supervise(logs.RunAsync, stoppingToken));
+            await Task.WhenAll(loops).ConfigureAwait(false);
         }
         finally
         {

@@ -4,6 +4,7 @@ using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
 using Gateway.Bridge.Firmware;
 using Gateway.Bridge.Forwarding;
+using Gateway.Bridge.Logs;
 using Gateway.Bridge.Service;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
@@ -49,7 +50,9 @@ internal sealed class BridgeHarness : IAsyncDisposable
         Forwarder = new Forwarder(Client, Outbox, Tracker, CloudLink, Options, Status, names: Names);
         ServiceRpcs = new ServiceRpcs(Client, Tracker, Devices, Names, Status, Control);
         Firmware = firmware?.Invoke(this);
-        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status, serviceRpcs: ServiceRpcs, names: Names, firmware: Firmware);
+        Shipper = new CloudLogShipper(Client, Logs, Options, Status);
+        Router = new DownlinkRouter(Client, Devices, Attributes, Downlinks, Signal, CloudLink, Tracker, Options, Status, serviceRpcs: ServiceRpcs, names: Names,
+            ownAttributes: Shipper, firmware: Firmware);
         Signal.Subscribe(e => { lock (Signals) Signals.Add(e); });
     }
 
@@ -70,6 +73,8 @@ internal sealed class BridgeHarness : IAsyncDisposable
     public FirmwareDownloads? Firmware { get; }
     public CloudNames Names { get; }
     public ServiceRpcs ServiceRpcs { get; }
+    public CloudLogProvider Logs { get; } = new();
+    public CloudLogShipper Shipper { get; }
     public FakeGatewayControl Control { get; } = new();
     public string DataDirectory => _directory;
 
@@ -96,7 +101,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
         await Client.SubscribeAsync(ThingsBoardBridge.Subscriptions(Client.ProtocolVersion));
         Client.Start();
         _loops = forward
-            ? Task.WhenAll(Task.Run(() => Forwarder.RunAsync(_stop.Token)), Task.Run(() => Router.RunAsync(_stop.Token)))
+            ? Task.WhenAll(Task.Run(() => Forwarder.RunAsync(_stop.Token)), Task.Run(() => Router.RunAsync(_stop.Token)), Task.Run(() => Shipper.RunAsync(_stop.Token)))
             : Task.Run(() => Router.RunAsync(_stop.Token));
     }
 

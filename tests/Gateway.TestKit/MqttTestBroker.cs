@@ -27,13 +27,7 @@ public sealed class MqttTestBroker : IAsyncDisposable
     private MqttTestBroker(int port)
     {
         Port = port;
-        var options = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(port)
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-            .WithDefaultEndpointBoundIPV6Address(IPAddress.IPv6Loopback)
-            .Build();
-        _server = new MqttServerFactory().CreateMqttServer(options);
+        _server = LoopbackServer(port);
         _server.ValidatingConnectionAsync += e =>
         {
             if (RefuseConnectsWith is { } code) e.ReasonCode = (MqttConnectReasonCode)code;
@@ -50,6 +44,14 @@ public sealed class MqttTestBroker : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>MQTTnet's server on the loopback addresses (IPv4 and IPv6) of <paramref name="port"/>, not started.</summary>
+    internal static MqttServer LoopbackServer(int port) => new MqttServerFactory().CreateMqttServer(new MqttServerOptionsBuilder()
+        .WithDefaultEndpoint()
+        .WithDefaultEndpointPort(port)
+        .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+        .WithDefaultEndpointBoundIPV6Address(IPAddress.IPv6Loopback)
+        .Build());
 
     /// <summary>PUBACK reason for a PUBLISH; null swallows it (no PUBACK). Default: success.</summary>
     public Func<ReceivedPublish, byte?> Verdict { get; set; } = _ => 0;

@@ -40,6 +40,7 @@ public sealed class DownlinkRouter(
     ILogger<DownlinkRouter>? logger = null,
     ServiceRpcs? serviceRpcs = null,
     CloudNames? names = null,
+    Logs.CloudLogShipper? ownAttributes = null,
     FirmwareDownloads? firmware = null)
 {
     private readonly CloudNames _names = names ?? new CloudNames();
@@ -92,6 +93,12 @@ public sealed class DownlinkRouter(
             if (message.Topic.StartsWith(GatewayTopics.OwnRpcRequestPrefix, StringComparison.Ordinal))
             {
                 await OwnRpcRequestAsync(message, root, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            if (message.Topic == GatewayTopics.OwnAttributes || message.Topic.StartsWith(GatewayTopics.OwnAttributeResponsePrefix, StringComparison.Ordinal))
+            {
+                // The gateway device's own shared attributes; on MQTT 3.1.1 its own client-attribute uploads come back here too and carry no level.
+                ownAttributes?.ApplyAttributes(root);
                 return;
             }
             switch (message.Topic)

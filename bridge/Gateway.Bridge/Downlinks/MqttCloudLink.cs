@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Bridge.Devices;
+using Gateway.Bridge.Limits;
 using Gateway.Domain;
 using Gateway.Mqtt.Client;
 using Gateway.Storage.Outbox;
@@ -40,12 +41,15 @@ public sealed class MqttCloudLink : ICloudLink
     private readonly Dictionary<long, byte[]> _issued = [];
     private readonly Queue<long> _issuedOrder = new();
     private readonly CloudNames _names;
+    // Live messages are charged to the session limits without waiting; the forwarder's drain yields to them.
+    private readonly SessionPacer? _pacer;
     private int _nextId = FirstId;
     private int _nextRpcId = 1;
 
     public MqttCloudLink(MqttClient client, BridgeStatus status, BridgeOptions options, TimeProvider? time = null, ILogger<MqttCloudLink>? logger = null,
-        CloudNames? names = null)
+        CloudNames? names = null, SessionPacer? pacer = null)
     {
+        _pacer = pacer;
         _names = names ?? new CloudNames();
         _client = client;
         _status = status;
@@ -87,6 +91,7 @@ public sealed class MqttCloudLink : ICloudLink
                 foreach (var key in keys) w.WriteStringValue(key);
                 w.WriteEndArray();
             });
+            _pacer?.Charge([new UplinkEntry(device, false, 0)]);
             var published = await _client.PublishAsync(new MqttMessage { Topic = GatewayTopics.AttributeRequest, Payload = payload }, linked.Token).ConfigureAwait(false);
             if (!published.IsSuccess)
             {
@@ -169,6 +174,7 @@ public sealed class MqttCloudLink : ICloudLink
                 Topic = GatewayTopics.OwnRpcRequestPrefix + id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Payload = payload,
             };
+            _pacer?.Charge([new UplinkEntry("", false, 0)]);
             var published = await _client.PublishAsync(message, linked.Token).ConfigureAwait(false);
             if (!published.IsSuccess) return (RpcOutcome.NotSent, null);
             return (RpcOutcome.Answered, await pending.Task.WaitAsync(linked.Token).ConfigureAwait(false));

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Bridge.Forwarding;
 
 /// <summary>
-/// Publishes a packed batch with up to <c>maxInFlight</c> PUBLISHes awaiting PUBACK, and classifies
+/// Publishes a packed batch with up to <c>maxInFlightNow()</c> PUBLISHes awaiting PUBACK, and classifies
 /// every outcome (aesthetics.md §2.7: append, send, then ack by id; dead-letter explicitly).
 /// <list type="bullet">
 /// <item>Order: a message is started only when no earlier unresolved message of the batch carries one
@@ -22,8 +22,8 @@ namespace Gateway.Bridge.Forwarding;
 internal sealed class BatchSender(
     Func<MqttMessage, CancellationToken, ValueTask<MqttPublishResult>> publish,
     Func<CancellationToken, Task> waitUntilReady,
-    DrainPacer pacer,
-    int maxInFlight,
+    Func<OutgoingMessage, CancellationToken, ValueTask> pace,
+    Func<int> maxInFlightNow,
     BridgeStatus status,
     ILogger logger,
     PoisonRowDetector? poison = null)
@@ -33,6 +33,8 @@ internal sealed class BatchSender(
     public async Task<BatchOutcome> SendAsync(IReadOnlyList<OutgoingMessage> messages, TimeProvider time, CancellationToken cancellationToken)
     {
         var outcome = new BatchOutcome();
+        // Read once per batch: the session's in-flight limit may change with a new getSessionLimits answer.
+        int maxInFlight = maxInFlightNow();
         var queue = new LinkedList<Entry>(messages.Select(m => new Entry(m)));
         var blocked = new HashSet<string>(StringComparer.Ordinal);
         int inFlight = 0;
@@ -51,7 +53,7 @@ internal sealed class BatchSender(
                         if (entry.Publish is null && !entry.Message.Devices.Overlaps(blocked))
                         {
                             await waitUntilReady(cancellationToken).ConfigureAwait(false);
-                            await pacer.WaitAsync(entry.Message.RowCount, cancellationToken).ConfigureAwait(false);
+                            await pace(entry.Message, cancellationToken).ConfigureAwait(false);
                             entry.Publish = Start(entry.Message, cancellationToken);
                             inFlight++;
                         }

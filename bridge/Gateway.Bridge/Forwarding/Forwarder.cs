@@ -1,5 +1,6 @@
 using Gateway.Bridge.Devices;
 using Gateway.Bridge.Downlinks;
+using Gateway.Bridge.Limits;
 using Gateway.Mqtt.Client;
 using Gateway.Storage.Outbox;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,7 @@ public sealed class Forwarder
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly DrainPacer _pacer;
+    private readonly SessionPacer _limits;
     private readonly BatchSender _sender;
     private readonly CloudNames _names;
     private readonly PoisonRowDetector _poison;
@@ -47,7 +49,7 @@ public sealed class Forwarder
     private int _failures;
 
     public Forwarder(MqttClient client, IOutbox outbox, DeviceTracker devices, MqttCloudLink? attributeRequests, BridgeOptions options,
-        BridgeStatus status, TimeProvider? time = null, ILogger<Forwarder>? logger = null, CloudNames? names = null)
+        BridgeStatus status, TimeProvider? time = null, ILogger<Forwarder>? logger = null, CloudNames? names = null, SessionPacer? limits = null)
     {
         _names = names ?? new CloudNames();
         _client = client;
@@ -60,7 +62,8 @@ public sealed class Forwarder
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _pacer = new DrainPacer(options.DrainRowsPerSecond, options.DrainMessagesPerSecond, _time);
         _poison = new PoisonRowDetector(options.PoisonRowLosses, TimeSpan.FromSeconds(options.PoisonRowWindowSeconds), _time);
-        _sender = new BatchSender(PublishAsync, WaitUntilReadyAsync, _pacer, options.MaxInFlight, status, _logger, _poison);
+        _limits = limits ?? new SessionPacer(_time);
+        _sender = new BatchSender(PublishAsync, WaitUntilReadyAsync, PaceAsync, MaxInFlight, status, _logger, _poison);
         client.ConnectionStateChanged += OnConnectionStateChanged;
     }
 
@@ -98,7 +101,8 @@ public sealed class Forwarder
         await DisconnectGoneDevicesAsync(stop).ConfigureAwait(false);
 
         // A suspect is tested alone: one row per batch, so a connection loss names it (PoisonRowDetector).
-        var rows = await _outbox.LeaseAsync(_poison.Isolating ? 1 : _options.BatchSize, TimeSpan.FromSeconds(_options.LeaseSeconds), stop).ConfigureAwait(false);
+        int leaseSize = _limits.RowsPerLease is > 0 and var capped ? Math.Min(capped, _options.BatchSize) : _options.BatchSize;
+        var rows = await _outbox.LeaseAsync(_poison.Isolating ? 1 : leaseSize, TimeSpan.FromSeconds(_options.LeaseSeconds), stop).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             await DelayAsync(TimeSpan.FromMilliseconds(_options.IdlePollMilliseconds), stop).ConfigureAwait(false);
@@ -108,7 +112,7 @@ public sealed class Forwarder
         rows = await SkipRedundantConnectsAsync(rows).ConfigureAwait(false);
         if (rows.Count == 0) return;
 
-        var packer = new MessagePacker(PacketLimit(), _options.SuspectAfterAttempts, _names.CloudName);
+        var packer = new MessagePacker(PacketLimit(), _options.SuspectAfterAttempts, _names.CloudName, _limits.Limits.MaxPayloadSize);
         var packed = packer.Pack(rows);
         if (packed.Rejected.Count > 0)
         {
@@ -201,6 +205,23 @@ public sealed class Forwarder
         return kept!;
     }
 
+    /// <summary>
+    /// Manual pacing (an upper bound the operator set) and then the session's limits (thingsboard.md §4.1):
+    /// the PUBLISH waits for both.
+    /// </summary>
+    private async ValueTask PaceAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        await _pacer.WaitAsync(message.RowCount, cancellationToken).ConfigureAwait(false);
+        await _limits.WaitAsync(message.Entries, cancellationToken, _status.Beat).ConfigureAwait(false);
+    }
+
+    /// <summary>Bridge:MaxInFlight, or the session's <c>maxInflightMessages</c> when smaller (§4.1).</summary>
+    private int MaxInFlight()
+    {
+        int session = _limits.Limits.MaxInflightMessages;
+        return session > 0 ? Math.Min(session, _options.MaxInFlight) : _options.MaxInFlight;
+    }
+
     /// <summary>The smaller of ThingsBoard's limit (Bridge:MaxPacketBytes) and the broker's Maximum Packet Size.</summary>
     private int PacketLimit()
     {
@@ -252,6 +273,7 @@ public sealed class Forwarder
         foreach (var (device, type) in devices)
         {
             await _pacer.WaitAsync(0, cancellationToken).ConfigureAwait(false);
+            await _limits.WaitAsync([new UplinkEntry(device, false, 0)], cancellationToken, _status.Beat).ConfigureAwait(false);
             publishes.Add((device, _client.PublishAsync(DeviceMessages.Connect(_names.CloudName(device), type), cancellationToken).AsTask()));
         }
         int failures = 0;
@@ -276,6 +298,7 @@ public sealed class Forwarder
         var gone = await _devices.SweepAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (device, why) in gone)
         {
+            await _limits.WaitAsync([new UplinkEntry(device, false, 0)], cancellationToken, _status.Beat).ConfigureAwait(false);
             var result = await AwaitWithHeartbeatAsync(_client.PublishAsync(DeviceMessages.Disconnect(_names.CloudName(device)), cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
             _status.DeviceDisconnected();
             if (result.IsSuccess) BridgeLog.DeviceDisconnected(_logger, device, why);

@@ -19,7 +19,7 @@ namespace Gateway.Bridge.Forwarding;
 /// </para>
 /// Rows that fail <see cref="RowValidator"/> or alone exceed the limit are returned as rejected.
 /// </summary>
-internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts, Func<string, string>? cloudName = null)
+internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts, Func<string, string>? cloudName = null, int maxPayloadBytes = 0)
 {
     /// <summary>Fixed header (≤ 5), topic length (2), packet id (2) and v5 properties, generously.</summary>
     private const int PacketOverhead = 32;
@@ -32,8 +32,15 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
     private List<OutgoingMessage> _messages = [];
     private List<(OutboxEntry, string)> _rejected = [];
 
-    /// <summary>Payload bytes left for a PUBLISH on <paramref name="topic"/> within the packet limit.</summary>
-    public int Budget(string topic) => maxPacketBytes - PacketOverhead - Encoding.UTF8.GetByteCount(topic);
+    /// <summary>
+    /// Payload bytes left for a PUBLISH on <paramref name="topic"/> within the packet limit, and within
+    /// the session's <c>maxPayloadSize</c> when ThingsBoard announced one (thingsboard.md §4.1; 0 = none).
+    /// </summary>
+    public int Budget(string topic)
+    {
+        int packet = maxPacketBytes - PacketOverhead - Encoding.UTF8.GetByteCount(topic);
+        return maxPayloadBytes > 0 ? Math.Min(packet, maxPayloadBytes) : packet;
+    }
 
     public PackedBatch Pack(IReadOnlyList<OutboxEntry> rows)
     {
@@ -180,6 +187,7 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
     private static int SizeOf(OutboxMessageKind kind, Piece piece) =>
         PayloadBuilder.IsBatched(kind) ? PayloadBuilder.MessageOverhead + piece.EntrySize : piece.Value.Length;
 
-    private void Reject(OutboxEntry row) =>
-        _rejected.Add((row, $"larger than the packet limit of {maxPacketBytes} bytes"));
+    private void Reject(OutboxEntry row) => _rejected.Add((row, maxPayloadBytes > 0 && maxPayloadBytes < maxPacketBytes
+        ? $"larger than the session's payload limit of {maxPayloadBytes} bytes"
+        : $"larger than the packet limit of {maxPacketBytes} bytes"));
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Gateway.Bridge.Limits;
 using Gateway.Storage.Outbox;
 
 namespace Gateway.Bridge.Forwarding;
@@ -12,6 +13,7 @@ namespace Gateway.Bridge.Forwarding;
 internal sealed class OutgoingMessage
 {
     private byte[]? _payload;
+    private IReadOnlyList<UplinkEntry>? _entries;
 
     public OutgoingMessage(OutboxMessageKind kind, IReadOnlyList<Piece> pieces)
     {
@@ -31,6 +33,16 @@ internal sealed class OutgoingMessage
     public IEnumerable<OutboxEntry> Rows => Pieces.SelectMany(p => p.Rows);
 
     public IEnumerable<long> RowIds => Rows.Select(r => r.Id);
+
+    /// <summary>The message as ThingsBoard's rate limiter counts it: one entry per device, telemetry with its data points.</summary>
+    public IReadOnlyList<UplinkEntry> Entries => _entries ??= Pieces.Select(EntryOf).ToList();
+
+    private UplinkEntry EntryOf(Piece piece)
+    {
+        bool telemetry = Kind is OutboxMessageKind.Telemetry or OutboxMessageKind.GatewayTelemetry;
+        int dataPoints = telemetry ? piece.Rows.Sum(r => DataPoints.Count(r.Message.Payload.Span)) : 0;
+        return new UplinkEntry(PayloadBuilder.IsOwn(Kind) ? "" : piece.Device, telemetry, dataPoints);
+    }
 
     public byte[] Payload => _payload ??= Build();
 

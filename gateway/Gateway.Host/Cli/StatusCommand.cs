@@ -49,6 +49,7 @@ internal static class StatusCommand
                 var health = service!.Healthy ? "healthy" : "UNHEALTHY: " + string.Join(", ", service.Probes.Where(p => !p.Alive).Select(p => $"{p.Name} {p.Detail}"));
                 text.Append(inv, $"service:      running, pid {service.Pid}, up {Format.Duration(now - service.StartedAt)}, {health}\n");
                 text.Append(inv, $"link:         {service.Link}{(service.Broker is null ? " (Mqtt:Host is empty: buffering only)" : $" ({service.Broker})")}\n");
+                if (service.Broker is not null) text.Append(inv, $"limits:       {service.SessionLimits ?? "none announced (getSessionLimits not answered yet)"}\n");
                 text.Append(inv, $"coap:         {service.CoapEndpoint}, {service.Coap.GetValueOrDefault("datagrams")} datagrams, {service.Coap.GetValueOrDefault("requests")} requests, {service.Coap.GetValueOrDefault("malformed")} malformed\n");
                 if (service.DtlsEndpoint is not null)
                 {

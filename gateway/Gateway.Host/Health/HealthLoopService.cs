@@ -119,6 +119,7 @@ public sealed class HealthLoopService(
                 IntervalSeconds = gateway.Value.StatusIntervalSeconds,
                 Link = LinkStatus.Describe(link.State),
                 Broker = link.Broker,
+                SessionLimits = bridge.SessionLimits,
                 CoapEndpoint = coap.IsStarted ? coap.Endpoint.LocalEndPoint.ToString() : null,
                 Healthy = report?.Alive ?? false,
                 Probes = report?.Probes ?? [],

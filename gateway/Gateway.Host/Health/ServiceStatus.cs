@@ -17,6 +17,8 @@ public sealed record ServiceStatus
     public string Link { get; init; } = "disabled";
     /// <summary>"host:port" of the configured broker (never credentials), or null.</summary>
     public string? Broker { get; init; }
+    /// <summary>The ThingsBoard session limits in force (getSessionLimits) as one line; null when none were announced.</summary>
+    public string? SessionLimits { get; init; }
     public string? CoapEndpoint { get; init; }
     public string? HttpEndpoint { get; init; }
     public bool Healthy { get; init; }

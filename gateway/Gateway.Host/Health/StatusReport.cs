@@ -37,6 +37,7 @@ internal static class StatusReport
             {
                 ["state"] = live ? service!.Link : "unknown",
                 ["broker"] = service?.Broker,
+                ["sessionLimits"] = live ? service!.SessionLimits : null,
             },
             ["queue"] = new JsonObject
             {

@@ -33,7 +33,9 @@ public interface IOutbox : IAsyncDisposable
     /// Leases up to <paramref name="maxMessages"/> rows for <paramref name="leaseFor"/>; attempts are
     /// incremented. Rows the cloud is waiting for (<see cref="OutboxMessageKinds.IsAwaited"/>: RPC replies,
     /// claims, attribute requests) come first, so a backlog of telemetry after an outage does not make
-    /// the cloud's RPC time out; then everything else in id order. A device with rows in flight is skipped.
+    /// the cloud's RPC time out; then live rows, enqueued in the last 10 s by a device that has no older
+    /// row, so current data of other devices is not stuck behind a paced backlog; then everything else in
+    /// id order. A device's rows never overtake each other. A device with rows in flight is skipped.
     /// </summary>
     ValueTask<IReadOnlyList<OutboxEntry>> LeaseAsync(int maxMessages, TimeSpan leaseFor, CancellationToken cancellationToken = default);
 

@@ -84,8 +84,12 @@ public sealed class InMemoryOutbox : IOutbox
             var now = _clock.NowMs;
             var busyDevices = _rows.Values.Where(r => r.LeasedUntil > now).Select(r => r.Message.Device).ToHashSet(StringComparer.Ordinal);
             var leased = new List<OutboxEntry>();
-            // Awaited kinds first, then the rest, each in id order (IOutbox.LeaseAsync).
-            foreach (var row in _rows.Values.Where(r => r.Message.Kind.IsAwaited()).Concat(_rows.Values.Where(r => !r.Message.Kind.IsAwaited())))
+            // Awaited kinds first, then live rows, then the rest, each in id order (IOutbox.LeaseAsync).
+            var withOldRows = _rows.Values.Where(r => r.EnqueuedAt <= now - OutboxPolicy.LiveWindowMs).Select(r => r.Message.Device).ToHashSet(StringComparer.Ordinal);
+            var live = _rows.Values.Where(r => !r.Message.Kind.IsAwaited() && !withOldRows.Contains(r.Message.Device)).ToList();
+            var order = _rows.Values.Where(r => r.Message.Kind.IsAwaited()).Concat(live)
+                .Concat(_rows.Values.Where(r => !r.Message.Kind.IsAwaited() && withOldRows.Contains(r.Message.Device)));
+            foreach (var row in order)
             {
                 if (leased.Count == maxMessages)
                 {

@@ -11,6 +11,12 @@ internal static class OutboxPolicy
     /// <summary>Expired rows are looked for at most this often (store-clock ms) from the enqueue path.</summary>
     public const long PurgeIntervalMs = 1000;
 
+    /// <summary>
+    /// A row enqueued this recently (store-clock ms) by a device with no older row is live: leased
+    /// before the backlog, so a paced drain after an outage does not delay current data (issue 23).
+    /// </summary>
+    public const long LiveWindowMs = 10_000;
+
     public static bool Expires(OutboxMessageKind kind) =>
         kind is OutboxMessageKind.Telemetry or OutboxMessageKind.RpcReply or OutboxMessageKind.Claim or OutboxMessageKind.AttributeRequest
             or OutboxMessageKind.GatewayTelemetry;

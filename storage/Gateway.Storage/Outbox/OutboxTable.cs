@@ -125,18 +125,46 @@ internal sealed class OutboxTable(SqliteConnection connection)
     private static readonly string LeasableAwaited = Leasable + $"AND kind IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
     private static readonly string LeasableOthers = Leasable + $"AND kind NOT IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
 
-    /// <summary>Awaited kinds first (through the (kind, id) index), then the others, each in id order.</summary>
+    private static readonly string LeasableLive = Leasable +
+        $"AND kind NOT IN ({AwaitedKinds}) AND id >= $y AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.device = outbox.device AND p.id < $y) ORDER BY id LIMIT $m";
+
+    /// <summary>Rows looked at from the newest backwards to find where the live ones begin (more young rows count as backlog).</summary>
+    private const int LiveScan = 2048;
+
+    /// <summary>
+    /// Awaited kinds first (through the (kind, id) index), then live rows (<see cref="IOutbox.LeaseAsync"/>:
+    /// enqueued within <see cref="OutboxPolicy.LiveWindowMs"/> by a device with no older row), then the
+    /// others, each in id order, without duplicates.
+    /// </summary>
     public List<OutboxEntry> LeaseCandidates(long now, int max)
     {
         var entries = new List<OutboxEntry>();
         Read(entries, LeasableAwaited, now, max);
-        if (entries.Count < max) Read(entries, LeasableOthers, now, max - entries.Count);
+        if (entries.Count < max && FirstLiveId(now) is { } firstLive) Read(entries, LeasableLive, now, max - entries.Count, firstLive);
+        if (entries.Count >= max) return entries;
+        var taken = entries.Select(e => e.Id).ToHashSet();
+        var others = new List<OutboxEntry>();
+        Read(others, LeasableOthers, now, max - entries.Count + taken.Count);
+        foreach (var entry in others)
+        {
+            if (entries.Count == max) break;
+            if (!taken.Contains(entry.Id)) entries.Add(entry);
+        }
         return entries;
     }
 
-    private void Read(List<OutboxEntry> entries, string sql, long now, int max)
+    /// <summary>The smallest id of the young tail (ids grow with the store clock), or null when the newest row is old.</summary>
+    private long? FirstLiveId(long now)
     {
-        using var reader = Reader(sql, ("$n", now), ("$m", max));
+        long? first = null;
+        using var reader = Reader("SELECT id, enqueued_clock FROM outbox ORDER BY id DESC LIMIT $l", ("$l", LiveScan));
+        while (reader.Read() && reader.GetInt64(1) > now - OutboxPolicy.LiveWindowMs) first = reader.GetInt64(0);
+        return first;
+    }
+
+    private void Read(List<OutboxEntry> entries, string sql, long now, int max, long firstLive = 0)
+    {
+        using var reader = sql == LeasableLive ? Reader(sql, ("$n", now), ("$m", max), ("$y", firstLive)) : Reader(sql, ("$n", now), ("$m", max));
         while (reader.Read())
         {
             var message = new OutboxMessage(reader.GetString(1), (OutboxMessageKind)reader.GetInt32(2), (byte[])reader.GetValue(3))
