@@ -61,7 +61,9 @@ public sealed class MqttClientOptions
         if (!v5 && ClientId.Length == 0 && !CleanStart) Error("ClientId", "empty, which MQTT 3.1.1 allows only with CleanStart=true");
         if (!v5 && Password is not null && Username is null) Error("Password", "set without Username, which MQTT 3.1.1 forbids (§3.1.2.9)");
         if (!v5 && SessionExpirySeconds != 0) Error("SessionExpirySeconds", "is MQTT 5 only; set ProtocolVersion to 5 or remove it");
-        if (KeepAliveSeconds is < 0 or > ushort.MaxValue) Error("KeepAliveSeconds", $"{KeepAliveSeconds} is not 0..65535");
+        // MQTT §3.1.2.10 allows 0 (no keep alive), but then a stalled link is never detected, and MQTTnet 5.2
+        // drops a 0-keep-alive connection within a second when mosquitto assigns a Server Keep Alive.
+        if (KeepAliveSeconds is < 1 or > ushort.MaxValue) Error("KeepAliveSeconds", $"{KeepAliveSeconds} is not 1..65535 (a dead link is detected after 1.5 x this)");
         if (ReconnectMinSeconds <= 0) Error("ReconnectMinSeconds", $"{ReconnectMinSeconds} must be positive");
         if (ReconnectMaxSeconds < ReconnectMinSeconds) Error("ReconnectMaxSeconds", $"{ReconnectMaxSeconds} is below ReconnectMinSeconds ({ReconnectMinSeconds})");
         if (ConnectTimeoutSeconds <= 0) Error("ConnectTimeoutSeconds", $"{ConnectTimeoutSeconds} must be positive");

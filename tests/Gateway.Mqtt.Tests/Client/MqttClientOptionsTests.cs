@@ -14,7 +14,8 @@ public sealed class MqttClientOptionsTests
     // One vocabulary (issue 20.8): the wire's protocol level 4 and "5.0" are not names of a version here.
     [InlineData("ProtocolVersion", "4", "Mqtt:ProtocolVersion: '4' is not 5 or 3.1.1")]
     [InlineData("ProtocolVersion", "5.0", "Mqtt:ProtocolVersion: '5.0' is not 5 or 3.1.1")]
-    [InlineData("KeepAliveSeconds", "-1", "Mqtt:KeepAliveSeconds: -1 is not 0..65535")]
+    [InlineData("KeepAliveSeconds", "-1", "Mqtt:KeepAliveSeconds: -1 is not 1..65535 (a dead link is detected after 1.5 x this)")]
+    [InlineData("KeepAliveSeconds", "0", "Mqtt:KeepAliveSeconds: 0 is not 1..65535 (a dead link is detected after 1.5 x this)")]
     [InlineData("MaxInflight", "0", "Mqtt:MaxInflight: 0 is not 1..65535")]
     public void One_line_errors_name_the_key(string key, string value, string expected)
     {
