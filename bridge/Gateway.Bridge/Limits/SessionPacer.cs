@@ -16,6 +16,7 @@ namespace Gateway.Bridge.Limits;
 public sealed class SessionPacer(TimeProvider time, double share = 0.95, bool holdUntilFirstAnswer = false)
 {
     private static readonly TimeSpan Slice = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Devices with buckets kept at most; the full ones are forgotten first (a fresh bucket is full too).</summary>
     private const int MaxDevices = 4096;
@@ -99,6 +100,9 @@ public sealed class SessionPacer(TimeProvider time, double share = 0.95, bool ho
             if (!waited) Interlocked.Increment(ref _paced);
             waited = true;
             if (wait > Slice) wait = Slice;
+            // Task.Delay counts whole milliseconds and completes a shorter delay at once: the loop would spin
+            // on a clock that has not moved (a bucket a hair short of a token after a refill).
+            if (wait < MinimumWait) wait = MinimumWait;
             Interlocked.Add(ref _waitedTicks, wait.Ticks);
             await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
             beat?.Invoke();
