@@ -17,8 +17,8 @@ namespace Gateway.Interop.Tests.EndToEnd;
 /// of 4 s, so a retransmission means a loss). Through it, at once: confirmable telemetry POSTs (≥ 99 % acknowledged,
 /// none stored twice, every acknowledged one stored), a firmware download in 32-byte Block2 blocks (byte-exact; RFC
 /// 7959), and an Exosite dataport observation that ends on the last value written (RFC 7641 §1.2: eventual
-/// consistency). The CI form keeps the mesh's real timing and makes the load small (32 POSTs, ACK_TIMEOUT 4 s, ~1.5
-/// min); <c>GATEWAY_TESTS_MESH_FULL=1</c> (tests/reliability-long) runs 100 POSTs and a 600-byte image with the
+/// consistency). The CI form keeps the mesh's real timing and makes the load small (32 POSTs, ACK_TIMEOUT 4 s, under a
+/// minute); <c>GATEWAY_TESTS_MESH_FULL=1</c> (tests/reliability-long) runs 100 POSTs and a 600-byte image with the
 /// ACK_TIMEOUT of 10 s a real mesh would be configured with.
 /// </summary>
 public sealed class MeshRelayTests(ITestOutputHelper output)
@@ -40,7 +40,7 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
         PreferredBlockSize = 32,
     };
 
-    /// <summary>Bounds the whole run: the slowest device's POSTs, each given up at worst after MAX_TRANSMIT_WAIT (§4.8.2).</summary>
+    /// <summary>Bounds each request and the observation: a device gives a request up after MAX_TRANSMIT_WAIT (§4.8.2); the rest is room for the observation's writes.</summary>
     private static readonly TimeSpan Limit = DeviceOptions.MaxTransmitWait + TimeSpan.FromSeconds(Run.PerDevice * 3 * Run.AckTimeoutSeconds);
 
     private static CoapEndpoint Device()
