@@ -12,21 +12,36 @@ namespace Gateway.Interop.Tests.EndToEnd;
 
 /// <summary>
 /// Issue 17: devices behind a 6LoWPAN mesh. A relay stands for the mesh: a datagram above 127 bytes (one IEEE 802.15.4
-/// frame) is dropped, every datagram is delayed at random and 10 % are lost in each direction (fixed seed). Time is
-/// scaled down tenfold so the run stays under a minute: delays of 20–200 ms for the mesh's 200–2,000 ms, and
-/// ACK_TIMEOUT 1 s (the RFC 7252 §4.8.1 floor) on both sides for the 10 s a real mesh would be configured with; the
-/// loss is not scaled. Through it, at once: 100 confirmable telemetry POSTs (≥ 99 % acknowledged, none stored twice,
-/// every acknowledged one stored), a firmware download in 32-byte Block2 blocks (byte-exact; RFC 7959), and an
-/// Exosite dataport observation that ends on the last value written (RFC 7641 §1.2: eventual consistency).
+/// frame) is dropped, every datagram is delayed by 200–2,000 ms at random and 10 % are lost in each direction (fixed
+/// seed), with long transmission parameters on both sides (RFC 7252 §4.8.1: ACK_TIMEOUT above the slowest round trip
+/// of 4 s, so a retransmission means a loss). Through it, at once: confirmable telemetry POSTs (≥ 99 % acknowledged,
+/// none stored twice, every acknowledged one stored), a firmware download in 32-byte Block2 blocks (byte-exact; RFC
+/// 7959), and an Exosite dataport observation that ends on the last value written (RFC 7641 §1.2: eventual
+/// consistency). The CI form keeps the mesh's real timing and makes the load small (32 POSTs, ACK_TIMEOUT 4 s, under a
+/// minute); <c>GATEWAY_TESTS_MESH_FULL=1</c> (tests/reliability-long) runs 100 POSTs and a 600-byte image with the
+/// ACK_TIMEOUT of 10 s a real mesh would be configured with.
 /// </summary>
 public sealed class MeshRelayTests(ITestOutputHelper output)
 {
-    private const int Devices = 4, PerDevice = 25, MeshFrame = 127;
+    private const int Devices = 4, MeshFrame = 127;
+
+    /// <summary>How much goes through the mesh and the ACK_TIMEOUT of both sides.</summary>
+    private sealed record Scale(string Name, int PerDevice, int ImageBytes, int AckTimeoutSeconds);
+
+    private static readonly Scale Run = Environment.GetEnvironmentVariable("GATEWAY_TESTS_MESH_FULL") == "1"
+        ? new("full", PerDevice: 25, ImageBytes: 600, AckTimeoutSeconds: 10)
+        : new("CI", PerDevice: 8, ImageBytes: 300, AckTimeoutSeconds: 4);
+
+    private static readonly UdpFaultRelay.MeshLink Link = new(MeshFrame, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(2000));
 
     private static readonly CoapEndpointOptions DeviceOptions = new()
     {
-        AckTimeout = TimeSpan.FromSeconds(1), AckRandomFactor = 1.5, MaxRetransmit = 4, MaxOutstandingRequests = 1, ReceiveThreads = 1, PreferredBlockSize = 32,
+        AckTimeout = TimeSpan.FromSeconds(Run.AckTimeoutSeconds), AckRandomFactor = 1.5, MaxRetransmit = 4, MaxOutstandingRequests = 1, ReceiveThreads = 1,
+        PreferredBlockSize = 32,
     };
+
+    /// <summary>Bounds each request and the observation: a device gives a request up after MAX_TRANSMIT_WAIT (§4.8.2); the rest is room for the observation's writes.</summary>
+    private static readonly TimeSpan Limit = DeviceOptions.MaxTransmitWait + TimeSpan.FromSeconds(Run.PerDevice * 3 * Run.AckTimeoutSeconds);
 
     private static CoapEndpoint Device()
     {
@@ -46,26 +61,26 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
         {
             string token = await CloudSide.AddDeviceAsync(dataDir, "Mesh Node");
             await CloudSide.AddDeviceAsync(dataDir, "Exo Mesh", "--vendor", "acme", "--model", "m1", "--sn", "0001");
-            var image = new byte[600];
+            var image = new byte[Run.ImageBytes];
             new Random(802154).NextBytes(image);
             string imageFile = Path.Combine(dataDir, "fw.bin");
             await File.WriteAllBytesAsync(imageFile, image);
             await VethNamespaces.Cli(dataDir, "firmware", "add", "--title", "fw", "--version", "2", "--file", imageFile, "--device", "Mesh Node");
 
             var acked = new ConcurrentBag<int>();
-            UdpFaultRelay.MeshLink link = new(MeshFrame, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200));
+            var started = System.Diagnostics.Stopwatch.StartNew();
             long dropped, forwarded, oversized;
-            await using (var gateway = await GatewayProcess.StartAsync(dataDir, "--Coap:AckTimeoutSeconds=1", "--Coap:MaxBlockSize=32"))
+            await using (var gateway = await GatewayProcess.StartAsync(dataDir, $"--Coap:AckTimeoutSeconds={Run.AckTimeoutSeconds}", "--Coap:MaxBlockSize=32"))
             {
-                using var relay = new UdpFaultRelay(gateway.IPv4EndPoint, lossPerDirection: 0.1, seed: 17, link);
+                using var relay = new UdpFaultRelay(gateway.IPv4EndPoint, lossPerDirection: 0.1, seed: 17, Link);
                 var telemetry = Task.WhenAll(Enumerable.Range(0, Devices).Select(d => Task.Run(async () =>
                 {
                     using var device = Device();
                     var uri = Uri($"api/v1/{token}/telemetry").Append(CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 50)).ToArray();
-                    for (int k = 0; k < PerDevice; k++)
+                    for (int k = 0; k < Run.PerDevice; k++)
                     {
-                        int value = d * PerDevice + k;
-                        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        int value = d * Run.PerDevice + k;
+                        using var limit = new CancellationTokenSource(Limit);
                         try
                         {
                             var response = await device.SendRequestAsync(relay.EndPoint, CoapCode.Post, uri, Encoding.UTF8.GetBytes($"{{\"v\":{value}}}"), cancellationToken: limit.Token);
@@ -80,7 +95,7 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
                 var firmware = Task.Run(async () =>
                 {
                     using var device = Device();
-                    using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+                    using var limit = new CancellationTokenSource(Limit);
                     return await device.RequestAsync(relay.EndPoint, CoapCode.Get, Uri($"fw/{token}", "title=fw", "version=2"), cancellationToken: limit.Token);
                 });
                 var observed = ObserveDataportAsync(relay.EndPoint);
@@ -94,16 +109,19 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
             }
 
             var stored = await LossyLinkTests.StoredValuesAsync(dataDir, "Mesh Node");
-            output.WriteLine($"mesh: {acked.Count}/{Devices * PerDevice} acknowledged, {stored.Count} rows stored, relay dropped {dropped} of {dropped + forwarded} datagrams, {oversized} above {MeshFrame} bytes");
             var twice = stored.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            string figures = FormattableString.Invariant(
+                $"mesh ({Run.Name}: 200-2000 ms, 10 % loss, ACK_TIMEOUT {Run.AckTimeoutSeconds} s): {acked.Count}/{Devices * Run.PerDevice} acknowledged ({100.0 * acked.Count / (Devices * Run.PerDevice):0.#} %), {stored.Count} rows stored, {twice.Count} duplicates, {Run.ImageBytes}-byte Block2 image byte-exact, observation ended on the last value; relay dropped {dropped} of {dropped + forwarded} datagrams, {oversized} above {MeshFrame} bytes; {started.Elapsed.TotalSeconds:0} s");
+            output.WriteLine(figures);
+            Figures.Report(figures);
             Assert.True(twice.Count == 0, $"{twice.Count} values stored more than once, e.g. {string.Join(", ", twice.Take(5))}");
             var missing = acked.Except(stored).ToList();
             Assert.True(missing.Count == 0, $"{missing.Count} acknowledged values not stored, e.g. {string.Join(", ", missing.Take(5))}");
-            Assert.True(acked.Count >= Devices * PerDevice * 99 / 100, $"{acked.Count} of {Devices * PerDevice} acknowledged");
+            Assert.True(acked.Count * 100 >= Devices * Run.PerDevice * 99, $"{acked.Count} of {Devices * Run.PerDevice} acknowledged");
             // Everything fitted the frame (32-byte blocks, short tokens) and the loss really happened.
             Assert.Equal(0, oversized);
             double loss = (double)dropped / (dropped + forwarded);
-            Assert.True(loss is > 0.06 and < 0.14, $"relay dropped {dropped} of {dropped + forwarded}");
+            Assert.True(loss is > 0.04 and < 0.18, $"relay dropped {dropped} of {dropped + forwarded}");
         }
         finally
         {
@@ -115,7 +133,7 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
     private static async Task ObserveDataportAsync(IPEndPoint mesh)
     {
         using var device = Device();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        using var limit = new CancellationTokenSource(Limit);
         // 40 bytes of CIK come as two 32-byte blocks (Coap:MaxBlockSize); RequestAsync follows Block2.
         var activated = await device.RequestAsync(mesh, CoapCode.Post, Uri("provision/activate/acme/m1/0001"), cancellationToken: limit.Token);
         string cik = Encoding.UTF8.GetString(activated.Payload.Span);
