@@ -99,6 +99,7 @@ public sealed class AdminListenerTests : IAsyncLifetime
     {
         var gateway = await GatewayProcess.StartAsync(DataDir, arguments);
         _gateways.Add(gateway);
+        if (arguments.Contains("--Admin:Enabled=true")) await gateway.WaitForOutputAsync("Admin status page on");
         return gateway;
     }
 

@@ -36,6 +36,7 @@ public sealed class StatusPageBrowserTests : IAsyncLifetime
         _gateway = await GatewayProcess.StartAsync(_dataDir, _cloud.GatewayArguments("gateway-admin-page",
             "--Admin:Enabled=true", $"--Admin:Port={_adminPort.ToString(CultureInfo.InvariantCulture)}", "--Admin:SampleSeconds=1", "--Gateway:StatusIntervalSeconds=1"));
         _cloud.Diagnostics = () => _gateway.Output;
+        await _gateway.WaitForOutputAsync("Admin status page on");
         var origin = $"http://127.0.0.1:{_adminPort.ToString(CultureInfo.InvariantCulture)}";
 
         _browser = await HeadlessChromium.StartAsync();

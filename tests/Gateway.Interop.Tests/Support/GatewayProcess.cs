@@ -131,6 +131,21 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, then wait up to the bound; SIGKILL if it is still running. Returns the exit code, null if it had to be killed.</summary>
+    /// <summary>
+    /// Waits (at most 30 s) until the gateway has logged <paramref name="text"/>: the process counts as started once
+    /// CoAP answers, and Kestrel (HTTP, the admin page) binds just after.
+    /// </summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30) || _process.HasExited)
+                throw new InvalidOperationException($"The gateway never logged '{text}'.\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<int?> StopAsync()
     {
         if (_process.HasExited) return _process.ExitCode;
