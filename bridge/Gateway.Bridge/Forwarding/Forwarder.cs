@@ -114,11 +114,11 @@ public sealed class Forwarder
 
         var packer = new MessagePacker(PacketLimit(), _options.SuspectAfterAttempts, _names.CloudName, _limits.Limits.MaxPayloadSize);
         var packed = packer.Pack(rows);
-        if (packed.Rejected.Count > 0)
+        if (packed.Invalid.Count + packed.TooLarge.Count > 0)
         {
-            _status.Invalid(packed.Rejected.Count);
-            // The packer's own size verdict (MessagePacker.Reject) against RowValidator's problems.
-            await DeadLetterAsync(packed.Rejected, r => r.StartsWith("larger than", StringComparison.Ordinal) ? DeadLetterCause.TooLarge : DeadLetterCause.Invalid, stop).ConfigureAwait(false);
+            _status.Invalid(packed.Invalid.Count + packed.TooLarge.Count);
+            await DeadLetterAsync(packed.Invalid, DeadLetterCause.Invalid, stop).ConfigureAwait(false);
+            await DeadLetterAsync(packed.TooLarge, DeadLetterCause.TooLarge, stop).ConfigureAwait(false);
         }
         if (_attributeRequests is not null)
             foreach (var row in packed.Messages.SelectMany(m => m.Rows).Where(r => r.Message.Kind == OutboxMessageKind.AttributeRequest))
@@ -145,7 +145,7 @@ public sealed class Forwarder
             var reason = $"sent alone, in flight at {_options.PoisonRowLosses} consecutive losses of an established MQTT connection within {_options.PoisonRowWindowSeconds} s of its send: the broker closes the connection on it";
             var killers = outcome.Release.Where(r => condemned.Contains(r.Id)).Select(r => (r, reason)).ToList();
             outcome.Release.RemoveAll(r => condemned.Contains(r.Id));
-            await DeadLetterAsync(killers, _ => DeadLetterCause.KillsConnection, CancellationToken.None).ConfigureAwait(false);
+            await DeadLetterAsync(killers, DeadLetterCause.KillsConnection, CancellationToken.None).ConfigureAwait(false);
         }
 
         // Acks first: a crash between here and the release only costs a lease expiry, never a resend of delivered rows.
@@ -156,7 +156,7 @@ public sealed class Forwarder
             foreach (var row in outcome.Delivered) _devices.Observe(row);
         }
         if (outcome.DeadLetters.Count > 0)
-            await DeadLetterAsync(outcome.DeadLetters, _ => DeadLetterCause.Refused, CancellationToken.None).ConfigureAwait(false);
+            await DeadLetterAsync(outcome.DeadLetters, DeadLetterCause.Refused, CancellationToken.None).ConfigureAwait(false);
         if (outcome.Release.Count > 0) await _outbox.ReleaseAsync(outcome.Release.Select(r => r.Id).ToList(), CancellationToken.None).ConfigureAwait(false);
 
         // Withdrawn at a connection loss: the rows were released, the next lease sends them once the link is up again.
@@ -229,12 +229,11 @@ public sealed class Forwarder
         return broker > 0 ? Math.Min(broker, _options.MaxPacketBytes) : _options.MaxPacketBytes;
     }
 
-    private async Task DeadLetterAsync(IReadOnlyList<(OutboxEntry Row, string Reason)> rows, Func<string, DeadLetterCause> causeOf, CancellationToken cancellationToken)
+    private async Task DeadLetterAsync(IReadOnlyList<(OutboxEntry Row, string Reason)> rows, DeadLetterCause cause, CancellationToken cancellationToken)
     {
         foreach (var group in rows.GroupBy(r => r.Reason))
         {
             var ids = group.Select(r => r.Row.Id).ToList();
-            var cause = causeOf(group.Key);
             await _outbox.DeadLetterAsync(ids, cause, group.Key, cancellationToken).ConfigureAwait(false);
             _status.DeadLettered(cause, ids.Count);
             // Logged once per reason and batch, not per row: a flood of bad rows must not flood the journal.

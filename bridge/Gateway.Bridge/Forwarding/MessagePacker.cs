@@ -30,7 +30,7 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
     private readonly List<OutboxMessageKind> _kindOrder = [];
     private readonly Dictionary<OutboxMessageKind, Dictionary<string, List<OutboxEntry>>> _groups = [];
     private List<OutgoingMessage> _messages = [];
-    private List<(OutboxEntry, string)> _rejected = [];
+    private List<(OutboxEntry, string)> _invalid = [], _tooLarge = [];
 
     /// <summary>
     /// Payload bytes left for a PUBLISH on <paramref name="topic"/> within the packet limit, and within
@@ -45,12 +45,13 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
     public PackedBatch Pack(IReadOnlyList<OutboxEntry> rows)
     {
         _messages = [];
-        _rejected = [];
+        _invalid = [];
+        _tooLarge = [];
         foreach (var row in rows)
         {
             if (RowValidator.Validate(row) is { } problem)
             {
-                _rejected.Add((row, problem));
+                _invalid.Add((row, problem));
                 continue;
             }
             var kind = row.Message.Kind;
@@ -82,7 +83,7 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
             list.Add(row);
         }
         CloseSegment();
-        return new PackedBatch(_messages, _rejected);
+        return new PackedBatch(_messages, _invalid, _tooLarge);
     }
 
     private void CloseSegment()
@@ -187,7 +188,7 @@ internal sealed class MessagePacker(int maxPacketBytes, int suspectAfterAttempts
     private static int SizeOf(OutboxMessageKind kind, Piece piece) =>
         PayloadBuilder.IsBatched(kind) ? PayloadBuilder.MessageOverhead + piece.EntrySize : piece.Value.Length;
 
-    private void Reject(OutboxEntry row) => _rejected.Add((row, maxPayloadBytes > 0 && maxPayloadBytes < maxPacketBytes
+    private void Reject(OutboxEntry row) => _tooLarge.Add((row, maxPayloadBytes > 0 && maxPayloadBytes < maxPacketBytes
         ? $"larger than the session's payload limit of {maxPayloadBytes} bytes"
         : $"larger than the packet limit of {maxPacketBytes} bytes"));
 }
