@@ -7,12 +7,13 @@ namespace Gateway.Coap.Server;
 /// <summary>
 /// Routes requests through the resource tree by Uri-Path (RFC 7252 §6.5) and serves
 /// <c>/.well-known/core</c> (RFC 6690 §4) from the resources' attributes. Unknown paths get 4.04,
-/// a path segment that is not UTF-8 gets 4.00.
+/// a path segment that is not UTF-8 gets 4.00, and a request for a forward-proxy 5.05.
 /// </summary>
 public sealed class CoapServer : ICoapRequestHandler
 {
     private static readonly CoapResponse NotFound = CoapResponse.Empty(CoapCode.NotFound);
     private static readonly CoapResponse BadPath = CoapResponse.Error(CoapCode.BadRequest, "path not UTF-8");
+    private static readonly CoapResponse NotAProxy = CoapResponse.Error(CoapCode.ProxyingNotSupported, "not a proxy");
 
     public CoapServer()
     {
@@ -46,29 +47,39 @@ public sealed class CoapServer : ICoapRequestHandler
 
     public ValueTask<CoapResponse> HandleAsync(CoapRequest request, CancellationToken cancellationToken)
     {
-        var resource = Resolve(request, out bool badPath);
+        var resource = Resolve(request, out bool badPath, out bool proxyRequest);
+        // RFC 7252 §5.10.2: an endpoint unwilling to act as a forward-proxy for a Proxy-Uri or
+        // Proxy-Scheme request MUST answer 5.05; serving the Uri-Path instead would answer another URI.
+        if (proxyRequest) return new(NotAProxy);
         if (badPath) return new(BadPath);
         if (resource is null || !resource.IsEndpoint) return new(NotFound);
         return resource.HandleAsync(request, cancellationToken);
     }
 
     /// <summary>Walks the tree segment by segment without allocating for literal segments.</summary>
-    private CoapResource? Resolve(CoapRequest request, out bool badPath)
+    private CoapResource? Resolve(CoapRequest request, out bool badPath, out bool proxyRequest)
     {
         badPath = false;
-        var node = Root;
+        proxyRequest = false;
+        CoapResource? node = Root;
         Span<char> chars = stackalloc char[256];
         var options = request.Options;
         for (int i = 0; i < options.Count; i++) // not foreach: an interface enumerator is an allocation per request
         {
             var option = options[i];
-            if (option.Number != CoapOptionNumber.UriPath) continue;
+            if (option.Number is CoapOptionNumber.ProxyUri or CoapOptionNumber.ProxyScheme)
+            {
+                proxyRequest = true;
+                return null;
+            }
+            if (option.Number != CoapOptionNumber.UriPath || node is null) continue;
             var bytes = option.Value.Span;
-            if (bytes.Length > chars.Length) return null; // longer than any name we serve
+            if (bytes.Length > chars.Length) { node = null; continue; } // longer than any name we serve
             if (Utf8.ToUtf16(bytes, chars, out _, out int written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
             {
                 badPath = true;
-                return null;
+                node = null;
+                continue;
             }
             var segment = chars[..written];
             if (node == _sessionPrefix && request.SessionIdentity is not null && _sessionSegments.Contains(segment))
@@ -77,8 +88,7 @@ public sealed class CoapServer : ICoapRequestHandler
                 request.SetRouteValue(node.ParameterName!, "");
             }
             var child = node.FindChild(segment);
-            if (child is null) return null;
-            if (child.ParameterName is { } parameter) request.SetRouteValue(parameter, new string(segment));
+            if (child?.ParameterName is { } parameter) request.SetRouteValue(parameter, new string(segment));
             node = child;
         }
         return node;

@@ -178,6 +178,23 @@ public class CoapServerTests
         Assert.Equal("", request.GetQueryValue("flag"));
         Assert.Null(request.GetQueryValue("client"));
     }
+
+    [Theory]
+    [InlineData(CoapOptionNumber.ProxyUri, "coap://example.org/sensors/temp")]
+    [InlineData(CoapOptionNumber.ProxyScheme, "http")]
+    public async Task AForwardProxyRequest_Gets505_EvenWhenItsUriPathNamesALocalResource(ushort option, string value)
+    {
+        // RFC 7252 §5.10.2: not a forward-proxy, so 5.05 — never the local resource the Uri-Path happens to name.
+        var server = SampleServer();
+        var request = CoapRequest.Create(CoapCode.Get, Peer,
+            [CoapOption.FromString(CoapOptionNumber.UriPath, "sensors"), CoapOption.FromString(CoapOptionNumber.UriPath, "temp"),
+             CoapOption.FromString(option, value)]);
+        var response = await server.HandleAsync(request, default);
+        Assert.Equal(CoapCode.ProxyingNotSupported, response.Code);
+
+        Assert.Equal(CoapCode.Content, (await server.HandleAsync(Request(CoapCode.Get, "sensors/temp"), default)).Code);
+        Assert.Equal(CoapCode.NotFound, (await server.HandleAsync(Request(CoapCode.Get, "sensors/nothing/deeper"), default)).Code);
+    }
 }
 
 public class CoapRequestTextTests
