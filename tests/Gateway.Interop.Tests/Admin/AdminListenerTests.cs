@@ -88,7 +88,11 @@ public sealed class AdminListenerTests : IAsyncLifetime
     [Fact]
     public async Task Disabled_NothingListens()
     {
-        var gateway = await StartAsync("--Admin:Enabled=false", $"--Admin:Port={Port}");
+        // The HTTP API on: Kestrel runs and has bound its listeners once that line is out, so a
+        // wrongly bound admin port would be accepting connections by the time we knock.
+        int httpPort = FreePort.Tcp();
+        var gateway = await StartAsync("--Admin:Enabled=false", $"--Admin:Port={Port}", $"--Http:Port={httpPort.ToString(CultureInfo.InvariantCulture)}", "--Http:Address=127.0.0.1");
+        await gateway.WaitForOutputAsync("HTTP listening on");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var refused = await Assert.ThrowsAsync<SocketException>(() => socket.ConnectAsync(IPAddress.Loopback, _port).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
