@@ -68,6 +68,15 @@ public sealed class LibcoapGatewayTests(GatewayProcessFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ForwardProxyRequest_Answers505()
+    {
+        // libcoap's -P sends the whole URI as Proxy-Uri to the gateway (RFC 7252 §5.10.2: not a proxy → 5.05).
+        var result = await LibcoapClient.RunAsync("-m", "get", "-P", $"coap://127.0.0.1:{Port}", "coap://example.org/.well-known/core");
+
+        Assert.True(LibcoapClient.ErrorCode(result) == "5.05", result.Describe());
+    }
+
+    [Fact]
     public async Task UnknownPath_Get_Answers404()
     {
         var result = await LibcoapClient.RunAsync("-m", "get", $"coap://127.0.0.1:{Port}/no/such/thing");
