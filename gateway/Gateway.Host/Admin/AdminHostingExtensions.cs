@@ -35,7 +35,8 @@ public static class AdminHostingExtensions
         services.AddHostedService<StatusHistorySampler>();
         services.AddSingleton(sp => Authentication(sp.GetRequiredService<IOptions<AdminOptions>>().Value));
         services.AddSingleton<AdminStatusDocument>();
-        services.AddSingleton(sp => new AdminSite(sp.GetRequiredService<AdminStatusDocument>(), sp.GetRequiredService<AdminAuthentication>().Basic));
+        services.AddSingleton(sp => new AdminSite(sp.GetRequiredService<AdminStatusDocument>(), sp.GetRequiredService<AdminAuthentication>().Basic,
+            new AuthenticationThrottle(sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, AdminStartupFilter>();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>

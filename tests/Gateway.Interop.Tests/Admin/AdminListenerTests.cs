@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
+using Gateway.Host.Admin;
 using Gateway.Interop.Tests.Support;
 using Gateway.TestKit;
 
@@ -70,6 +71,15 @@ public sealed class AdminListenerTests : IAsyncLifetime
         var authorized = await SendAsync(http, uri, "ops:correct horse battery");
         Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
         Assert.Contains("\"authentication\":true", await authorized.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Guessing: after 10 wrong credentials from one address within a minute even the right one is 429
+        // (RFC 6585 §4) with a Retry-After, and the password is no longer checked for that address.
+        for (int i = 0; i < AuthenticationThrottle.MaxFailures; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, uri, $"ops:guess {i}")).StatusCode);
+        var throttled = await SendAsync(http, uri, "ops:correct horse battery");
+        Assert.Equal((HttpStatusCode)429, throttled.StatusCode);
+        var retryAfter = throttled.Headers.RetryAfter?.Delta;
+        Assert.True(retryAfter is { } delta && delta > TimeSpan.Zero && delta <= TimeSpan.FromSeconds(60), $"Retry-After {retryAfter}");
     }
 
     [Fact]
