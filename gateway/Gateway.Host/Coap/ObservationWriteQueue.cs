@@ -7,8 +7,8 @@ namespace Gateway.Host.Coap;
 /// The one way relation writes reach the <see cref="IObservationStore"/>: a bounded queue filled by the endpoint's
 /// relation events and drained by one dedicated writer thread, which applies everything queued so far in one
 /// transaction and then waits <see cref="CommitInterval"/> before the next. A burst of 10,000 registrations is a
-/// handful of commits instead of 10,000, and it never blocks thread-pool threads on SQLite (blocked pool threads
-/// made the pool inject 12–20 more threads during such a burst, each with its own stack and SQLite connection).
+/// handful of commits instead of 10,000, and it never blocks a thread-pool thread on SQLite (the per-row writer it
+/// replaces did, and the pool grew from 13 to 25–34 threads during such a burst).
 /// The pause also leaves the database's write lock to the outbox writer between batches: the outbox commits
 /// acknowledged data and must not wait out its busy timeout behind relation writes.
 /// <para>When the queue is full the oldest queued write is dropped and counted. Dropping is safe: an add that is
