@@ -121,7 +121,7 @@ public sealed partial class CoapEndpoint
                     Answered = restoring, // a restored relation's first response went out before the restart
                     RefreshOwed = resource.ChangedSince(request.ObserveChangeMark),
                 };
-                _observe.Add(relation);
+                _observe.Add(relation, now);
                 Interlocked.Increment(ref Statistics._observers);
                 Interlocked.Increment(ref Statistics._observersAdded);
                 _observeEvents.Enqueue(new ObserveEvent(relation, null));
@@ -369,15 +369,17 @@ public sealed partial class CoapEndpoint
     }
 
     /// <summary>
-    /// RFC 7252 §4.7: to an observer not heard from since (registration, or an ACK: <see cref="ObserveRelation.LastActive"/>),
-    /// NON notifications average at most PROBING_RATE bytes/s, with one datagram of burst. False means send this one
-    /// Confirmable instead: it asks for an answer and is paced by §4.2's back-off. Counts the bytes when true. Under the gate.
+    /// RFC 7252 §4.7: to a peer not heard from since (a registration, or an ACK of any of its relations:
+    /// <see cref="ObserverPeer.LastHeard"/>), NON notifications of all its relations together average at most
+    /// PROBING_RATE bytes/s, with one datagram of burst. False means send this one Confirmable instead: it asks for an
+    /// answer and is paced by NSTART and §4.2's back-off. Counts the bytes when true. Under the gate.
     /// </summary>
     private bool WithinProbingRate(ObserveRelation relation, int length, long now)
     {
-        double seconds = (double)(now - relation.LastActive) / _time.TimestampFrequency;
-        if (relation.NonBytes + length > _options.ProbingRate * seconds + _options.MaxMessageSize) return false;
-        relation.NonBytes += length;
+        if (relation.Observer is not { } peer) return true; // removed: nothing is sent
+        double seconds = (double)(now - peer.LastHeard) / _time.TimestampFrequency;
+        if (peer.NonBytes + length > _options.ProbingRate * seconds + _options.MaxMessageSize) return false;
+        peer.NonBytes += length;
         return true;
     }
 

@@ -50,8 +50,8 @@ internal static partial class Log
     [LoggerMessage(552, LogLevel.Error, "Restoring the stored observe relations failed after {Restored}; the others wait for their devices to register again")]
     public static partial void ObservationRestoreFailed(ILogger logger, Exception exception, int restored);
 
-    [LoggerMessage(551, LogLevel.Warning, "Observe relation not saved; it will not survive a restart")]
-    public static partial void ObservationWriteFailed(ILogger logger, Exception exception);
+    [LoggerMessage(551, LogLevel.Warning, "{Count} observe relation writes not saved; those relations will not survive a restart")]
+    public static partial void ObservationWriteFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(540, LogLevel.Critical, "Background service {Service} failed; the gateway stops with exit code 1 so systemd restarts it")]
     public static partial void BackgroundServiceFailed(ILogger logger, string service, Exception exception);

@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project tests/Bench -- coap-alloc [requests]
 //   dotnet run -c Release --project tests/Bench -- storage [options]
 //   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
+//   dotnet run -c Release --project tests/Bench -- observe-fanout [--observers N] [--sockets S] [--rounds R] [--type con|non|both]
 //   dotnet run -c Release --project tests/Bench -- dtls [--seconds S] [--sessions N] [--rounds R]
 using Gateway.Bench;
 
@@ -16,11 +17,12 @@ return args.FirstOrDefault() switch
     "bridge" => await BridgeBench.RunAsync(args[1..]),
     "exosite-cbor" => ExositeCborBench.Run(args[1..]),
     "dtls" => DtlsBench.Run(args[1..]),
+    "observe-fanout" => ObserveFanoutBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls|observe-fanout [options]   (each prints its own --help)");
     return 2;
 }

@@ -15,7 +15,7 @@ namespace Gateway.Coap.Observe;
 internal sealed class ObserveRegistry
 {
     private readonly Dictionary<(PeerAddress Peer, ulong Token, int Length), ObserveRelation> _byToken = [];
-    private readonly Dictionary<PeerAddress, List<ObserveRelation>> _byPeer = [];
+    private readonly Dictionary<PeerAddress, ObserverPeer> _byPeer = [];
     private readonly Dictionary<(ObservableResource Resource, string Identity), ObserveRelation> _byIdentity = [];
     private readonly LinkedList<ObserveRelation> _lru = [];
 
@@ -27,8 +27,8 @@ internal sealed class ObserveRegistry
 
     public ObserveRelation? FindSameTarget(PeerAddress peer, ObservableResource resource, string target)
     {
-        if (!_byPeer.TryGetValue(peer, out var relations)) return null;
-        foreach (var relation in relations) if (relation.Resource == resource && relation.Target == target) return relation;
+        if (!_byPeer.TryGetValue(peer, out var observer)) return null;
+        foreach (var relation in observer.Relations) if (relation.Resource == resource && relation.Target == target) return relation;
         return null;
     }
 
@@ -38,26 +38,27 @@ internal sealed class ObserveRegistry
     /// <summary>A NON notification answered with RST is matched by its Message ID (RFC 7641 §3.6).</summary>
     public ObserveRelation? FindByNonMessageId(PeerAddress peer, ushort messageId)
     {
-        if (!_byPeer.TryGetValue(peer, out var relations)) return null;
-        foreach (var relation in relations) if (relation.HasNonMessageId && relation.LastNonMessageId == messageId) return relation;
+        if (!_byPeer.TryGetValue(peer, out var observer)) return null;
+        foreach (var relation in observer.Relations) if (relation.HasNonMessageId && relation.LastNonMessageId == messageId) return relation;
         return null;
     }
 
-    public int CountOf(PeerAddress peer) => _byPeer.TryGetValue(peer, out var relations) ? relations.Count : 0;
+    public int CountOf(PeerAddress peer) => _byPeer.TryGetValue(peer, out var observer) ? observer.Relations.Count : 0;
 
-    public ObserveRelation? OldestOf(PeerAddress peer)
-    {
-        foreach (var relation in _lru) if (relation.Peer == peer) return relation;
-        return null;
-    }
+    /// <summary>The peer's least recently active relation: its list is kept in that order, like the registry's.</summary>
+    public ObserveRelation? OldestOf(PeerAddress peer) =>
+        _byPeer.TryGetValue(peer, out var observer) && observer.Relations.Count > 0 ? observer.Relations[0] : null;
 
     public ObserveRelation? Oldest => _lru.First?.Value;
 
-    public void Add(ObserveRelation relation)
+    /// <summary>Admits a relation; its registration counts as hearing from the peer (RFC 7252 §4.7).</summary>
+    public void Add(ObserveRelation relation, long now)
     {
         _byToken[Key(relation.Peer, relation.TokenBytes)] = relation;
-        if (!_byPeer.TryGetValue(relation.Peer, out var relations)) _byPeer[relation.Peer] = relations = [];
-        relations.Add(relation);
+        if (!_byPeer.TryGetValue(relation.Peer, out var observer)) _byPeer[relation.Peer] = observer = new ObserverPeer(now);
+        observer.Heard(now);
+        observer.Relations.Add(relation);
+        relation.Observer = observer;
         if (relation.Identity is { } identity) _byIdentity[(relation.Resource, identity)] = relation;
         relation.Node = _lru.AddLast(relation);
         relation.Resource.Attach(relation);
@@ -69,24 +70,31 @@ internal sealed class ObserveRegistry
         if (relation.Removed) return false;
         relation.Removed = true;
         _byToken.Remove(Key(relation.Peer, relation.TokenBytes));
-        if (_byPeer.TryGetValue(relation.Peer, out var relations))
+        if (_byPeer.TryGetValue(relation.Peer, out var observer))
         {
-            relations.Remove(relation);
-            if (relations.Count == 0) _byPeer.Remove(relation.Peer);
+            observer.Relations.Remove(relation);
+            if (observer.Relations.Count == 0) _byPeer.Remove(relation.Peer);
         }
         if (relation.Identity is { } identity && _byIdentity.TryGetValue((relation.Resource, identity), out var indexed) && indexed == relation)
             _byIdentity.Remove((relation.Resource, identity));
         if (relation.Node is { } node) _lru.Remove(node);
         relation.Node = null;
+        relation.Observer = null;
         relation.Resource.Detach(relation);
         return true;
     }
 
-    /// <summary>The observer showed it is alive (registered again, ACKed a notification).</summary>
+    /// <summary>The observer showed it is alive (registered again, ACKed a notification): so did its peer.</summary>
     public void Touch(ObserveRelation relation, long now)
     {
         relation.LastActive = now;
-        relation.NonBytes = 0;
+        if (relation.Observer is { } observer)
+        {
+            observer.Heard(now);
+            // Least recently active first (OldestOf); the list is at most the per-peer cap long.
+            observer.Relations.Remove(relation);
+            observer.Relations.Add(relation);
+        }
         if (relation.Node is not { } node) return;
         _lru.Remove(node);
         _lru.AddLast(node);

@@ -86,8 +86,8 @@ public sealed class ObserveRelation
     internal bool Removed;
     internal ushort InFlightMessageId;
     internal TaskCompletionSource<NotificationOutcome>? InFlight;
-    /// <summary>Bytes sent as NON notifications since <see cref="LastActive"/> (PROBING_RATE, RFC 7252 §4.7).</summary>
-    internal long NonBytes;
+    /// <summary>The relation's peer while it is registered (its PROBING_RATE budget is the peer's, RFC 7252 §4.7).</summary>
+    internal ObserverPeer? Observer;
     internal ushort LastNonMessageId;
     internal bool HasNonMessageId;
     internal LinkedListNode<ObserveRelation>? Node;

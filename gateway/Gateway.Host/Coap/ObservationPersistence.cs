@@ -1,7 +1,7 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
-using System.Threading.Channels;
 using Gateway.Coap.Observe;
 using Gateway.Coap.Transport;
 using Gateway.Storage.Observe;
@@ -15,42 +15,41 @@ namespace Gateway.Host.Coap;
 /// Observe relations that survive a restart (reliability.md §1.6): every relation the CoAP endpoint
 /// adds or removes is written to the <see cref="IObservationStore"/> (as its resource lets it be
 /// stored: no credentials), and the stored ones are restored in the background from start-up on,
-/// so devices keep getting RPCs and attribute updates without re-registering. Writes leave the receive thread through a bounded
-/// queue; when it is full the oldest pending write is dropped and counted (a lost write costs one
-/// device a re-registration after a restart, never data).
+/// so devices keep getting RPCs and attribute updates without re-registering. Writes leave the endpoint through
+/// <see cref="ObservationWriteQueue"/>: bounded, drained by one writer thread in batched transactions, the oldest
+/// write dropped and counted when full (what a dropped write costs is said there; never data).
 /// </summary>
 internal sealed class ObservationPersistence : IHostedService, IObservationListener
 {
-    private const int QueueCapacity = 4096;
     private const int RestoreConcurrency = 32;
     private readonly CoapListenerService _listener;
     private readonly IObservationStore _store;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<(bool Add, StoredRelation Relation)> _writes;
     private readonly CancellationTokenSource _stopping = new();
-    private long _dropped;
-    private Task? _writer, _restore;
+    private ObservationWriteQueue? _writes;
+    private Task? _restore;
 
-    public ObservationPersistence(CoapListenerService listener, IObservationStore store, IMeterFactory meters, ILogger<ObservationPersistence> logger)
+    public ObservationPersistence(CoapListenerService listener, IObservationStore store, TimeProvider time, IMeterFactory meters, ILogger<ObservationPersistence> logger)
     {
         _listener = listener;
         _store = store;
+        _time = time;
         _logger = logger;
-        _writes = Channel.CreateBounded<(bool, StoredRelation)>(
-            new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => Interlocked.Increment(ref _dropped));
-        meters.Create(Metrics.GatewayMetrics.MeterName + ".Observe").CreateObservableCounter("coapgw.observe.persist_dropped", () => Dropped,
+        var meter = meters.Create(Metrics.GatewayMetrics.MeterName + ".Observe");
+        meter.CreateObservableCounter("coapgw.observe.persist_dropped", () => _writes?.Dropped ?? 0,
             description: "Observe relation writes dropped because the persistence queue was full (those relations do not survive a restart)");
+        meter.CreateObservableCounter("coapgw.observe.persist_failed", () => _writes?.Failed ?? 0,
+            description: "Observe relation writes lost because their transaction failed (logged; those relations do not survive a restart)");
+        meter.CreateObservableCounter("coapgw.observe.persist_commits", () => _writes?.Commits ?? 0,
+            description: "Transactions that stored observe relation writes (many writes each during a burst of registrations)");
     }
-
-    /// <summary>Writes dropped because the queue was full.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _writes = new ObservationWriteQueue(_store, _time, _logger);
         // Listening first: a restored relation is stored again with the Observe number it continues from.
         _listener.Endpoint.ObservationListener = this;
-        _writer = Task.Run(WriteAsync, CancellationToken.None);
         // In the background: each restore looks its device up and may queue a connect (a commit), and
         // thousands of them must not hold up start-up (systemd's READY waits for every StartAsync).
         _restore = Task.Run(() => RestoreAllAsync(_stopping.Token), CancellationToken.None);
@@ -90,42 +89,34 @@ internal sealed class ObservationPersistence : IHostedService, IObservationListe
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_restore is not null) await _restore.WaitAsync(cancellationToken).ConfigureAwait(false);
-        _writes.Writer.TryComplete();
-        if (_writer is not null) await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The writer applies what is queued (one transaction) off the caller's thread; a shutdown timeout is not exceeded for it.
+        _writes?.Complete(TimeSpan.FromSeconds(5));
         _stopping.Dispose();
     }
 
-    public void OnObservationAdded(ObservationSnapshot observation) => _writes.Writer.TryWrite((true, ToStored(observation)));
+    public void OnObservationAdded(ObservationSnapshot observation) => _writes?.Enqueue(new ObservationWrite(ToStored(observation), Remove: false));
 
-    public void OnObservationRemoved(ObservationSnapshot observation, ObserveRemovalReason reason) => _writes.Writer.TryWrite((false, ToStored(observation)));
+    // A removal is keyed by (peer, token) alone: nothing else of the relation is encoded for it.
+    public void OnObservationRemoved(ObservationSnapshot observation, ObserveRemovalReason reason) =>
+        _writes?.Enqueue(new ObservationWrite(new StoredRelation(observation.Peer.ToString(), observation.Token, "", null, -1, 0), Remove: true));
 
-    private async Task WriteAsync()
-    {
-        await foreach (var (add, relation) in _writes.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            try
-            {
-                if (add) await _store.UpsertAsync(relation).ConfigureAwait(false);
-                else await _store.RemoveAsync(relation.Peer, relation.Token).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                Log.ObservationWriteFailed(_logger, e);
-            }
-        }
-    }
+    // Per thread (relation events are delivered on whichever thread changed the registry): one buffer and writer
+    // reused for every relation, so encoding a registration allocates only the resulting string.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_json;
 
     internal static StoredRelation ToStored(ObservationSnapshot snapshot)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            WriteArray(json, "path", snapshot.Path);
-            WriteArray(json, "query", snapshot.Query);
-            json.WriteEndObject();
-        }
-        return new StoredRelation(snapshot.Peer.ToString(), snapshot.Token, System.Text.Encoding.UTF8.GetString(buffer.ToArray()), snapshot.State,
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var json = t_json ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        json.WriteStartObject();
+        WriteArray(json, "path", snapshot.Path);
+        WriteArray(json, "query", snapshot.Query);
+        json.WriteEndObject();
+        json.Flush();
+        return new StoredRelation(snapshot.Peer.ToString(), snapshot.Token, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan), snapshot.State,
             snapshot.Accept ?? -1, (int)snapshot.LastSequence, snapshot.Confirmable);
 
         static void WriteArray(Utf8JsonWriter json, string name, IReadOnlyList<string> values)

@@ -120,4 +120,26 @@ public sealed class LocalStateStoreTests : StoreTestBase
         Assert.Equal(("10.0.0.5:40001", "api/v1/rpc", "dev", 50, 7, false),
             (relation.Peer, relation.Resource, relation.Device, relation.ContentFormat, relation.LastSequence, relation.Confirmable));
     }
+
+    [Fact]
+    public async Task ObserveRelations_ABatch_IsAppliedInOrder_InOneTransaction()
+    {
+        var store = new SqliteObservationStore(Database, _clock);
+        ObserveRelation Row(int i, string device = "dev") => new($"10.0.0.{i}:5683", [(byte)i], "api/v1/-/attributes", device, -1, i);
+        var burst = Enumerable.Range(1, 2000).Select(i => new ObservationWrite(Row(i % 250), Remove: false)).ToList();
+        burst.Add(new ObservationWrite(Row(3), Remove: true));               // removed after its adds
+        burst.Add(new ObservationWrite(Row(4), Remove: true));
+        burst.Add(new ObservationWrite(Row(4, "dev4 again"), Remove: false)); // and one added back after its removal
+
+        store.Apply(burst);
+
+        var stored = await new SqliteObservationStore(Reopen(), _clock).ListAsync();
+        Assert.Equal(249, stored.Count); // 250 distinct (peer, token), one removed for good
+        Assert.DoesNotContain(stored, r => r.Peer == "10.0.0.3:5683");
+        Assert.Equal("dev4 again", Assert.Single(stored, r => r.Peer == "10.0.0.4:5683").Device);
+
+        // All or nothing: a batch whose row violates the schema leaves nothing of itself behind.
+        Assert.ThrowsAny<Exception>(() => store.Apply([new ObservationWrite(Row(251), false), new ObservationWrite(Row(252) with { Token = null! }, false)]));
+        Assert.DoesNotContain(await store.ListAsync(), r => r.Peer == "10.0.0.251:5683");
+    }
 }
