@@ -266,26 +266,22 @@ public sealed class SqliteOutbox : IOutbox
                 purged = true;
             }
             var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeBytes);
-            var seen = new Dictionary<(string, int), byte[]>();
             for (var i = 0; i < batch.Count; i++)
             {
                 var (message, dedup) = (batch[i].Message, batch[i].Dedup);
-                if (dedup is not null && (seen.TryGetValue((dedup.Peer, dedup.MessageId), out var cached) || (cached = _table.FindDedup(dedup.Peer, dedup.MessageId, now)) is not null))
+                // The claim comes first: a retransmission of a request stored earlier, or earlier in this batch, changes nothing.
+                if (dedup is not null && !_table.ClaimDedup(dedup, now))
                 {
-                    results[i] = EnqueueResult.Duplicate(cached);
+                    results[i] = EnqueueResult.Duplicate(_table.FindDedup(dedup.Peer, dedup.MessageId, now));
                     continue;
                 }
                 var id = admission.TryInsert(message, transaction, delta);
                 if (id is null)
                 {
+                    if (dedup is not null) _table.DeleteDedup(dedup);
                     OutboxLog.Refused(_logger, admission.LastRefusal);
                     results[i] = EnqueueResult.Refused(admission.LastRefusal, _options.RefusalRetryAfter);
                     continue;
-                }
-                if (dedup is not null)
-                {
-                    _table.PutDedup(dedup, now);
-                    seen[(dedup.Peer, dedup.MessageId)] = dedup.Response.ToArray();
                 }
                 results[i] = EnqueueResult.Committed(id.Value);
             }
