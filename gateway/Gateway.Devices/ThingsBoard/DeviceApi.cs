@@ -85,7 +85,7 @@ public sealed class DeviceApi
         if (!auth.Succeeded) return auth.Failure!;
         records.RemoveAll(r => r.Values.Count == 0);
         if (records.Count == 0) return DeviceApiResult.Created;
-        return await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, TelemetryParser.ToOutboxPayload(records), context, [], cancellationToken).ConfigureAwait(false);
+        return await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, TelemetryParser.ToOutboxPayload(records), context, [], cancellationToken, continuesBriefly: true).ConfigureAwait(false);
     }
 
     /// <summary>Authenticates and enqueues a telemetry row written into a pooled buffer, which goes back to the pool once the outbox is done with it.</summary>
@@ -93,7 +93,7 @@ public sealed class DeviceApi
     {
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
         var result = auth.Succeeded
-            ? await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken).ConfigureAwait(false)
+            ? await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true).ConfigureAwait(false)
             : auth.Failure!;
         // Not reached when the wait throws: a cancelled wait does not stop a commit under way (IOutbox.EnqueueAsync),
         // which may still read the row, so the buffer is then left to the collector.
@@ -317,9 +317,9 @@ public sealed class DeviceApi
     }
 
     private async ValueTask<DeviceApiResult> EnqueueAsync(string device, OutboxMessageKind kind, ReadOnlyMemory<byte> payload, DeviceRequestContext context,
-        IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken)
+        IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken, bool continuesBriefly = false)
     {
-        var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys };
+        var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys, ContinuesBriefly = continuesBriefly };
         // The exchange key already names peer and Message ID; it goes in the record's peer field whole (MID 0).
         var dedup = context.ExchangeKey is { } key ? new DedupRecord(key, 0, CreatedMarker, _options.DedupLifetime) : null;
         var result = await _outbox.EnqueueAsync(message, dedup, cancellationToken).ConfigureAwait(false);

@@ -451,8 +451,9 @@ public sealed class SqliteOutbox : IOutbox
     {
         public OutboxMessage Message { get; } = message;
         public DedupRecord? Dedup { get; } = dedup;
-        // Continuations run where the batch is completed (CompleteAll): one pool hop per batch, not one per caller.
-        public TaskCompletionSource<EnqueueResult> Completion { get; } = new();
+        // A brief continuation runs where the batch is completed (CompleteAll), without a pool hop of its own.
+        public TaskCompletionSource<EnqueueResult> Completion { get; } =
+            new(message.ContinuesBriefly ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         public EnqueueResult Result { get; set; }
         public Exception? Error { get; set; }
     }
