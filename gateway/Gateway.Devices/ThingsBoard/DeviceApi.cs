@@ -58,9 +58,17 @@ public sealed class DeviceApi
     /// array <c>[]</c> (ThingsBoard never answers, #6746) and records without values are acknowledged
     /// as Created without a row.
     /// </summary>
-    public async ValueTask<DeviceApiResult> IngestTelemetryAsync(string token, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
+    public ValueTask<DeviceApiResult> IngestTelemetryAsync(string token, ReadOnlyMemory<byte> payload, DeviceRequestContext context, CancellationToken cancellationToken = default)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var row = ArrayPool<byte>.Shared.Rent(FlatTelemetryWriter.MaxRowLength(payload.Length));
+        if (FlatTelemetryWriter.TryWrite(payload.Span, now, row, out int written)) return EnqueueRentedAsync(token, row, written, context, cancellationToken);
+        ArrayPool<byte>.Shared.Return(row);
+        return IngestParsedTelemetryAsync(token, payload, now, context, cancellationToken);
+    }
+
+    private async ValueTask<DeviceApiResult> IngestParsedTelemetryAsync(string token, ReadOnlyMemory<byte> payload, long now, DeviceRequestContext context, CancellationToken cancellationToken)
+    {
         List<TelemetryRecord> records;
         try
         {
@@ -77,7 +85,20 @@ public sealed class DeviceApi
         if (!auth.Succeeded) return auth.Failure!;
         records.RemoveAll(r => r.Values.Count == 0);
         if (records.Count == 0) return DeviceApiResult.Created;
-        return await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, TelemetryParser.ToOutboxPayload(records), context, [], cancellationToken).ConfigureAwait(false);
+        return await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, TelemetryParser.ToOutboxPayload(records), context, [], cancellationToken, continuesBriefly: true).ConfigureAwait(false);
+    }
+
+    /// <summary>Authenticates and enqueues a telemetry row written into a pooled buffer, which goes back to the pool once the outbox is done with it.</summary>
+    private async ValueTask<DeviceApiResult> EnqueueRentedAsync(string token, byte[] row, int length, DeviceRequestContext context, CancellationToken cancellationToken)
+    {
+        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        var result = auth.Succeeded
+            ? await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true).ConfigureAwait(false)
+            : auth.Failure!;
+        // Not reached when the wait throws: a cancelled wait does not stop a commit under way (IOutbox.EnqueueAsync),
+        // which may still read the row, so the buffer is then left to the collector.
+        ArrayPool<byte>.Shared.Return(row);
+        return result;
     }
 
     /// <summary><c>POST /api/v1/{token}/attributes</c>: a JSON object (§1.3), typed per §1.1 → outbox (compactable by key), then the local cache.</summary>
@@ -295,10 +316,10 @@ public sealed class DeviceApi
         return DeviceApiResult.Invalid(e.Message);
     }
 
-    private async ValueTask<DeviceApiResult> EnqueueAsync(string device, OutboxMessageKind kind, byte[] payload, DeviceRequestContext context,
-        IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken)
+    private async ValueTask<DeviceApiResult> EnqueueAsync(string device, OutboxMessageKind kind, ReadOnlyMemory<byte> payload, DeviceRequestContext context,
+        IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken, bool continuesBriefly = false)
     {
-        var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys };
+        var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys, ContinuesBriefly = continuesBriefly };
         // The exchange key already names peer and Message ID; it goes in the record's peer field whole (MID 0).
         var dedup = context.ExchangeKey is { } key ? new DedupRecord(key, 0, CreatedMarker, _options.DedupLifetime) : null;
         var result = await _outbox.EnqueueAsync(message, dedup, cancellationToken).ConfigureAwait(false);

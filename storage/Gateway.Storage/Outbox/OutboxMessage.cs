@@ -21,4 +21,11 @@ public sealed record OutboxMessage(string Device, OutboxMessageKind Kind, ReadOn
     /// same device; a row without keys is never compacted. Not returned by leases.
     /// </summary>
     public IReadOnlyList<string> AttributeKeys { get; init; } = [];
+
+    /// <summary>
+    /// True when what the caller does after the enqueue completes is short and never blocks (e.g. sending a
+    /// CoAP answer): it then runs on the thread that completes the committed batch, saving a pool hop per
+    /// message. Leave false for a caller that goes on to write elsewhere (it would hold up the batch's others).
+    /// </summary>
+    public bool ContinuesBriefly { get; init; }
 }

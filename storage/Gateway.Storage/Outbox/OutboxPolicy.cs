@@ -28,6 +28,7 @@ internal static class OutboxPolicy
     public static long AccountedSize(OutboxMessage message)
     {
         long size = RowOverhead + message.Payload.Length + Encoding.UTF8.GetByteCount(message.Device);
+        if (!Compactable(message.Kind)) return size;
         foreach (var key in KeysOf(message))
         {
             size += Encoding.UTF8.GetByteCount(key);

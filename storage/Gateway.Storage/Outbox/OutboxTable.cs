@@ -12,13 +12,32 @@ internal sealed class OutboxTable(SqliteConnection connection)
 
     public SqliteTransaction? Transaction { get; set; }
 
+    private const string InsertSql =
+        "INSERT INTO outbox (device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id";
+
+    // Claims (peer, MID) for this request: a new key, or one whose record has expired, is (re)written; an unexpired
+    // record is left alone and nothing changes, which is how a duplicate is told apart in one statement.
+    private const string ClaimDedupSql =
+        "INSERT INTO dedup (peer, mid, response, expires_at) VALUES (?1, ?2, ?3, ?4) " +
+        "ON CONFLICT (peer, mid) DO UPDATE SET response = excluded.response, expires_at = excluded.expires_at WHERE dedup.expires_at <= ?5";
+
+    private RawStatement? _insert;
+    private RawStatement? _claimDedup;
+
     public long Insert(OutboxMessage message, long size, long now)
     {
-        var id = (long)Scalar(
-            "INSERT INTO outbox (device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
-            "VALUES ($d, $k, $p, $cf, $r, $s, $e, $z) RETURNING id",
-            ("$d", message.Device), ("$k", (int)message.Kind), ("$p", message.Payload.ToArray()), ("$cf", message.ContentFormat),
-            ("$r", message.ReceivedAt.ToUnixTimeMilliseconds()), ("$s", message.ClockSynced ? 1 : 0), ("$e", now), ("$z", size))!;
+        var insert = _insert ??= new RawStatement(connection, InsertSql);
+        insert.Bind(1, message.Device);
+        insert.Bind(2, (long)message.Kind);
+        insert.Bind(3, message.Payload.Span);
+        insert.Bind(4, message.ContentFormat);
+        insert.Bind(5, message.ReceivedAt.ToUnixTimeMilliseconds());
+        insert.Bind(6, message.ClockSynced ? 1 : 0);
+        insert.Bind(7, now);
+        insert.Bind(8, size);
+        var id = insert.ExecuteInt64();
+        if (!OutboxPolicy.Compactable(message.Kind)) return id;
         foreach (var key in OutboxPolicy.KeysOf(message))
         {
             Execute("INSERT INTO outbox_key (id, device, key) VALUES ($i, $d, $k)", ("$i", id), ("$d", message.Device), ("$k", key));
@@ -187,10 +206,21 @@ internal sealed class OutboxTable(SqliteConnection connection)
     public byte[]? FindDedup(string peer, int mid, long now) =>
         Scalar("SELECT response FROM dedup WHERE peer = $p AND mid = $m AND expires_at > $n", ("$p", peer), ("$m", mid), ("$n", now)) as byte[];
 
-    public void PutDedup(DedupRecord dedup, long now) => Execute(
-        "INSERT INTO dedup (peer, mid, response, expires_at) VALUES ($p, $m, $r, $e) " +
-        "ON CONFLICT (peer, mid) DO UPDATE SET response = excluded.response, expires_at = excluded.expires_at",
-        ("$p", dedup.Peer), ("$m", dedup.MessageId), ("$r", dedup.Response.ToArray()), ("$e", now + (long)dedup.Lifetime.TotalMilliseconds));
+    /// <summary>Records <paramref name="dedup"/> unless an unexpired record of its (peer, MID) exists; false then (a duplicate).</summary>
+    public bool ClaimDedup(DedupRecord dedup, long now)
+    {
+        var claim = _claimDedup ??= new RawStatement(connection, ClaimDedupSql);
+        claim.Bind(1, dedup.Peer);
+        claim.Bind(2, dedup.MessageId);
+        claim.Bind(3, dedup.Response.Span);
+        claim.Bind(4, now + (long)dedup.Lifetime.TotalMilliseconds);
+        claim.Bind(5, now);
+        return claim.Execute() == 1;
+    }
+
+    /// <summary>Takes back a claim whose row was refused, so a retry of the request is stored once there is room.</summary>
+    public void DeleteDedup(DedupRecord dedup) =>
+        Execute("DELETE FROM dedup WHERE peer = $p AND mid = $m", ("$p", dedup.Peer), ("$m", dedup.MessageId));
 
     public int DeleteExpiredDedup(long now) => Execute("DELETE FROM dedup WHERE expires_at <= $n", ("$n", now));
 
@@ -241,6 +271,9 @@ internal sealed class OutboxTable(SqliteConnection connection)
 
     public void Dispose()
     {
+        _insert?.Dispose();
+        _claimDedup?.Dispose();
+        _insert = _claimDedup = null;
         foreach (var command in _commands.Values)
         {
             command.Dispose();

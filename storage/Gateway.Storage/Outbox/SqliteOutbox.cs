@@ -244,14 +244,14 @@ public sealed class SqliteOutbox : IOutbox
             finally
             {
                 _gate.Release();
-                batch.Clear();
             }
+            ThreadPool.UnsafeQueueUserWorkItem(CompleteAll, batch, preferLocal: false);
+            batch = new List<PendingEnqueue>(batch.Capacity);
         }
     }
 
     private void CommitBatch(List<PendingEnqueue> batch)
     {
-        var results = new EnqueueResult[batch.Count];
         var delta = new OutboxBatchDelta();
         var now = _clock.NowMs;
         var purged = false;
@@ -266,28 +266,24 @@ public sealed class SqliteOutbox : IOutbox
                 purged = true;
             }
             var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeBytes);
-            var seen = new Dictionary<(string, int), byte[]>();
             for (var i = 0; i < batch.Count; i++)
             {
                 var (message, dedup) = (batch[i].Message, batch[i].Dedup);
-                if (dedup is not null && (seen.TryGetValue((dedup.Peer, dedup.MessageId), out var cached) || (cached = _table.FindDedup(dedup.Peer, dedup.MessageId, now)) is not null))
+                // The claim comes first: a retransmission of a request stored earlier, or earlier in this batch, changes nothing.
+                if (dedup is not null && !_table.ClaimDedup(dedup, now))
                 {
-                    results[i] = EnqueueResult.Duplicate(cached);
+                    batch[i].Result = EnqueueResult.Duplicate(_table.FindDedup(dedup.Peer, dedup.MessageId, now));
                     continue;
                 }
                 var id = admission.TryInsert(message, transaction, delta);
                 if (id is null)
                 {
+                    if (dedup is not null) _table.DeleteDedup(dedup);
                     OutboxLog.Refused(_logger, admission.LastRefusal);
-                    results[i] = EnqueueResult.Refused(admission.LastRefusal, _options.RefusalRetryAfter);
+                    batch[i].Result = EnqueueResult.Refused(admission.LastRefusal, _options.RefusalRetryAfter);
                     continue;
                 }
-                if (dedup is not null)
-                {
-                    _table.PutDedup(dedup, now);
-                    seen[(dedup.Peer, dedup.MessageId)] = dedup.Response.ToArray();
-                }
-                results[i] = EnqueueResult.Committed(id.Value);
+                batch[i].Result = EnqueueResult.Committed(id.Value);
             }
             _table.AddDrops(delta.Drops);
             // At most once a second: the meta page would otherwise add a WAL page to every commit,
@@ -308,7 +304,7 @@ public sealed class SqliteOutbox : IOutbox
             Rollback(transaction);
             OutboxLog.DiskFull(_logger, batch.Count);
             var refused = EnqueueResult.Refused(RefusalReason.DiskFull, _options.RefusalRetryAfter);
-            batch.ForEach(p => p.Completion.TrySetResult(refused));
+            batch.ForEach(p => p.Result = refused);
             return;
         }
         catch (SqliteException e) when (IsTransient(e))
@@ -320,7 +316,7 @@ public sealed class SqliteOutbox : IOutbox
             _failuresSinceSuccess++;
             OutboxLog.StorageUnavailable(_logger, batch.Count, e.Message);
             var refused = EnqueueResult.Refused(RefusalReason.StorageUnavailable, _options.RefusalRetryAfter);
-            batch.ForEach(p => p.Completion.TrySetResult(refused));
+            batch.ForEach(p => p.Result = refused);
             return;
         }
         catch (Exception e)
@@ -329,7 +325,7 @@ public sealed class SqliteOutbox : IOutbox
             Interlocked.Increment(ref _failedCommits);
             _failuresSinceSuccess++;
             OutboxLog.CommitFailed(_logger, batch.Count, e);
-            batch.ForEach(p => p.Completion.TrySetException(e));
+            batch.ForEach(p => p.Error = e);
             return;
         }
         finally
@@ -348,10 +344,6 @@ public sealed class SqliteOutbox : IOutbox
         {
             OutboxLog.StorageRecovered(_logger, _failuresSinceSuccess);
             _failuresSinceSuccess = 0;
-        }
-        for (var i = 0; i < batch.Count; i++)
-        {
-            batch[i].Completion.TrySetResult(results[i]);
         }
     }
 
@@ -445,10 +437,24 @@ public sealed class SqliteOutbox : IOutbox
         }
     }
 
+    /// <summary>Completes a committed batch's callers on one pool thread, while the writer goes on to the next batch.</summary>
+    private static void CompleteAll(List<PendingEnqueue> batch)
+    {
+        foreach (var pending in batch)
+        {
+            if (pending.Error is { } error) pending.Completion.TrySetException(error);
+            else pending.Completion.TrySetResult(pending.Result);
+        }
+    }
+
     private sealed class PendingEnqueue(OutboxMessage message, DedupRecord? dedup)
     {
         public OutboxMessage Message { get; } = message;
         public DedupRecord? Dedup { get; } = dedup;
-        public TaskCompletionSource<EnqueueResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A brief continuation runs where the batch is completed (CompleteAll), without a pool hop of its own.
+        public TaskCompletionSource<EnqueueResult> Completion { get; } =
+            new(message.ContinuesBriefly ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+        public EnqueueResult Result { get; set; }
+        public Exception? Error { get; set; }
     }
 }

@@ -281,6 +281,26 @@ public abstract class OutboxContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enqueue_RefusedRequest_LeavesNoDedupRecord_SoItsRetransmissionIsStoredOnceThereIsRoom()
+    {
+        var outbox = Open(maxQueueBytes: 2 * RowSize);
+        await Committed(outbox, Telemetry("dev-a", 0));
+        await Committed(outbox, Telemetry("dev-b", 1));
+        var leased = await outbox.LeaseAsync(10, Lease);
+        var dedup = new DedupRecord("10.0.0.9:5683", 0x77, new byte[] { 0x41 }, TimeSpan.FromSeconds(247));
+
+        var refused = await outbox.EnqueueAsync(Telemetry("dev-c", 2), dedup);
+
+        Assert.Equal(EnqueueStatus.Refused, refused.Status);
+        Assert.Null(await outbox.TryGetDedupAsync("10.0.0.9:5683", 0x77));
+        await outbox.AckAsync([.. leased.Select(e => e.Id)]);
+        var retried = await outbox.EnqueueAsync(Telemetry("dev-c", 2), dedup);
+        Assert.Equal(EnqueueStatus.Committed, retried.Status);
+        Assert.Equal(EnqueueStatus.Duplicate, (await outbox.EnqueueAsync(Telemetry("dev-c", 2), dedup)).Status);
+        Assert.Equal(1, (await outbox.GetStatsAsync()).Depth);
+    }
+
+    [Fact]
     public async Task Enqueue_WhenFull_NeverDropsLeasedTelemetry()
     {
         var outbox = Open(maxQueueBytes: 2 * RowSize);

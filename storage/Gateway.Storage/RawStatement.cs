@@ -1,0 +1,80 @@
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Gateway.Storage;
+
+/// <summary>
+/// One statement prepared once on a connection and bound straight from spans, for the per-row
+/// statements of a group commit. Microsoft.Data.Sqlite allocates per execution (parameter objects,
+/// boxed values, a binder, a copy of every blob); this binds a payload and a device name without a
+/// copy. It runs inside whatever transaction the connection has open, like any statement on it.
+/// Errors surface as <see cref="SqliteException"/>, the same as through a <see cref="SqliteCommand"/>.
+/// </summary>
+internal sealed class RawStatement : IDisposable
+{
+    private const int SqliteRow = 100, SqliteDone = 101;
+
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _statement;
+
+    /// <param name="connection">An open connection; the statement must be disposed before it closes.</param>
+    /// <param name="sql">One statement with numbered parameters (<c>?1</c>, <c>?2</c>, …).</param>
+    public RawStatement(SqliteConnection connection, string sql)
+    {
+        _db = connection.Handle!;
+        // SQLITE_PREPARE_PERSISTENT: kept for the connection's lifetime, so SQLite may allocate it for long use.
+        int rc = raw.sqlite3_prepare_v3(_db, sql, raw.SQLITE_PREPARE_PERSISTENT, out _statement);
+        if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
+    }
+
+    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+
+    /// <summary>Binds text from UTF-16 (SQLite stores it in the database's UTF-8).</summary>
+    public void Bind(int index, ReadOnlySpan<char> value) => Check(raw.sqlite3_bind_text16(_statement, index, value));
+
+    /// <summary>Binds a blob; an empty span binds a zero-length blob, never NULL.</summary>
+    public void Bind(int index, ReadOnlySpan<byte> value) =>
+        Check(value.IsEmpty ? raw.sqlite3_bind_zeroblob(_statement, index, 0) : raw.sqlite3_bind_blob(_statement, index, value));
+
+    /// <summary>Runs the statement to its end; returns the rows it changed.</summary>
+    public int Execute()
+    {
+        try
+        {
+            int rc = raw.sqlite3_step(_statement);
+            while (rc == SqliteRow) rc = raw.sqlite3_step(_statement);
+            if (rc != SqliteDone) SqliteException.ThrowExceptionForRC(rc, _db);
+            return raw.sqlite3_changes(_db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    /// <summary>Runs a statement that returns one integer row (e.g. <c>RETURNING id</c>) and gives its first column.</summary>
+    public long ExecuteInt64()
+    {
+        try
+        {
+            int rc = raw.sqlite3_step(_statement);
+            if (rc != SqliteRow) SqliteException.ThrowExceptionForRC(rc == SqliteDone ? raw.SQLITE_MISUSE : rc, _db);
+            long value = raw.sqlite3_column_int64(_statement, 0);
+            // RETURNING: the change is made by the first step; stepping on to DONE finishes the statement.
+            rc = raw.sqlite3_step(_statement);
+            if (rc != SqliteDone) SqliteException.ThrowExceptionForRC(rc, _db);
+            return value;
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    public void Dispose() => _statement.Dispose();
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
+    }
+}
