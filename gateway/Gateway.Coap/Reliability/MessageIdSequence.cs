@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Gateway.Coap.Reliability;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace Gateway.Coap.Reliability;
 /// </summary>
 internal sealed class MessageIdSequence
 {
-    private int _next = RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+    private int _next = (ushort)OsRandom.NextUInt32();
 
     public ushort Next() => (ushort)Interlocked.Increment(ref _next);
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Gateway.Coap.Reliability;
 
 /// <summary>
@@ -9,8 +7,8 @@ namespace Gateway.Coap.Reliability;
 /// </summary>
 internal sealed class TokenGenerator
 {
-    private readonly ulong _prefix = (ulong)(uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue) << 32;
-    private int _counter = RandomNumberGenerator.GetInt32(int.MaxValue);
+    private readonly ulong _prefix = (ulong)OsRandom.NextUInt32() << 32;
+    private int _counter = (int)(OsRandom.NextUInt32() & int.MaxValue);
 
     public ulong Next() => _prefix | (uint)Interlocked.Increment(ref _counter);
 

@@ -110,6 +110,23 @@ public sealed class SqliteDeviceStoreTests : StoreTestBase
     }
 
     [Fact]
+    public void Hash_IsHmacSha256UnderTheDatabaseKey_SoHashesStoredBeforeStillMatch()
+    {
+        var hasher = CredentialHasher.Load(Database);
+        using var connection = Database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM meta WHERE key = 'credential_key'";
+        var key = (byte[])command.ExecuteScalar()!;
+
+        // The managed HMAC must give what System.Security.Cryptography (OpenSSL) gave when the rows were written.
+        foreach (var credential in new[] { "A1_TEST_TOKEN", "", "ünïcödé-token", new string('x', 200) })
+        {
+            Assert.Equal(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(credential)), hasher.Hash(credential));
+        }
+        Assert.Equal(hasher.Hash("k"), CredentialHasher.Load(Reopen()).Hash("k")); // the key is kept, not drawn again
+    }
+
+    [Fact]
     public async Task Count_CountsDevicesAndExositeOnesAwaitingActivation()
     {
         var store = new SqliteDeviceStore(Database);
