@@ -42,6 +42,10 @@ internal static class BlockwiseTransfer
         long length = body.Length;
         block = null!;
         if (offset > length || (offset == length && length > 0)) return false;
+        // RFC 7959 §2.2: NUM has 20 bits, so our blocks reach 2^20 × size (512 MiB in 512-byte blocks). Past
+        // that, a client asking for larger blocks gets its own size (§2.4 forbids only larger than asked).
+        if (offset >> (szx + 4) > BlockOption.MaxNumber && requestedSzx > szx) szx = requestedSzx;
+        if (offset >> (szx + 4) > BlockOption.MaxNumber) return false;
         int size = 1 << (szx + 4);
         uint responseNumber = (uint)(offset >> (szx + 4));
         int count = (int)Math.Min(size, length - offset);
