@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project tests/Bench -- storage [options]
 //   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
 //   dotnet run -c Release --project tests/Bench -- dtls [--seconds S] [--sessions N] [--rounds R]
+//   dotnet run -c Release --project tests/Bench -- block2 --path '/fw/TOKEN?title=T&version=V' [options]   (your own gateway)
 using Gateway.Bench;
 
 return args.FirstOrDefault() switch
@@ -16,11 +17,12 @@ return args.FirstOrDefault() switch
     "bridge" => await BridgeBench.RunAsync(args[1..]),
     "exosite-cbor" => ExositeCborBench.Run(args[1..]),
     "dtls" => DtlsBench.Run(args[1..]),
+    "block2" => Block2Bench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls|block2 [options]   (each prints its own --help)");
     return 2;
 }
