@@ -24,6 +24,7 @@ internal static class Block2Bench
           --szx Z              Block2 SZX the clients ask for (6 = 1024 bytes) [default 6]
           --threads T          generator threads [default 1]
           --pid PID            the gateway's process id, to report its peak resident set per phase
+          --spread             client i of N jumps from block 0 to i/N of the image (Size2): the N clients read all of it
         """;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
@@ -33,6 +34,7 @@ internal static class Block2Bench
         IPEndPoint target = new(IPAddress.IPv6Loopback, 5683);
         string? path = null;
         int n = 100, rounds = 2, szx = 6, threads = 1, pid = -1;
+        bool spread = false;
         double duration = 10, warmup = 1;
         for (int i = 0; i < args.Length; i++)
         {
@@ -48,6 +50,7 @@ internal static class Block2Bench
                 case "--szx": szx = int.Parse(Value(), Invariant); break;
                 case "--threads": threads = int.Parse(Value(), Invariant); break;
                 case "--pid": pid = int.Parse(Value(), Invariant); break;
+                case "--spread": spread = true; break;
                 case "--help": Console.WriteLine(Usage); return 0;
                 default: Console.Error.WriteLine($"block2: unknown option {args[i]}\n{Usage}"); return 2;
             }
@@ -62,7 +65,7 @@ internal static class Block2Bench
         for (int round = 1; round <= rounds; round++)
         {
             var get = Phase(target, "/.well-known/core", null, n, threads, warmup, duration, pid);
-            var blocks = Phase(target, path, szx, n, threads, warmup, duration, pid);
+            var blocks = Phase(target, path, szx, n, threads, warmup, duration, pid, spread ? n : 0);
             if (get is null || blocks is null) return 1;
             Console.WriteLine(string.Create(Invariant,
                 $"round {round}: GET /.well-known/core {get.Value.Rate,9:N0}/s (peak RSS {Mib(get.Value.PeakKiB)})   " +
@@ -76,7 +79,7 @@ internal static class Block2Bench
     }
 
     private static (double Rate, long Downloads, long NonSuccess, long Retransmissions, long PeakKiB)? Phase(
-        IPEndPoint target, string path, int? szx, int n, int threads, double warmup, double duration, int pid)
+        IPEndPoint target, string path, int? szx, int n, int threads, double warmup, double duration, int pid, int spreadOver = 0)
     {
         var control = new RunControl();
         threads = Math.Min(threads, n);
@@ -84,7 +87,7 @@ internal static class Block2Bench
         for (int t = 0, first = 0; t < threads; t++)
         {
             int count = n / threads + (t < n % threads ? 1 : 0);
-            workers[t] = new Block2Clients(control, target, path, count, szx, first);
+            workers[t] = new Block2Clients(control, target, path, count, szx, first, spreadOver);
             first += count;
         }
         var running = workers.Select((w, t) => new Thread(w.Run) { IsBackground = true, Name = $"block2-{t}" }).ToArray();

@@ -104,16 +104,14 @@ public sealed class SqliteContentStore : IContentStore, IDisposable
     /// <summary>Streams <paramref name="body"/> into <c>file.part</c>, hashing it once; fsync, rename, directory fsync.</summary>
     private async Task<(long Size, byte[] Digest)> WriteFileAsync(string name, string file, Stream body, CancellationToken cancellationToken)
     {
-        System.IO.Directory.CreateDirectory(_files.Directory);
-        string partial = _files.PathOf(file + PartialSuffix);
+        string partial = CreatePartial(file);
         long limit = _database.Options.MaxContentBytes;
         var buffer = new byte[Math.Max(1024, _database.Options.ContentChunkSize)];
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long size = 0;
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 };
-            await using (var output = new FileStream(partial, options))
+            await using (var output = new FileStream(partial, WriteOptions()))
             {
                 int read;
                 while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
@@ -161,9 +159,8 @@ public sealed class SqliteContentStore : IContentStore, IDisposable
     private void MoveChunksToFile(SqliteConnection connection, long id)
     {
         var file = ContentFiles.NewName();
-        System.IO.Directory.CreateDirectory(_files.Directory);
-        string partial = _files.PathOf(file + PartialSuffix);
-        using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
+        string partial = CreatePartial(file);
+        using (var output = new FileStream(partial, WriteOptions()))
         {
             using var command = Sql.Command(connection, "SELECT data FROM content_chunk WHERE content_id = $i ORDER BY seq", ("$i", id));
             using var reader = command.ExecuteReader();
@@ -177,6 +174,21 @@ public sealed class SqliteContentStore : IContentStore, IDisposable
         if (Sql.Execute(connection, "UPDATE content SET file = $f WHERE id = $i AND file IS NULL", ("$f", file), ("$i", id)) == 0) DeleteQuietly(file);
         Sql.Execute(connection, "DELETE FROM content_chunk WHERE content_id = $i", ("$i", id));
         transaction.Commit();
+    }
+
+    /// <summary>The path a new body is written at before its rename; the directory is owner-only, like the database's.</summary>
+    private string CreatePartial(string file)
+    {
+        if (OperatingSystem.IsWindows()) System.IO.Directory.CreateDirectory(_files.Directory);
+        else System.IO.Directory.CreateDirectory(_files.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return _files.PathOf(file + PartialSuffix);
+    }
+
+    private static FileStreamOptions WriteOptions()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return options;
     }
 
     private void DeleteQuietly(string file)

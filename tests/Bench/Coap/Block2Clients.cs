@@ -9,7 +9,8 @@ namespace Gateway.Bench.Coap;
 /// <summary>
 /// One generator thread of <c>Bench block2</c>: a share of the clients, each on its own socket, each a closed
 /// loop of confirmable GETs. Downloading, a client asks for block 0, 1, 2, … of the path (RFC 7959 §2.4, in
-/// its SZX) until a block without M, then starts over; otherwise it repeats the plain GET. A lost message is
+/// its SZX) until a block without M, then starts over; otherwise it repeats the plain GET. With a spread, client i of
+/// N goes on from block 0 to the block at i/N of the image (its Size2), so N clients read the whole of a large image. A lost message is
 /// sent again after 2 s (RFC 7252 §4.2, without back-off: loopback loses only on overflow).
 /// </summary>
 internal sealed class Block2Clients
@@ -20,6 +21,7 @@ internal sealed class Block2Clients
     private readonly IPEndPoint _server;
     private readonly CoapOption[] _target;
     private readonly int? _szx;
+    private readonly int _spreadOver;
     private readonly Client[] _clients;
     private readonly byte[] _receive = new byte[2048];
     private readonly byte[] _send = new byte[2048];
@@ -28,16 +30,16 @@ internal sealed class Block2Clients
     public byte LastCode;
     public Exception? Error;
 
-    public Block2Clients(RunControl control, IPEndPoint server, string pathAndQuery, int count, int? szx, int firstClient)
+    public Block2Clients(RunControl control, IPEndPoint server, string pathAndQuery, int count, int? szx, int firstClient, int spreadOver = 0)
     {
-        (_control, _server, _szx) = (control, server, szx);
+        (_control, _server, _szx, _spreadOver) = (control, server, szx, spreadOver);
         _target = TargetOptions(pathAndQuery);
         _clients = new Client[count];
         for (int i = 0; i < count; i++)
         {
             var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             socket.Connect(server);
-            _clients[i] = new Client(socket, (uint)(firstClient + i) << 20, (ushort)Random.Shared.Next());
+            _clients[i] = new Client(socket, (uint)(firstClient + i) << 20, (ushort)Random.Shared.Next(), firstClient + i);
         }
     }
 
@@ -105,7 +107,9 @@ internal sealed class Block2Clients
             else if (_szx is not null)
             {
                 bool more = message.GetUIntOption(CoapOptionNumber.Block2) is { } raw && BlockOption.Decode(raw).More;
-                if (more) client.Block++;
+                if (more && client.Block == 0 && _spreadOver > 0 && message.GetUIntOption(CoapOptionNumber.Size2) is { } size2)
+                    client.Block = (uint)Math.Max(1, (long)size2 / _spreadOver * client.Index >> (_szx.Value + 4));
+                else if (more) client.Block++;
                 else
                 {
                     client.Block = 0;
@@ -129,8 +133,9 @@ internal sealed class Block2Clients
         client.SentAt = Stopwatch.GetTimestamp();
     }
 
-    private sealed class Client(Socket socket, uint sequence, ushort messageId)
+    private sealed class Client(Socket socket, uint sequence, ushort messageId, int index)
     {
+        public int Index { get; } = index;
         public Socket Socket { get; } = socket;
         public uint Sequence = sequence;
         public ushort MessageId = messageId;
