@@ -55,7 +55,7 @@ internal static class BlockwiseTransfer
         if (body.Source is { } source)
         {
             var bytes = new byte[count];
-            if (source.Read(offset, bytes) < count)
+            if (ReadFrom(source, offset, bytes) < count)
             {
                 block = Gone;
                 return true;
@@ -83,11 +83,27 @@ internal static class BlockwiseTransfer
     public static CoapResponse ReadWhole(CoapResponse response, IBlockSource source)
     {
         var bytes = new byte[source.Length];
-        if (source.Read(0, bytes) < bytes.Length) return Gone;
+        if (ReadFrom(source, 0, bytes) < bytes.Length) return Gone;
         var options = new List<CoapOption>(response.Options.Count + 1);
         foreach (var option in response.Options) if (option.Number != CoapOptionNumber.ETag) options.Add(option);
         options.Add(new CoapOption(CoapOptionNumber.ETag, source.ETag));
         return new CoapResponse(response.Code, bytes, options) { MaxBlockSize = response.MaxBlockSize };
+    }
+
+    /// <summary>
+    /// A failed read (a disk error, a source that throws) answers like a vanished body: this runs on the receive
+    /// path, where an exception would leave the exchange unanswered and its retransmissions dropped as duplicates.
+    /// </summary>
+    private static int ReadFrom(IBlockSource source, long offset, Span<byte> destination)
+    {
+        try
+        {
+            return source.Read(offset, destination);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>The body was replaced or deleted while it was being read: the client starts over and meets the new ETag (RFC 7959 §2.4).</summary>

@@ -89,7 +89,7 @@ public sealed class BlockSourceTests : IDisposable
     }
 
     [Fact]
-    public void SmallBody_WithoutBlock2_IsOnePlainResponseWithTheETag_AndAVanishedBodyIs503()
+    public void SmallBody_WithoutBlock2_IsOnePlainResponseWithTheETag_AndAVanishedOrUnreadableBodyIs503()
     {
         var (h, _, source) = Server(100);
         using var _ = h;
@@ -105,6 +105,10 @@ public sealed class BlockSourceTests : IDisposable
         Assert.Equal(CoapCode.Content, big.Expect().Code);
         bigSource.Gone = true; // replaced or deleted mid-transfer
         big.Send(Get(0x402, Opt.Block2(1, 6)));
+        Assert.Equal(CoapCode.ServiceUnavailable, big.Expect().Code);
+        bigSource.Gone = false;
+        bigSource.Fails = true; // a disk error: answered all the same, never left for the retransmissions to hit the dedup
+        big.Send(Get(0x403, Opt.Block2(2, 6)));
         Assert.Equal(CoapCode.ServiceUnavailable, big.Expect().Code);
     }
 
@@ -135,11 +139,12 @@ public sealed class BlockSourceTests : IDisposable
         public long Length { get; } = length;
         public ReadOnlyMemory<byte> ETag { get; } = etag;
         public int Reads;
-        public bool Gone;
+        public bool Gone, Fails;
 
         public int Read(long offset, Span<byte> destination)
         {
             Interlocked.Increment(ref Reads);
+            if (Fails) throw new IOException("Input/output error");
             return Gone ? 0 : RandomAccess.Read(file, destination, offset);
         }
     }
