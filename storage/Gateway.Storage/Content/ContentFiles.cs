@@ -10,7 +10,7 @@ namespace Gateway.Storage.Content;
 /// written once under a fresh name and never changed, so a handle always reads the bytes its ETag
 /// describes. Thread-safe.
 /// </summary>
-public sealed partial class ContentFiles : IDisposable
+internal sealed partial class ContentFiles : IDisposable
 {
     /// <summary>Open read handles kept; a transfer whose handle was closed opens it again.</summary>
     public const int MaxOpenFiles = 32;
