@@ -134,7 +134,7 @@ public sealed partial class CoapEndpoint
     /// </summary>
     private CoapResponse Shape(CoapRequest request, CoapResponse response, SocketAddress to)
     {
-        if (!request.Transfer.Any && response.Payload.Length <= (response.MaxBlockSize ?? _options.PreferredBlockSize)) return response;
+        if (!request.Transfer.Any && response.BlockSource is null && response.Payload.Length <= (response.MaxBlockSize ?? _options.PreferredBlockSize)) return response;
         return ShapeTransfer(request, response, to);
     }
 
@@ -163,11 +163,19 @@ public sealed partial class CoapEndpoint
         if (transfer.Block1 is { } block1) extra.Add(new BlockOption(block1.Number, false, Math.Min(block1.Szx, _preferredSzx)).ToOption(CoapOptionNumber.Block1));
 
         int szx = BlockwiseTransfer.ResponseSzx(transfer.Block2?.Szx, ResponseSzx(response));
-        if (response.Code.IsSuccess && (transfer.Block2 is not null || response.Payload.Length > 1 << (szx + 4)))
+        long length = response.BlockSource?.Length ?? response.Payload.Length;
+        if (response.BlockSource is { } small && response.Code.IsSuccess && transfer.Block2 is null && length <= 1 << (szx + 4))
         {
-            var whole = new CoapResponse(response.Code, response.Payload.ToArray(), response.Options) { MaxBlockSize = response.MaxBlockSize };
-            var body = new CachedBody(whole, BlockwiseTransfer.ETagFor(response));
-            if (response.Payload.Length > 1 << (szx + 4))
+            response = BlockwiseTransfer.ReadWhole(response, small);
+        }
+        if (response.Code.IsSuccess && (transfer.Block2 is not null || length > 1 << (szx + 4)))
+        {
+            // A body from a source is not copied: the cache keeps the source and every block is read from it.
+            var body = response.BlockSource is { } source
+                ? new CachedBody(response, source.ETag.ToArray(), source)
+                : new CachedBody(new CoapResponse(response.Code, response.Payload.ToArray(), response.Options) { MaxBlockSize = response.MaxBlockSize },
+                    BlockwiseTransfer.ETagFor(response));
+            if (length > 1 << (szx + 4))
             {
                 var key = request.Key ?? RequestKey.From(request.Message.Code, request.Message.Options);
                 lock (_gate) _block2.Put(request.Peer, key, body, _time.GetTimestamp(), _exchangeLifetime);

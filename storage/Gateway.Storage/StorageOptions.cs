@@ -68,8 +68,18 @@ public sealed class StorageOptions
     /// <summary>Values kept per Exosite dataport alias (newest first). Default 16.</summary>
     public int DataportHistory { get; set; } = 16;
 
-    /// <summary>Chunk size of stored content; a CoAP Block2 read touches one or two chunks. Default 16 KiB.</summary>
+    /// <summary>Copy buffer of <c>content add</c>/<c>firmware add</c> and cloud firmware downloads as they are written to <c>&lt;DataDir&gt;/content</c>. Default 16 KiB.</summary>
     public int ContentChunkSize { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// Largest content or firmware blob stored (bodies are files in <c>&lt;DataDir&gt;/content</c>, served block by
+    /// block from disk, never held in memory). Default 1 GiB: the most a CoAP Block2 transfer in 1024-byte
+    /// blocks can address (RFC 7959 §2.2: NUM is 20 bits).
+    /// </summary>
+    public long MaxContentBytes { get; set; } = 1L << 30;
+
+    /// <summary>Directory of the content bodies.</summary>
+    public string ContentDir => Path.Combine(DataDir, "content");
 
     /// <summary>Full path of the database file.</summary>
     public string DatabasePath => Path.Combine(DataDir, DatabaseFileName);

@@ -6,6 +6,7 @@
 //   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
 //   dotnet run -c Release --project tests/Bench -- observe-fanout [--observers N] [--sockets S] [--rounds R] [--type con|non|both]
 //   dotnet run -c Release --project tests/Bench -- dtls [--seconds S] [--sessions N] [--rounds R]
+//   dotnet run -c Release --project tests/Bench -- block2 --path '/fw/TOKEN?title=T&version=V' [options]   (your own gateway)
 using Gateway.Bench;
 
 return args.FirstOrDefault() switch
@@ -18,11 +19,12 @@ return args.FirstOrDefault() switch
     "exosite-cbor" => ExositeCborBench.Run(args[1..]),
     "dtls" => DtlsBench.Run(args[1..]),
     "observe-fanout" => ObserveFanoutBench.Run(args[1..]),
+    "block2" => Block2Bench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls|observe-fanout [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls|observe-fanout|block2 [options]   (each prints its own --help)");
     return 2;
 }

@@ -11,8 +11,11 @@ public sealed class FirmwareOptions
     /// <summary>False: <c>fw_*</c> attributes go to the device as they come, as before (no download). Default true.</summary>
     public bool Download { get; set; } = true;
 
-    /// <summary>Largest image accepted (bytes); a larger <c>fw_size</c> or body is refused. Default 64 MiB.</summary>
-    public long MaxDownloadBytes { get; set; } = 64L << 20;
+    /// <summary>
+    /// Largest image accepted (bytes); a larger <c>fw_size</c> or body is refused. Default 1 GiB, as
+    /// <c>Storage:MaxContentBytes</c>: images are stored as files and served to devices from disk.
+    /// </summary>
+    public long MaxDownloadBytes { get; set; } = 1L << 30;
 
     /// <summary>Attempts per package before it is given up as FAILED (each one resumes the partial file). Default 8.</summary>
     public int MaxAttempts { get; set; } = 8;

@@ -38,8 +38,8 @@ internal sealed class Block2Cache(int capacity, long maxBytes)
     {
         Expire(now);
         if (_entries.Remove((peer, key), out var old)) Drop(old);
-        if (body.Length > maxBytes) return; // never cacheable; every block recomputes (still correct, stateless)
-        while (_entries.Count >= capacity || Bytes + body.Length > maxBytes)
+        if (body.HeldBytes > maxBytes) return; // never cacheable; every block recomputes (still correct, stateless)
+        while (_entries.Count >= capacity || Bytes + body.HeldBytes > maxBytes)
         {
             var oldest = _lru.First!.Value;
             _entries.Remove((oldest.Peer, oldest.Key));
@@ -49,7 +49,7 @@ internal sealed class Block2Cache(int capacity, long maxBytes)
         var entry = new Entry(peer, key, body) { Expires = now + lifetime };
         entry.Node = _lru.AddLast(entry);
         _entries[(peer, key)] = entry;
-        Bytes += body.Length;
+        Bytes += body.HeldBytes;
     }
 
     public void Remove(PeerAddress peer, RequestKey key)
@@ -69,7 +69,7 @@ internal sealed class Block2Cache(int capacity, long maxBytes)
     private void Drop(Entry entry)
     {
         _lru.Remove(entry.Node);
-        Bytes -= entry.Body.Length;
+        Bytes -= entry.Body.HeldBytes;
     }
 
     private sealed class Entry(PeerAddress peer, RequestKey key, CachedBody body)
@@ -82,8 +82,14 @@ internal sealed class Block2Cache(int capacity, long maxBytes)
     }
 }
 
-/// <summary>A whole response (code, options, owned body) and the ETag every block of it carries.</summary>
-internal sealed record CachedBody(CoapResponse Response, byte[] ETag)
+/// <summary>
+/// A whole response (code, options, owned body) and the ETag every block of it carries; or, with a
+/// <see cref="Source"/>, its code and options and where to read the blocks (the body is not held).
+/// </summary>
+internal sealed record CachedBody(CoapResponse Response, byte[] ETag, IBlockSource? Source = null)
 {
-    public int Length => Response.Payload.Length;
+    public long Length => Source?.Length ?? Response.Payload.Length;
+
+    /// <summary>Memory the entry holds: the body, or nothing for a body read from its source per block.</summary>
+    public long HeldBytes => Source is null ? Response.Payload.Length : 0;
 }

@@ -29,6 +29,12 @@ public sealed class CoapResponse
     /// </summary>
     public int? MaxBlockSize { get; init; }
 
+    /// <summary>
+    /// A body read block by block from where it lies instead of <see cref="Payload"/> (which is then empty):
+    /// the endpoint serves any size through Block2 without ever holding the whole body.
+    /// </summary>
+    public IBlockSource? BlockSource { get; init; }
+
     public int? ContentFormat => GetUInt(CoapOptionNumber.ContentFormat) is { } v ? (int)v : null;
 
     public uint? MaxAge => GetUInt(CoapOptionNumber.MaxAge);
@@ -53,6 +59,10 @@ public sealed class CoapResponse
 
     public static CoapResponse WithFormat(CoapCode code, ReadOnlyMemory<byte> payload, int contentFormat, params IEnumerable<CoapOption> options) =>
         new(code, payload, [CoapOption.FromUInt(CoapOptionNumber.ContentFormat, (uint)contentFormat), .. options]);
+
+    /// <summary>A response whose body is read block by block from <paramref name="source"/> (see <see cref="BlockSource"/>).</summary>
+    public static CoapResponse FromSource(CoapCode code, IBlockSource source, params IEnumerable<CoapOption> options) =>
+        new(code, default, options) { BlockSource = source };
 
     public CoapOption? GetOption(ushort number)
     {

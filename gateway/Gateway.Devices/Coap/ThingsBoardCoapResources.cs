@@ -43,7 +43,7 @@ public sealed class ThingsBoardCoapResources : IDisposable
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(services);
         var api = services.GetRequiredService<DeviceApi>();
-        var ota = new OtaCoapAdapter(services.GetRequiredService<OtaService>(), services.GetRequiredService<DeviceApiOptions>());
+        var ota = new OtaCoapAdapter(services.GetRequiredService<OtaService>());
 
         var provision = server.Add("api/v1", new ProvisionResource(services.GetRequiredService<ProvisioningService>()));
         Describe(provision, "tb.provision", CoapContentFormat.Json);

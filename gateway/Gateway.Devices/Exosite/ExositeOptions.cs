@@ -33,8 +33,8 @@ public sealed class ExositeOptions
     /// </summary>
     public uint ObserveMaxAge { get; set; } = 60;
 
-    /// <summary>Largest content blob served by <c>/provision/download</c> (it is sent block-wise from memory).</summary>
-    public long MaxDownloadBytes { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Largest content blob served by <c>/provision/download</c> (read block by block from its file, never held whole). Default 1 GiB.</summary>
+    public long MaxDownloadBytes { get; set; } = 1L << 30;
 
     /// <summary>Values kept per dataport for <c>/rpc</c> <c>read</c> (bounded by the store's own history limit too).</summary>
     public int RpcReadHistory { get; set; } = 1000;

@@ -50,22 +50,15 @@ public sealed class ExositeProvisioning(IDeviceStore devices, IContentStore cont
         return ExositeResult.Text(string.Create(CultureInfo.InvariantCulture, $"{info.ContentType},{info.Size},{info.Updated.ToUnixTimeSeconds()},{info.Meta}"));
     }
 
-    /// <summary>§A.1 download: the whole blob (the CoAP endpoint slices it into Block2 blocks); over <see cref="ExositeOptions.MaxDownloadBytes"/> → 4.04.</summary>
-    public async ValueTask<(ExositeResult Result, ContentInfo? Info)> DownloadAsync(DeviceRecord device, string vendor, string model, string id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// §A.1 download: the blob opened for random access (the CoAP endpoint reads it block by block from its
+    /// file, never whole); over <see cref="ExositeOptions.MaxDownloadBytes"/> → 4.04.
+    /// </summary>
+    public async ValueTask<ContentReader?> OpenDownloadAsync(DeviceRecord device, string vendor, string model, string id, CancellationToken cancellationToken = default)
     {
-        if (!Owns(device, vendor, model)) return (ExositeResult.NotFound, null);
-        var name = Name(vendor, model, id);
-        var info = await content.GetInfoAsync(name, cancellationToken).ConfigureAwait(false);
-        if (info is null || info.Size > options.MaxDownloadBytes) return (ExositeResult.NotFound, null);
-        var body = new byte[info.Size];
-        int filled = 0;
-        while (filled < body.Length)
-        {
-            int read = await content.ReadAsync(name, filled, body.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0) return (ExositeResult.NotFound, null); // replaced or deleted meanwhile
-            filled += read;
-        }
-        return (ExositeResult.Content(body), info);
+        if (!Owns(device, vendor, model)) return null;
+        var reader = await content.OpenAsync(Name(vendor, model, id), cancellationToken).ConfigureAwait(false);
+        return reader is null || reader.Info.Size > options.MaxDownloadBytes ? null : reader;
     }
 
     private static bool Owns(DeviceRecord device, string vendor, string model) =>

@@ -56,7 +56,4 @@ public sealed class DeviceApiOptions
 
     /// <summary>How often expired RPCs are swept and reported upstream as timeouts. Default 5 s.</summary>
     public TimeSpan RpcExpirySweep { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Largest OTA range (a chunk, or the whole file) served in one transfer; CoAP slices it into Block2 blocks held in memory meanwhile. Default 4 MiB.</summary>
-    public int MaxWholeOtaBody { get; set; } = 4 << 20;
 }

@@ -25,40 +25,49 @@ public sealed class OtaService(DeviceAuthenticator auth, IAttributeStore attribu
     private static string Prefix(OtaPackageType type) => type == OtaPackageType.Firmware ? "firmware" : "software";
 
     /// <summary>
-    /// Reads <paramref name="length"/> bytes at <paramref name="offset"/> of the requested range (the
-    /// chunk, or the whole file when <paramref name="size"/> is 0): the transport slices a large range
-    /// into blocks (CoAP Block2) with this. <see cref="DeviceApiResult.TotalSize"/> is the range's length,
-    /// <see cref="DeviceApiResult.ContentType"/> the package's MIME type.
+    /// The requested range (the chunk, or the whole file when <paramref name="size"/> is 0) of the device's package,
+    /// opened for random access: CoAP serves it block by block straight from the file (Block2), never whole.
+    /// <see cref="DeviceApiResult.TotalSize"/> is the range's length, <see cref="DeviceApiResult.ContentType"/> the
+    /// package's MIME type; a failure is returned with a null range.
+    /// </summary>
+    public async ValueTask<(DeviceApiResult Result, ContentRange? Range)> OpenAsync(string token, OtaPackageType type, string? title, string? version,
+        long size, long chunk, DeviceRequestContext context, CancellationToken cancellationToken = default)
+    {
+        var authenticated = await auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        if (!authenticated.Succeeded) return (authenticated.Failure!, null);
+        if (size < 0 || chunk < 0) return (DeviceApiResult.Invalid("size and chunk must not be negative."), null);
+        var device = authenticated.Device!;
+
+        var assigned = await FindAssignmentAsync(type, device.Name, device.Profile, cancellationToken).ConfigureAwait(false);
+        if (assigned is null) return (DeviceApiResult.NotFound, null);
+        if ((title is not null && title != assigned.Value.Title) || (version is not null && version != assigned.Value.Version))
+        {
+            return (DeviceApiResult.Invalid("Requested title or version does not match the assigned package."), null);
+        }
+        var reader = await content.OpenAsync(PackageName(type, assigned.Value.Title, assigned.Value.Version), cancellationToken).ConfigureAwait(false);
+        if (reader is null) return (DeviceApiResult.NotFound, null);
+
+        long total = reader.Info.Size;
+        long start = size > 0 ? Math.Min(total, chunk > total / size ? total : chunk * size) : 0;
+        long end = size > 0 ? Math.Min(total, start + size) : total;
+        var range = new ContentRange(reader, start, end - start);
+        return (DeviceApiResult.Content(default) with { TotalSize = range.Length, ContentType = reader.Info.ContentType }, range);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="length"/> bytes at <paramref name="offset"/> of the requested range (see
+    /// <see cref="OpenAsync"/>): HTTP streams a range in slices with this.
     /// </summary>
     public async ValueTask<DeviceApiResult> ReadAsync(string token, OtaPackageType type, string? title, string? version, long size, long chunk,
         long offset, int length, DeviceRequestContext context, CancellationToken cancellationToken = default)
     {
-        var authenticated = await auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
-        if (!authenticated.Succeeded) return authenticated.Failure!;
-        if (size < 0 || chunk < 0 || offset < 0 || length < 0) return DeviceApiResult.Invalid("size and chunk must not be negative.");
-        var device = authenticated.Device!;
-
-        var assigned = await FindAssignmentAsync(type, device.Name, device.Profile, cancellationToken).ConfigureAwait(false);
-        if (assigned is null) return DeviceApiResult.NotFound;
-        if ((title is not null && title != assigned.Value.Title) || (version is not null && version != assigned.Value.Version))
-        {
-            return DeviceApiResult.Invalid("Requested title or version does not match the assigned package.");
-        }
-        var name = PackageName(type, assigned.Value.Title, assigned.Value.Version);
-        var info = await content.GetInfoAsync(name, cancellationToken).ConfigureAwait(false);
-        if (info is null) return DeviceApiResult.NotFound;
-
-        long start = size > 0 ? Math.Min(info.Size, chunk * size) : 0;
-        long end = size > 0 ? Math.Min(info.Size, start + size) : info.Size;
-        long rangeLength = end - start;
-        int count = (int)Math.Clamp(rangeLength - offset, 0, length);
-        var body = new byte[count];
-        if (count > 0)
-        {
-            int read = await content.ReadAsync(name, start + offset, body, cancellationToken).ConfigureAwait(false);
-            if (read < count) body = body[..read]; // replaced meanwhile; the device re-checks the checksum
-        }
-        return DeviceApiResult.Content(body) with { TotalSize = rangeLength, ContentType = info.ContentType };
+        if (offset < 0 || length < 0) return DeviceApiResult.Invalid("size and chunk must not be negative.");
+        var (result, range) = await OpenAsync(token, type, title, version, size, chunk, context, cancellationToken).ConfigureAwait(false);
+        if (range is null) return result;
+        var body = new byte[(int)Math.Clamp(range.Length - offset, 0, length)];
+        int read = range.Read(offset, body);
+        // Fewer bytes: replaced meanwhile; the device re-checks the checksum.
+        return result with { Body = read < body.Length ? body.AsMemory(0, read) : body };
     }
 
     private async Task<(string Title, string Version)?> FindAssignmentAsync(OtaPackageType type, string device, string profile, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Gateway.Host.Configuration;
+using Gateway.Storage;
 using Gateway.Storage.Content;
 
 namespace Gateway.Host.Cli;
@@ -39,7 +40,7 @@ internal static class ContentCommand
             var context = CliContext.Create(parse);
             using var body = OpenFile(parse.GetRequiredValue(file));
             using var database = context.OpenDatabase();
-            var info = await new SqliteContentStore(database).PutAsync($"exosite/{v}/{m}/{i}", contentType, body, parse.GetValue(meta), cancellationToken);
+            var info = await StoreAsync(database, $"exosite/{v}/{m}/{i}", contentType, body, parse.GetValue(meta), cancellationToken);
             await context.Output.WriteLineAsync($"{info.Name}: stored, {info.Size} bytes, {info.ContentType}, sha256 {Convert.ToHexStringLower(info.Sha256)}");
             return 0;
         });
@@ -88,6 +89,19 @@ internal static class ContentCommand
     {
         if (value.Length is 0 or > 128 || value.Any(c => c == '/' || char.IsControl(c)))
             throw new ConfigurationException($"{option}: '{value}' must be 1 to 128 characters without '/' or control characters");
+    }
+
+    /// <summary>Streams the file into the content store (copied in chunks, fsynced, renamed into place); too large → one line, exit 1.</summary>
+    internal static async Task<ContentInfo> StoreAsync(SqliteDatabase database, string name, string contentType, FileStream body, string? meta, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await new SqliteContentStore(database).PutAsync(name, contentType, body, meta, cancellationToken);
+        }
+        catch (ContentTooLargeException e)
+        {
+            throw new CommandFailedException($"{body.Name}: {body.Length} bytes, larger than Storage:MaxContentBytes ({e.Limit} bytes); nothing was stored");
+        }
     }
 
     internal static FileStream OpenFile(string path)

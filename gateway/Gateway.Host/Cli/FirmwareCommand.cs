@@ -43,7 +43,7 @@ internal static class FirmwareCommand
                 : (await devices.ListAsync(cancellationToken)).Where(d => d.Profile == profile).ToList();
 
             var target = deviceName is not null ? $"device {deviceName}" : $"type {profile}";
-            var info = await new SqliteContentStore(database).PutAsync($"firmware/{t}/{v}", ContentCommand.DefaultContentType, body, target, cancellationToken);
+            var info = await ContentCommand.StoreAsync(database, $"firmware/{t}/{v}", ContentCommand.DefaultContentType, body, target, cancellationToken);
             var attributes = new Dictionary<string, string>
             {
                 ["fw_title"] = Gateway.Domain.JsonBytes.Text(t),

@@ -24,6 +24,8 @@ public static class StorageOptionsValidation
         if (o.RefusalRetryAfter < TimeSpan.Zero) yield return $"{Section}:RefusalRetryAfter: {o.RefusalRetryAfter} is negative";
         if (o.DataportHistory < 1) yield return $"{Section}:DataportHistory: {o.DataportHistory} is below 1";
         if (o.ContentChunkSize is < 1024 or > 1 << 20) yield return $"{Section}:ContentChunkSize: {o.ContentChunkSize} is not between 1024 and 1048576";
+        // RFC 7959 §4: Size2 is at most four bytes, so a larger body could not even announce its size.
+        if (o.MaxContentBytes is < 1 or > uint.MaxValue) yield return $"{Section}:MaxContentBytes: {o.MaxContentBytes} is not between 1 and {uint.MaxValue}";
         if (!Enum.IsDefined(o.IntegrityCheckOnOpen)) yield return $"{Section}:IntegrityCheckOnOpen: {o.IntegrityCheckOnOpen} is not None, Quick or Full";
     }
 }

@@ -1,13 +1,20 @@
 namespace Gateway.Storage.Content;
 
 /// <summary>
-/// Content and firmware blobs served block-wise to devices. Bodies are stored in chunks, so reading
-/// a CoAP Block2 touches one or two chunks and never loads the whole file.
+/// Content and firmware blobs served block-wise to devices. Bodies are files on disk (metadata in the
+/// database), so serving a CoAP Block2 block is one positioned read and never loads the whole file.
 /// </summary>
 public interface IContentStore
 {
-    /// <summary>Stores (or atomically replaces) a blob from <paramref name="body"/>, streaming it; returns its metadata.</summary>
+    /// <summary>
+    /// Stores (or atomically replaces) a blob from <paramref name="body"/>, streaming it to a new file (fsynced,
+    /// then renamed into place) while its SHA-256 is computed once; returns its metadata. Throws
+    /// <see cref="ContentTooLargeException"/> past <see cref="StorageOptions.MaxContentBytes"/>.
+    /// </summary>
     Task<ContentInfo> PutAsync(string name, string contentType, Stream body, string? meta = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The blob for random access (one positioned read per block), or null if unknown.</summary>
+    Task<ContentReader?> OpenAsync(string name, CancellationToken cancellationToken = default);
 
     Task<ContentInfo?> GetInfoAsync(string name, CancellationToken cancellationToken = default);
 
