@@ -27,7 +27,8 @@ internal sealed class Backlog(int rows, int devices)
 
     /// <summary>
     /// A gateway data directory with the live device registered (<c>devices add</c>) and the backlog in
-    /// its outbox, enqueued "now" by the store clock as after an outage. Needs sqlite3.
+    /// its outbox, enqueued an hour ago by the store clock (an outage: older than the live window, far from
+    /// Storage:MaxAge). Needs sqlite3.
     /// </summary>
     public void CreateDataDir(GatewayCommand gateway, string directory)
     {
@@ -39,7 +40,7 @@ internal sealed class Backlog(int rows, int devices)
             r(i, device, payload) AS (SELECT i, printf('device-%03d', i % {{{devices}}}),
               CAST(printf('[{"ts":%d,"values":{"temperature":%.1f,"humidity":%d,"seq":%d}}]', {{{FirstTs}}} + i, 20.5 + i % 10, 40 + i % 20, i) AS BLOB) FROM n)
             INSERT INTO outbox (device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size)
-            SELECT device, 1, payload, 50, {{{FirstTs}}} + i, 1, coalesce((SELECT value FROM meta WHERE key = 'store_clock'), 0), 64 + length(payload) + length(device) FROM r;
+            SELECT device, 1, payload, 50, {{{FirstTs}}} + i, 1, coalesce((SELECT value FROM meta WHERE key = 'store_clock'), 0) - 3600000, 64 + length(payload) + length(device) FROM r;
             """;
         RunTool("sqlite3", [db, sql]);
         var count = RunTool("sqlite3", [db, "SELECT count(*) FROM outbox"]).Trim();

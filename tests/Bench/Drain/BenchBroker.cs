@@ -29,8 +29,9 @@ internal sealed class BenchBroker : IDisposable
     }
 
     /// <summary>
-    /// Persistence off, no logging, and <c>max_inflight_messages 0</c>: the broker announces no Receive
-    /// Maximum, so each sender's own window is what limits it.
+    /// Persistence off, no logging, <c>max_inflight_messages 0</c> (the broker announces no Receive
+    /// Maximum, so each sender's own window is what limits it) and <c>max_queued_messages 0</c> (a
+    /// subscriber that falls behind loses nothing: every row is counted).
     /// </summary>
     public static BenchBroker Start(string parent)
     {
@@ -39,7 +40,7 @@ internal sealed class BenchBroker : IDisposable
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0)) { listener.Start(); port = ((IPEndPoint)listener.LocalEndpoint).Port; }
         var config = Path.Combine(directory, "mosquitto.conf");
-        File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\nlog_dest none\nmax_inflight_messages 0\n");
+        File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\nlog_dest none\nmax_inflight_messages 0\nmax_queued_messages 0\n");
         var process = Process.Start(new ProcessStartInfo(Binary, ["-c", config]) { UseShellExecute = false, RedirectStandardError = true }) ?? throw new InvalidOperationException("mosquitto did not start");
         process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -48,7 +48,7 @@ internal static class DrainBench
         {
             var backlog = new Backlog(options.Rows, options.Devices);
             var senders = Senders(options, variants);
-            Console.WriteLine($"drain bench: {options.Rows:N0} telemetry rows of {options.Devices} devices, row {backlog.Row(0).Length} B ({backlog.Row(0)}); {BenchBroker.Version()}, a fresh broker per measurement (persistence off, max_inflight_messages 0), one QoS 0 subscriber counting rows");
+            Console.WriteLine($"drain bench: {options.Rows:N0} telemetry rows of {options.Devices} devices, row {backlog.Row(0).Length} B ({backlog.Row(0)}); {BenchBroker.Version()}, a fresh broker per measurement (persistence off, max_inflight_messages 0), one QoS 1 subscriber counting rows");
             Console.WriteLine($"raw window {options.Window}, packed raw messages up to {options.Packet} B; live POSTs {options.LiveRate}/s; machine load {Load()}");
             foreach (var variant in variants) Console.WriteLine($"{variant.Label}: {variant.Command.Description}");
 
@@ -112,16 +112,16 @@ internal static class DrainBench
     private static List<(string Name, Sender Run)> Senders(DrainOptions options, List<Variant> variants)
     {
         var list = new List<(string, Sender)>();
-        void Add(string label, Func<BenchBroker, RawFiles, Task> publish) =>
-            list.Add((label, (b, c, r, f, _) => Raw(label, c, r, options, publish(b, f))));
+        void Add(string label, Func<BenchBroker, RowCounter, RawFiles, Task> publish) =>
+            list.Add((label, (b, c, r, f, _) => Raw(label, c, r, options, publish(b, c, f))));
         foreach (var name in options.Senders)
         {
             switch (name)
             {
-                case "pub": Add("mosquitto_pub -l, one row per message", (b, f) => RawPublishers.MosquittoPubAsync(b.Port, f.SingleLines, options.Window)); break;
-                case "pub-packed": Add("mosquitto_pub -l, packed messages", (b, f) => RawPublishers.MosquittoPubAsync(b.Port, f.PackedLines, options.Window)); break;
-                case "mqttnet": Add("MQTTnet, one row per message", (b, f) => RawPublishers.MqttNetAsync(b.Port, f.Singles, options.Window)); break;
-                case "mqttnet-packed": Add("MQTTnet, packed messages", (b, f) => RawPublishers.MqttNetAsync(b.Port, f.Packed, options.Window)); break;
+                case "pub": Add("mosquitto_pub -l, one row per message", (b, c, f) => RawPublishers.MosquittoPubAsync(b.Port, f.SingleLines, options.Window, c.Done)); break;
+                case "pub-packed": Add("mosquitto_pub -l, packed messages", (b, c, f) => RawPublishers.MosquittoPubAsync(b.Port, f.PackedLines, options.Window, c.Done)); break;
+                case "mqttnet": Add("MQTTnet, one row per message", (b, _, f) => RawPublishers.MqttNetAsync(b.Port, f.Singles, options.Window)); break;
+                case "mqttnet-packed": Add("MQTTnet, packed messages", (b, _, f) => RawPublishers.MqttNetAsync(b.Port, f.Packed, options.Window)); break;
                 case "gateway":
                     foreach (var variant in variants) list.Add((variant.Label, (b, c, r, _, t) => GatewayAsync(variant, b, c, r, t, options)));
                     break;
@@ -135,7 +135,8 @@ internal static class DrainBench
     private static async Task<Measurement> Raw(string name, RowCounter counter, int round, DrainOptions options, Task publishing)
     {
         await publishing.WaitAsync(Limit(options));
-        await counter.Done.WaitAsync(TimeSpan.FromSeconds(60));
+        try { await counter.Done.WaitAsync(TimeSpan.FromSeconds(60)); }
+        catch (TimeoutException) { throw new TimeoutException($"{name}: the subscriber counted {counter.Rows} of {options.Rows} rows"); }
         return new Measurement(name, round, counter.Rows, counter.Messages, counter.Seconds);
     }
 

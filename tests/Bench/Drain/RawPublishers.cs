@@ -39,15 +39,26 @@ internal static class RawPublishers
         if (!result.IsSuccess) throw new InvalidOperationException($"raw MQTTnet publish refused: {result.ReasonCode}");
     }
 
-    /// <summary><c>mosquitto_pub -q 1 -V 5 -M WINDOW -l</c> reading <paramref name="linesFile"/> on its standard input.</summary>
-    public static async Task MosquittoPubAsync(int port, string linesFile, int window)
+    /// <summary>
+    /// <c>mosquitto_pub -q 1 -V 5 -M WINDOW -l</c> with <paramref name="linesFile"/> written to its standard
+    /// input, which stays open until <paramref name="delivered"/>: mosquitto 2.0.11's client, at the end
+    /// of its input, exits with status 0 before it has sent what it still holds (a third of 100,000
+    /// lines arrived), so the end of input must not come first.
+    /// </summary>
+    public static async Task MosquittoPubAsync(int port, string linesFile, int window, Task delivered)
     {
         string P(int n) => n.ToString(CultureInfo.InvariantCulture);
-        var command = $"exec mosquitto_pub -h 127.0.0.1 -p {P(port)} -q 1 -V 5 -M {P(window)} -i drain-pub-{Guid.NewGuid():N} -t {RowCounter.Topic} -l < '{linesFile}'";
-        using var process = Process.Start(new ProcessStartInfo("sh", ["-c", command]) { UseShellExecute = false, RedirectStandardError = true })
-            ?? throw new InvalidOperationException("mosquitto_pub did not start");
+        var psi = new ProcessStartInfo("mosquitto_pub", ["-h", "127.0.0.1", "-p", P(port), "-q", "1", "-V", "5", "-M", P(window), "-i", $"drain-pub-{Guid.NewGuid():N}", "-t", RowCounter.Topic, "-l"])
+            { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardError = true };
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto_pub did not start");
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"mosquitto_pub exited {process.ExitCode}: {await error}");
+        await using (var file = File.OpenRead(linesFile)) await file.CopyToAsync(process.StandardInput.BaseStream);
+        await process.StandardInput.BaseStream.FlushAsync();
+        await Task.WhenAny(delivered, process.WaitForExitAsync());
+        if (process.HasExited) throw new InvalidOperationException($"mosquitto_pub exited {process.ExitCode} before every row arrived: {await error}");
+        process.StandardInput.Close();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try { await process.WaitForExitAsync(limit.Token); }
+        catch (OperationCanceledException) { process.Kill(); }
     }
 }

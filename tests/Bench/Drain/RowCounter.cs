@@ -6,8 +6,8 @@ using MQTTnet.Protocol;
 namespace Gateway.Bench.Drain;
 
 /// <summary>
-/// The cloud side of a measurement: an MQTTnet subscriber (QoS 0, so it adds no acknowledgements
-/// to the broker's work) on the gateway telemetry topic that counts rows (<c>"ts":</c> members) and
+/// The cloud side of a measurement: an MQTTnet subscriber (QoS 1: at QoS 0 mosquitto dropped
+/// messages for it when it fell behind) on the gateway telemetry topic that counts rows (<c>"ts":</c> members) and
 /// PUBLISHes, and notes when the first and the last backlog row arrived. Rows carrying
 /// <see cref="LiveMarker"/> are live telemetry, counted apart.
 /// </summary>
@@ -49,7 +49,7 @@ internal sealed class RowCounter : IAsyncDisposable
         };
         await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId($"drain-counter-{Guid.NewGuid():N}")
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithCleanStart().Build());
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topic, MqttQualityOfServiceLevel.AtMostOnce).Build());
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topic, MqttQualityOfServiceLevel.AtLeastOnce).Build());
         return counter;
     }
 
