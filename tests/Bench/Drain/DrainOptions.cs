@@ -11,7 +11,7 @@ internal sealed class DrainOptions
           --devices D           devices the rows are spread over, interleaved (default 100)
           --rounds R            rounds; the order of the senders rotates each round (default 1)
           --senders LIST        of pub, pub-packed, mqttnet, mqttnet-packed, gateway (default all, in that order)
-          --window W            PUBLISHes awaiting PUBACK for mosquitto_pub (-M) and MQTTnet (default 1000)
+          --window W            PUBLISHes awaiting PUBACK for mosquitto_pub (-M) and MQTTnet (default 1000; packed: at most 4 MiB of them)
           --packet BYTES        packet limit for the packed raw messages, as the gateway's Bridge:MaxPacketBytes (default 65536)
           --gateway-dll PATH    a JIT build to run with dotnet (default gateway/Gateway.Host/bin/Release/net10.0/coap-gateway.dll); repeatable
           --gateway-binary PATH an executable instead (the NativeAOT build); repeatable
