@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Bridge;
@@ -41,7 +39,7 @@ internal static class BridgeBench
         var root = Directory.CreateTempSubdirectory("bridge-bench-").FullName;
         if (Option(args, "--dir") is { } dir) root = Directory.CreateDirectory(Path.Combine(dir, $"bridge-bench-{Guid.NewGuid():N}")).FullName;
 
-        using var broker = Mosquitto.Start(root);
+        using var broker = Drain.BenchBroker.Start(root);
         try
         {
             var template = Path.Combine(root, "template");
@@ -161,40 +159,5 @@ internal static class BridgeBench
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    /// <summary>A throwaway mosquitto on a free loopback port (stopped by PID).</summary>
-    private sealed class Mosquitto : IDisposable
-    {
-        private readonly Process _process;
-
-        private Mosquitto(Process process, int port) { _process = process; Port = port; }
-
-        public int Port { get; }
-
-        public static Mosquitto Start(string directory)
-        {
-            const string binary = "/usr/sbin/mosquitto";
-            if (!File.Exists(binary)) throw new InvalidOperationException($"{binary} is not installed; tests/run installs it");
-            int port;
-            using (var listener = new TcpListener(IPAddress.Loopback, 0)) { listener.Start(); port = ((IPEndPoint)listener.LocalEndpoint).Port; }
-            var config = Path.Combine(directory, "mosquitto.conf");
-            File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\nlog_dest none\nmax_inflight_messages 0\n");
-            var process = Process.Start(new ProcessStartInfo(binary, ["-c", config]) { UseShellExecute = false, RedirectStandardError = true }) ?? throw new InvalidOperationException("mosquitto did not start");
-            process.BeginErrorReadLine();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (true)
-            {
-                try { using var probe = new TcpClient(); probe.Connect(IPAddress.Loopback, port); break; }
-                catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited) { Thread.Sleep(20); }
-            }
-            return new Mosquitto(process, port);
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited) { _process.Kill(); _process.WaitForExit(10_000); }
-            _process.Dispose();
-        }
     }
 }

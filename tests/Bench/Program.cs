@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project tests/Bench -- load --target HOST[:PORT] [options]   (your own gateway)
 //   dotnet run -c Release --project tests/Bench -- coap-alloc [requests]
 //   dotnet run -c Release --project tests/Bench -- storage [options]
+//   dotnet run -c Release --project tests/Bench -- drain [options]        (backlog drain vs raw QoS 1 publishers, issue #21)
 //   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
 //   dotnet run -c Release --project tests/Bench -- observe-fanout [--observers N] [--sockets S] [--rounds R] [--type con|non|both]
 //   dotnet run -c Release --project tests/Bench -- dtls [--seconds S] [--sessions N] [--rounds R]
@@ -16,6 +17,7 @@ return args.FirstOrDefault() switch
     "coap-alloc" => await CoapAllocationBench.RunAsync(args[1..]),
     "storage" => await StorageBench.RunAsync(args[1..]),
     "bridge" => await BridgeBench.RunAsync(args[1..]),
+    "drain" => await Gateway.Bench.Drain.DrainBench.RunAsync(args[1..]),
     "exosite-cbor" => ExositeCborBench.Run(args[1..]),
     "dtls" => DtlsBench.Run(args[1..]),
     "observe-fanout" => ObserveFanoutBench.Run(args[1..]),
@@ -25,6 +27,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|exosite-cbor|dtls|observe-fanout|block2 [options]   (each prints its own --help)");
+    Console.Error.WriteLine("usage: Bench coap|load|coap-alloc|storage|bridge|drain|exosite-cbor|dtls|observe-fanout|block2 [options]   (each prints its own --help)");
     return 2;
 }

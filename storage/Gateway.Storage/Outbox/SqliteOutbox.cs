@@ -128,11 +128,7 @@ public sealed class SqliteOutbox : IOutbox
         {
             var now = _clock.NowMs;
             var entries = _table.LeaseCandidates(now, maxMessages);
-            var until = now + (long)leaseFor.TotalMilliseconds;
-            foreach (var entry in entries)
-            {
-                _table.SetLease(entry.Id, until);
-            }
+            if (entries.Count > 0) _table.SetLeases(entries.Select(e => e.Id), now + (long)leaseFor.TotalMilliseconds);
             return entries;
         }, cancellationToken);
     }
@@ -140,21 +136,15 @@ public sealed class SqliteOutbox : IOutbox
     public ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
         InTransactionAsync(delta =>
         {
-            var deleted = 0;
-            foreach (var id in ids)
-            {
-                if (_table.Delete(id) is { } row)
-                {
-                    delta.Bytes -= row.Size;
-                    delta.Depth--;
-                    deleted++;
-                }
-            }
-            return deleted;
+            if (ids.Count == 0) return 0;
+            var sizes = _table.DeleteAll(ids);
+            foreach (var size in sizes) delta.Bytes -= size;
+            delta.Depth -= sizes.Count;
+            return sizes.Count;
         }, cancellationToken);
 
     public ValueTask<int> ReleaseAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
-        InTransactionAsync(_ => ids.Count(_table.Release), cancellationToken);
+        InTransactionAsync(_ => ids.Count == 0 ? 0 : _table.ReleaseLeases(ids), cancellationToken);
 
     public ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, DeadLetterCause cause, string reason, CancellationToken cancellationToken = default) =>
         InTransactionAsync(delta =>

@@ -185,6 +185,32 @@ public abstract class OutboxContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LargeBatch_LeasedReleasedAndAckedAsAWhole_CountsEveryRowOnce()
+    {
+        // A drain-sized batch: lease, release and ack take a batch's ids in one statement each (SqliteOutbox).
+        var outbox = Open(maxQueueBytes: 1 << 24);
+        var ids = new List<long>();
+        for (int i = 0; i < 3000; i++) ids.Add(await Committed(outbox, Telemetry($"d{i % 100:D4}", i)));
+
+        var first = await outbox.LeaseAsync(3000, Lease);
+        Assert.Equal(ids, first.Select(e => e.Id));
+        Assert.All(first, e => Assert.Equal(1, e.Attempts));
+        Assert.Empty(await outbox.LeaseAsync(10, Lease));
+        Assert.Equal(3000, await outbox.ReleaseAsync(ids));
+
+        var second = await outbox.LeaseAsync(3000, Lease);
+        Assert.All(second, e => Assert.Equal(2, e.Attempts));
+        var acked = ids.Where((_, i) => i % 2 == 0).ToList();
+        Assert.Equal(1500, await outbox.AckAsync([.. acked, 987654, 987655]));
+        Assert.Equal(1500, await outbox.ReleaseAsync(ids));
+
+        var stats = await outbox.GetStatsAsync();
+        Assert.Equal(1500, stats.Depth);
+        Assert.Equal(1500 * RowSize, stats.Bytes);
+        Assert.Equal(ids.Where((_, i) => i % 2 == 1), (await outbox.LeaseAsync(3000, Lease)).Select(e => e.Id));
+    }
+
+    [Fact]
     public async Task DeadLetter_RemovesRowCountsItAndUnblocksTheDevice()
     {
         var outbox = Open();
