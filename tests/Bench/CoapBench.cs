@@ -54,6 +54,7 @@ internal static class CoapBench
         using var cancel = new CancellationTokenSource();
         var servers = new List<BenchServer>();
         string? dataDir = null;
+        var scratchDirs = new List<string>();
         void StopAll()
         {
             foreach (var server in servers) server.Stop();
@@ -92,7 +93,15 @@ internal static class CoapBench
             }
             else
             {
-                servers.Add(new BenchServer("gateway", gatewayCommand.FileName, gatewayArguments, gatewayPort, options.GatewayPath));
+                servers.Add(new BenchServer("gateway", gatewayCommand.FileName, [.. gatewayArguments, .. options.GatewayArguments], gatewayPort, options.GatewayPath));
+                if (options.Baseline)
+                {
+                    int baselinePort = FreePort();
+                    string[] baselineCommand = options.BaselineDll is { } baselineDll ? ["dotnet", Path.GetFullPath(baselineDll)] : [gatewayCommand.FileName, .. gatewayCommand.Prefix];
+                    servers.Add(new BenchServer("baseline", baselineCommand[0], [.. baselineCommand[1..], "run", $"--Coap:Port={baselinePort}", "--Coap:Address=127.0.0.1",
+                        $"--data-dir={NewScratch(scratchDirs)}", "--Http:Port=0", "--Admin:Enabled=false", .. options.BaselineArguments],
+                        baselinePort, options.GatewayPath));
+                }
             }
 
             Console.WriteLine($"generator: {options.Threads} thread(s), CON {(options.Telemetry ? "POST/PUT of 20 B JSON" : "GET")}, 8-byte token, ACK_TIMEOUT 2 s x [1, 1.5), MAX_RETRANSMIT 4; " +
@@ -148,18 +157,25 @@ internal static class CoapBench
         {
             foreach (var server in servers) server.Dispose();
             if (dataDir is not null) Directory.Delete(dataDir, recursive: true);
+            foreach (var dir in scratchDirs) Directory.Delete(dir, recursive: true);
             Console.CancelKeyPress -= onCancel;
             AppDomain.CurrentDomain.ProcessExit -= onExit;
         }
     }
 
+    private static string NewScratch(List<string> dirs)
+    {
+        dirs.Add(Directory.CreateTempSubdirectory("coapgw-bench-").FullName);
+        return dirs[^1];
+    }
+
     private static void StartServer(BenchServer server, CoapBenchOptions options, CancellationToken cancel)
     {
         server.Start();
-        server.WaitReady(TimeSpan.FromSeconds(server.Name == "gateway" ? 60 : 10), cancel);
+        server.WaitReady(TimeSpan.FromSeconds(server.Name == "libcoap" ? 10 : 60), cancel);
         // The JIT build's tiering and PGO settle in the first seconds of load; the AOT binary gets the
         // same treatment so both are compared alike. libcoap gets none: held sessions slow it down.
-        if (server.Name == "gateway" && options.ServerWarmup > TimeSpan.Zero)
+        if (server.Name != "libcoap" && options.ServerWarmup > TimeSpan.Zero)
             LoadGenerator.Run(server, new LoadPoint(16, 1), 0, NextSource(), TimeSpan.Zero, options.ServerWarmup, options.Threads, 0, cancel);
     }
 

@@ -27,6 +27,9 @@ internal sealed class CoapBenchOptions
           --gateway-dll PATH  coap-gateway.dll to run (default: gateway/Gateway.Host/bin/Release/net10.0)
           --gateway-binary PATH  the NativeAOT executable to run instead of the dll (what users run:
                               dotnet publish gateway/Gateway.Host -c Release -r linux-x64 -p:PublishAot=true -o DIR)
+          --gateway-arg A     an extra argument for the gateway, e.g. --gateway-arg --Coap:SocketBatch=1 (repeatable)
+          --baseline-dll PATH a second gateway ('baseline') measured in every point beside the first, for A/B runs
+          --baseline-arg A    an extra argument for the baseline (repeatable; without --baseline-dll it runs the same gateway)
           --keep-servers      start each server once and keep it for every point (the old method)
           --no-libcoap-warm   skip the second, warmed libcoap run of each point
           --build             run `dotnet build -c Release gateway/Gateway.Host` first (done anyway if the dll is missing)
@@ -52,6 +55,10 @@ internal sealed class CoapBenchOptions
     public bool FreshServers { get; private set; } = true;
     public bool LibcoapWarm { get; private set; } = true;
     public string? GatewayBinary { get; private set; }
+    public List<string> GatewayArguments { get; } = [];
+    public string? BaselineDll { get; private set; }
+    public List<string> BaselineArguments { get; } = [];
+    public bool Baseline => BaselineDll is not null || BaselineArguments.Count > 0;
     public bool Help { get; private set; }
     public string? GatewayDll { get; private set; }
     public string GatewayPath { get; private set; } = "/.well-known/core";
@@ -101,6 +108,9 @@ internal sealed class CoapBenchOptions
                     case "--build": options.Build = true; break;
                     case "--gateway-dll": options.GatewayDll = Value(); break;
                     case "--gateway-binary": options.GatewayBinary = Value(); break;
+                    case "--gateway-arg": options.GatewayArguments.Add(Value()); break;
+                    case "--baseline-dll": options.BaselineDll = Value(); break;
+                    case "--baseline-arg": options.BaselineArguments.Add(Value()); break;
                     case "--keep-servers": options.FreshServers = false; break;
                     case "--no-libcoap-warm": options.LibcoapWarm = false; break;
                     case "--gateway-path": options.GatewayPath = Value(); break;

@@ -31,11 +31,12 @@ internal static class ResultTable
 
         var servers = results.Select(r => r.Server).Distinct().ToList();
         if (!servers.Contains("gateway")) return;
-        foreach (var peer in servers.Where(s => s.StartsWith("libcoap", StringComparison.Ordinal)))
+        foreach (var peer in servers.Where(s => s != "gateway"))
         {
             output.WriteLine();
             output.WriteLine(peer == "libcoap"
                 ? "gateway / fresh libcoap (issue 21 GET targets: throughput >= 2.0x at N = 16 and 256, >= 1.5x at 1 and 1x64; p99 <= 1.0x; CPU/resp <= 0.3x)"
+                : peer == "baseline" ? "gateway / baseline (A/B: --gateway-arg against --baseline-dll/--baseline-arg)"
                 : $"gateway / {peer} (libcoap holding the sessions of the run before: the figure earlier benchmarks compared against)");
             output.WriteLine("N         throughput  CPU/resp  p50     p99");
             foreach (var point in points)
