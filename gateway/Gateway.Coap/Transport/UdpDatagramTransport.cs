@@ -99,13 +99,17 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
             _socket.SafeHandle.DangerousAddRef(ref added);
             int socket = (int)_socket.SafeHandle.DangerousGetHandle();
             if (batch.Queued > 0) batch.Send(socket);
-            t_answers = batch;
             t_answersFor = this;
             while (!_closed)
             {
                 int count = batch.Receive(socket, out int errno);
                 if (_closed) break;
-                if (count > 0) return count;
+                if (count > 0)
+                {
+                    // One datagram: its answer goes out at once with sendto, as sendmmsg would have carried it alone anyway.
+                    t_answers = count > 1 ? batch : null;
+                    return count;
+                }
                 // Interrupted, or an ICMP error from an earlier send reported here: receive again.
                 if (count < 0 && errno is not (LinuxSockets.Eintr or LinuxSockets.Eagain or LinuxSockets.Econnrefused
                     or LinuxSockets.Ehostunreach or LinuxSockets.Enetunreach)) break;
