@@ -156,17 +156,23 @@ public sealed class BatchedUdpTransportTests : IDisposable
     }
 
     [Fact]
-    public void AnswersFromAnotherThread_AndThoseThatDoNotFit_GoOutAtOnce()
+    public void AnswersToABatchOfOne_FromAnotherThread_AndThoseThatDoNotFit_GoOutAtOnce()
     {
         if (!OperatingSystem.IsLinux()) return;
         var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 2, slotBytes: 16);
         var client = Client(IPAddress.Loopback);
+        var buffer = new byte[64];
+        var remote = new SocketAddress(transport.AddressFamily);
         client.SendTo(Datagram(1), Port(transport, IPAddress.Loopback));
         Assert.Equal(1, batching.ReceiveBatch(batch));
-        var remote = new SocketAddress(transport.AddressFamily);
         batch.CopySender(0, remote);
-        var buffer = new byte[64];
+        transport.Send(Datagram(40), remote); // a batch of one: nothing to share a sendmmsg with
+        Assert.Equal(0, batch.Queued);
+        Assert.Equal(Datagram(40), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
 
+        client.SendTo(Datagram(2), Port(transport, IPAddress.Loopback));
+        client.SendTo(Datagram(3), Port(transport, IPAddress.Loopback));
+        Assert.Equal(2, batching.ReceiveBatch(batch));
         transport.Send(Datagram(50, 32), remote); // longer than a send slot
         Assert.Equal(0, batch.Queued);
         Assert.Equal(32, client.Receive(buffer));
