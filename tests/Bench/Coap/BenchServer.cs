@@ -87,10 +87,15 @@ internal sealed class BenchServer : IDisposable
             socket.SendTo(request, EndPoint);
             try
             {
-                EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-                int length = socket.ReceiveFrom(buffer, ref from);
-                if (CoapCodec.TryDecode(buffer.AsMemory(0, length).ToArray(), out var message, out _) && message.MessageId == mid)
-                    return $"{message.Code} {message.Payload.Length} B payload, {length} B datagram";
+                // Read until this request's answer or the timeout: answers to earlier requests that came late are
+                // skipped, or every later request would read the one before it and never match.
+                while (true)
+                {
+                    EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+                    int length = socket.ReceiveFrom(buffer, ref from);
+                    if (CoapCodec.TryDecode(buffer.AsMemory(0, length).ToArray(), out var message, out _) && message.MessageId == mid)
+                        return $"{message.Code} {message.Payload.Length} B payload, {length} B datagram";
+                }
             }
             catch (SocketException)
             {
