@@ -28,7 +28,7 @@ internal sealed class CoapBenchOptions
           --gateway-binary PATH  the NativeAOT executable to run instead of the dll (what users run:
                               dotnet publish gateway/Gateway.Host -c Release -r linux-x64 -p:PublishAot=true -o DIR)
           --gateway-arg A     an extra argument for the gateway, e.g. --gateway-arg --Coap:SocketBatch=1 (repeatable)
-          --baseline-dll PATH a second gateway ('baseline') measured in every point beside the first, for A/B runs
+          --baseline-dll PATH a second gateway ('baseline') measured in every point beside the first, for A/B runs (GETs)
           --baseline-arg A    an extra argument for the baseline (repeatable; without --baseline-dll it runs the same gateway)
           --keep-servers      start each server once and keep it for every point (the old method)
           --no-libcoap-warm   skip the second, warmed libcoap run of each point
