@@ -8,6 +8,7 @@ using Gateway.Coap.Messages;
 using Gateway.Coap.Reliability;
 using Gateway.Coap.Server;
 using Gateway.Coap.Transport;
+using Gateway.Coap.Transport.Linux;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -97,8 +98,15 @@ public sealed partial class CoapEndpoint : IDisposable
     private void ReceiveLoop()
     {
         var context = NewContext();
+        var batching = _transport as IBatchingDatagramTransport;
+        var batch = batching?.CreateBatch(_options.MaxMessageSize);
         try
         {
+            if (batch is not null)
+            {
+                ReceiveBatches(batching!, batch, context);
+                return;
+            }
             while (true)
             {
                 int length = _transport.Receive(context.Buffer, context.Remote);
@@ -108,7 +116,35 @@ public sealed partial class CoapEndpoint : IDisposable
         }
         finally
         {
+            batch?.Dispose();
             context.Release();
+        }
+    }
+
+    /// <summary>
+    /// The same pipeline, fed several datagrams per system call; each is copied into the thread's context (a few dozen
+    /// bytes for a GET) so a handler that goes asynchronous can still take the buffer with it.
+    /// </summary>
+    private void ReceiveBatches(IBatchingDatagramTransport transport, DatagramBatch batch, ReceiveContext context)
+    {
+        while (true)
+        {
+            int count = transport.ReceiveBatch(batch);
+            if (count < 0) return;
+            for (int i = 0; i < count; i++)
+            {
+                // Longer than Coap:MaxMessageSize (RFC 7252 §4.6): the datagram was cut, so it is dropped unread.
+                if (batch.IsTruncated(i))
+                {
+                    Interlocked.Increment(ref Statistics._received);
+                    Interlocked.Increment(ref Statistics._ignored);
+                    continue;
+                }
+                var datagram = batch.Datagram(i);
+                datagram.CopyTo(context.Buffer);
+                batch.CopySender(i, context.Remote);
+                Process(context, datagram.Length);
+            }
         }
     }
 

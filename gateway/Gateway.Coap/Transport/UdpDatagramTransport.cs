@@ -1,14 +1,25 @@
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Coap.Transport.Linux;
 
 namespace Gateway.Coap.Transport;
 
 /// <summary>
 /// CoAP over UDP on one socket. Binding to <c>::</c> gives a dual-stack socket: IPv4 peers appear
 /// as IPv4-mapped IPv6 addresses and IPv6 link-local peers keep their scope id.
+/// <para>On Linux a receive thread takes up to <see cref="BatchSize"/> datagrams per <c>recvmmsg</c> and sends the
+/// answers it produced meanwhile with one <c>sendmmsg</c>; elsewhere (or with a batch size of 1) each datagram is one
+/// <c>recvfrom</c> and each answer one <c>sendto</c>.</para>
 /// </summary>
-public sealed class UdpDatagramTransport : IDatagramTransport
+public sealed class UdpDatagramTransport : IBatchingDatagramTransport
 {
+    /// <summary>Datagrams per system call on Linux unless configured: enough to drain a burst of 256 peers in a few calls.</summary>
+    public const int DefaultBatchSize = 32;
+
+    // The batch the current thread is filling with its answers, and whose socket it belongs to.
+    [ThreadStatic] private static DatagramBatch? t_answers;
+    [ThreadStatic] private static UdpDatagramTransport? t_answersFor;
+
     private readonly Socket _socket;
     private volatile bool _closed;
 
@@ -16,8 +27,11 @@ public sealed class UdpDatagramTransport : IDatagramTransport
     /// The All-CoAP-Nodes sockets (<see cref="Multicast.MulticastListener"/>) will bind this port: the port is open to
     /// them until <see cref="CloseToSharing"/>.
     /// </param>
-    public UdpDatagramTransport(IPEndPoint bind, int receiveBufferBytes = 4 * 1024 * 1024, bool shareWithGroups = false)
+    /// <param name="batchSize">datagrams per recvmmsg/sendmmsg on Linux; 1 = the portable path, one system call per datagram.</param>
+    public UdpDatagramTransport(IPEndPoint bind, int receiveBufferBytes = 4 * 1024 * 1024, bool shareWithGroups = false, int batchSize = DefaultBatchSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        BatchSize = OperatingSystem.IsLinux() ? batchSize : 1;
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -39,6 +53,9 @@ public sealed class UdpDatagramTransport : IDatagramTransport
     }
 
     public AddressFamily AddressFamily => _socket.AddressFamily;
+
+    /// <summary>Datagrams per system call; 1 when the portable path is used.</summary>
+    public int BatchSize { get; }
 
     /// <summary>Datagrams to groups this socket did not join never reach it, so group sockets may join next to it.</summary>
     public bool ExcludesGroupTraffic { get; }
@@ -69,9 +86,50 @@ public sealed class UdpDatagramTransport : IDatagramTransport
         return -1;
     }
 
+    DatagramBatch? IBatchingDatagramTransport.CreateBatch(int maxDatagramBytes) =>
+        BatchSize > 1 ? new DatagramBatch(BatchSize, maxDatagramBytes) : null;
+
+    int IBatchingDatagramTransport.ReceiveBatch(DatagramBatch batch)
+    {
+        bool added = false;
+        try
+        {
+            // Holding a reference keeps the descriptor number from being closed (and reused) during the call;
+            // Dispose's shutdown still wakes the call.
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            int socket = (int)_socket.SafeHandle.DangerousGetHandle();
+            if (batch.Queued > 0) batch.Send(socket);
+            t_answersFor = this;
+            while (!_closed)
+            {
+                int count = batch.Receive(socket, out int errno);
+                if (_closed) break;
+                if (count > 0)
+                {
+                    // One datagram: its answer goes out at once with sendto, as sendmmsg would have carried it alone anyway.
+                    t_answers = count > 1 ? batch : null;
+                    return count;
+                }
+                // Interrupted, or an ICMP error from an earlier send reported here: receive again.
+                if (count < 0 && errno is not (LinuxSockets.Eintr or LinuxSockets.Eagain or LinuxSockets.Econnrefused
+                    or LinuxSockets.Ehostunreach or LinuxSockets.Enetunreach)) break;
+            }
+        }
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            if (added) _socket.SafeHandle.DangerousRelease();
+        }
+        t_answers = null;
+        t_answersFor = null;
+        return -1;
+    }
+
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
         if (_closed) return;
+        // On a receive thread in the middle of a batch: the answer leaves with the batch's sendmmsg.
+        if (t_answers is { } batch && ReferenceEquals(t_answersFor, this) && batch.TryQueue(datagram, remote)) return;
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, remote);
@@ -89,8 +147,9 @@ public sealed class UdpDatagramTransport : IDatagramTransport
 
     public void Dispose()
     {
+        if (_closed) return;
         _closed = true;
-        // Shutdown wakes threads blocked in recvfrom on Linux; Dispose alone may not.
+        // Shutdown wakes threads blocked in recvfrom/recvmmsg on Linux; Dispose alone may not.
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
         _socket.Dispose();
     }

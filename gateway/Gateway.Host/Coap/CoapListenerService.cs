@@ -44,7 +44,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         UdpDatagramTransport transport;
         try
         {
-            transport = new UdpDatagramTransport(settings.EndPoint(), shareWithGroups: multicastOptions.Value.Enabled);
+            transport = new UdpDatagramTransport(settings.EndPoint(), shareWithGroups: multicastOptions.Value.Enabled, batchSize: settings.SocketBatch);
         }
         catch (System.Net.Sockets.SocketException e)
         {

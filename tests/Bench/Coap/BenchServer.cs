@@ -20,6 +20,7 @@ internal sealed class BenchServer : IDisposable
     private readonly Queue<string> _tail = new();
     private Process? _process;
     private long _outputLines;
+    private long _peakResidentKiB = -1;
 
     public BenchServer(string name, string fileName, IEnumerable<string> arguments, int port, string path, BenchRequest? request = null)
     {
@@ -47,8 +48,11 @@ internal sealed class BenchServer : IDisposable
 
     public string CommandLine => $"{_fileName} {string.Join(' ', _arguments)}";
 
+    /// <summary>Starts the server; a stopped one is started afresh (a new process, same port).</summary>
     public void Start()
     {
+        Stop();
+        _process?.Dispose();
         var start = new ProcessStartInfo(_fileName)
         {
             UseShellExecute = false,
@@ -83,10 +87,15 @@ internal sealed class BenchServer : IDisposable
             socket.SendTo(request, EndPoint);
             try
             {
-                EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-                int length = socket.ReceiveFrom(buffer, ref from);
-                if (CoapCodec.TryDecode(buffer.AsMemory(0, length).ToArray(), out var message, out _) && message.MessageId == mid)
-                    return $"{message.Code} {message.Payload.Length} B payload, {length} B datagram";
+                // Read until this request's answer or the timeout: answers to earlier requests that came late are
+                // skipped, or every later request would read the one before it and never match.
+                while (true)
+                {
+                    EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+                    int length = socket.ReceiveFrom(buffer, ref from);
+                    if (CoapCodec.TryDecode(buffer.AsMemory(0, length).ToArray(), out var message, out _) && message.MessageId == mid)
+                        return $"{message.Code} {message.Payload.Length} B payload, {length} B datagram";
+                }
             }
             catch (SocketException)
             {
@@ -98,9 +107,12 @@ internal sealed class BenchServer : IDisposable
 
     public ProcessCpu ReadCpu() => ProcessCpu.Read(Pid);
 
-    /// <summary>VmHWM from /proc: the largest resident set the process has had, in KiB (-1 if unreadable).</summary>
-    public long PeakResidentKiB()
+    /// <summary>VmHWM from /proc: the largest resident set any process of this server has had, in KiB (-1 if unreadable).</summary>
+    public long PeakResidentKiB() => Math.Max(_peakResidentKiB, CurrentPeakResidentKiB());
+
+    private long CurrentPeakResidentKiB()
     {
+        if (HasExited) return -1;
         try
         {
             foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
@@ -125,6 +137,7 @@ internal sealed class BenchServer : IDisposable
         {
             if (!process.HasExited)
             {
+                _peakResidentKiB = Math.Max(_peakResidentKiB, CurrentPeakResidentKiB());
                 _ = kill(process.Id, SigTerm);
                 if (!process.WaitForExit(5000)) process.Kill(entireProcessTree: true);
                 process.WaitForExit(5000);

@@ -10,17 +10,28 @@ internal sealed class CoapBenchOptions
 
         Closed-loop CoAP load (N confirmable GETs outstanding) against libcoap's coap-server-notls
         and our coap-gateway, both started here on free loopback ports, in alternating points;
-        prints medians per (N, server) and the gateway/libcoap ratios.
+        prints medians per (N, server) and the gateway/libcoap ratios. Each point starts both
+        servers afresh: libcoap answers about a third slower once it holds the sessions of
+        earlier runs, so the ratios are against a fresh libcoap, and 'libcoap-warm' (the same
+        point run again in that libcoap process) is printed beside it.
 
-          --n LIST            load points, e.g. 1,16,256 (default) or 1x64 (1 request rotating over
-                              64 sockets); N alone means N sockets with one request each
+          --n LIST            load points (default 1,1x64,16,256); 1x64 is 1 request rotating over
+                              64 sockets, N alone means N sockets with one request each
           --duration S        measured seconds per point (default 5)
           --warmup S          unmeasured load before each point (default 1)
           --rounds R          interleaved rounds; the table shows medians (default 3)
-          --server-warmup S   load on each freshly started server before round 1 (default 3)
+          --server-warmup S   load on each freshly started gateway before its point, at N = 16 from
+                              other sockets (default 3; JIT tiering); libcoap gets none
           --threads T         generator threads (default 1; they share 2 cores with the server)
           --gateway-only      skip libcoap (no ratios)
           --gateway-dll PATH  coap-gateway.dll to run (default: gateway/Gateway.Host/bin/Release/net10.0)
+          --gateway-binary PATH  the NativeAOT executable to run instead of the dll (what users run:
+                              dotnet publish gateway/Gateway.Host -c Release -r linux-x64 -p:PublishAot=true -o DIR)
+          --gateway-arg A     an extra argument for the gateway, e.g. --gateway-arg --Coap:SocketBatch=1 (repeatable)
+          --baseline-dll PATH a second gateway ('baseline') measured in every point beside the first, for A/B runs (GETs)
+          --baseline-arg A    an extra argument for the baseline (repeatable; without --baseline-dll it runs the same gateway)
+          --keep-servers      start each server once and keep it for every point (the old method)
+          --no-libcoap-warm   skip the second, warmed libcoap run of each point
           --build             run `dotnet build -c Release gateway/Gateway.Host` first (done anyway if the dll is missing)
           --gateway-path P    resource GETted on the gateway (default /.well-known/core)
           --libcoap-path P    resource GETted on libcoap (default /)
@@ -41,6 +52,13 @@ internal sealed class CoapBenchOptions
     public bool GatewayOnly { get; private set; }
     public bool Telemetry { get; private set; }
     public bool Build { get; private set; }
+    public bool FreshServers { get; private set; } = true;
+    public bool LibcoapWarm { get; private set; } = true;
+    public string? GatewayBinary { get; private set; }
+    public List<string> GatewayArguments { get; } = [];
+    public string? BaselineDll { get; private set; }
+    public List<string> BaselineArguments { get; } = [];
+    public bool Baseline => BaselineDll is not null || BaselineArguments.Count > 0;
     public bool Help { get; private set; }
     public string? GatewayDll { get; private set; }
     public string GatewayPath { get; private set; } = "/.well-known/core";
@@ -51,7 +69,7 @@ internal sealed class CoapBenchOptions
     {
         var options = new CoapBenchOptions();
         error = null;
-        string pointList = "1,16,256";
+        string pointList = "1,1x64,16,256";
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
@@ -89,6 +107,12 @@ internal sealed class CoapBenchOptions
                     case "--telemetry": options.Telemetry = true; break;
                     case "--build": options.Build = true; break;
                     case "--gateway-dll": options.GatewayDll = Value(); break;
+                    case "--gateway-binary": options.GatewayBinary = Value(); break;
+                    case "--gateway-arg": options.GatewayArguments.Add(Value()); break;
+                    case "--baseline-dll": options.BaselineDll = Value(); break;
+                    case "--baseline-arg": options.BaselineArguments.Add(Value()); break;
+                    case "--keep-servers": options.FreshServers = false; break;
+                    case "--no-libcoap-warm": options.LibcoapWarm = false; break;
                     case "--gateway-path": options.GatewayPath = Value(); break;
                     case "--libcoap-path": options.LibcoapPath = Value(); break;
                     case "--help" or "-h": options.Help = true; break;

@@ -8,16 +8,16 @@ internal static class ResultTable
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static string RawHeader =>
-        "round  N         server    resp/s    p50 µs  p99 µs  srv CPU µs/resp  gen CPU µs/resp  retrans  failed  stale  non-2.xx  sock-err  busy-before";
+        "round  N         server        resp/s    p50 µs  p99 µs  srv CPU µs/resp  gen CPU µs/resp  retrans  failed  stale  non-2.xx  sock-err  busy-before";
 
     public static string Raw(LoadResult r) => string.Create(Invariant,
-        $"{r.Round,5}  {r.Point,-8}  {r.Server,-8}  {r.ResponsesPerSecond,8:N0}  {r.P50Micros,6}  {r.P99Micros,6}  {r.ServerCpuMicrosPerResponse,10:F1} {r.CpuSource,-5}  {r.GeneratorCpuMicrosPerResponse,15:F1}  {r.Retransmissions,7}  {r.Failures,6}  {r.Stale,5}  {r.NonSuccess,8}  {r.SocketErrors,8}  {(double.IsNaN(r.BusyBeforePercent) ? "-" : r.BusyBeforePercent.ToString("F0", Invariant) + " %"),11}");
+        $"{r.Round,5}  {r.Point,-8}  {r.Server,-12}  {r.ResponsesPerSecond,8:N0}  {r.P50Micros,6}  {r.P99Micros,6}  {r.ServerCpuMicrosPerResponse,10:F1} {r.CpuSource,-5}  {r.GeneratorCpuMicrosPerResponse,15:F1}  {r.Retransmissions,7}  {r.Failures,6}  {r.Stale,5}  {r.NonSuccess,8}  {r.SocketErrors,8}  {(double.IsNaN(r.BusyBeforePercent) ? "-" : r.BusyBeforePercent.ToString("F0", Invariant) + " %"),11}");
 
     public static void Print(TextWriter output, IReadOnlyList<LoadResult> results, IReadOnlyList<LoadPoint> points, int rounds)
     {
         output.WriteLine();
         output.WriteLine(string.Create(Invariant, $"Medians of {rounds} round(s); retransmissions and failures summed over the rounds."));
-        output.WriteLine("N         server    resp/s    p50 µs  p99 µs  server CPU µs/resp  retransmissions  failed");
+        output.WriteLine("N         server        resp/s    p50 µs  p99 µs  server CPU µs/resp  retransmissions  failed");
         foreach (var point in points)
         {
             foreach (var server in results.Select(r => r.Server).Distinct())
@@ -25,23 +25,29 @@ internal static class ResultTable
                 var rows = results.Where(r => r.Point == point && r.Server == server).ToList();
                 if (rows.Count == 0) continue;
                 output.WriteLine(string.Create(Invariant,
-                    $"{point,-8}  {server,-8}  {Median(rows, r => r.ResponsesPerSecond),8:N0}  {Median(rows, r => r.P50Micros),6:F0}  {Median(rows, r => r.P99Micros),6:F0}  {Median(rows, r => r.ServerCpuMicrosPerResponse),18:F1}  {rows.Sum(r => r.Retransmissions),15}  {rows.Sum(r => r.Failures),6}"));
+                    $"{point,-8}  {server,-12}  {Median(rows, r => r.ResponsesPerSecond),8:N0}  {Median(rows, r => r.P50Micros),6:F0}  {Median(rows, r => r.P99Micros),6:F0}  {Median(rows, r => r.ServerCpuMicrosPerResponse),18:F1}  {rows.Sum(r => r.Retransmissions),15}  {rows.Sum(r => r.Failures),6}"));
             }
         }
 
         var servers = results.Select(r => r.Server).Distinct().ToList();
-        if (!servers.Contains("gateway") || !servers.Contains("libcoap")) return;
-        output.WriteLine();
-        output.WriteLine("gateway / libcoap (issue 2 target at N = 16-256: throughput >= 1.5x with CPU/resp <= 1.0x; performance.md G2: CPU/resp <= 0.6x, G3: p50 at N = 1 and p99 at N = 16 <= 1.0x)");
-        output.WriteLine("N         throughput  CPU/resp  p50     p99");
-        foreach (var point in points)
+        if (!servers.Contains("gateway")) return;
+        foreach (var peer in servers.Where(s => s != "gateway"))
         {
-            var gateway = results.Where(r => r.Point == point && r.Server == "gateway").ToList();
-            var libcoap = results.Where(r => r.Point == point && r.Server == "libcoap").ToList();
-            if (gateway.Count == 0 || libcoap.Count == 0) continue;
-            double Ratio(Func<LoadResult, double> metric) => Median(gateway, metric) / Median(libcoap, metric);
-            output.WriteLine(string.Create(Invariant,
-                $"{point,-8}  {Ratio(r => r.ResponsesPerSecond),9:F2}x  {Ratio(r => r.ServerCpuMicrosPerResponse),7:F2}x  {Ratio(r => r.P50Micros),5:F2}x  {Ratio(r => r.P99Micros),5:F2}x"));
+            output.WriteLine();
+            output.WriteLine(peer == "libcoap"
+                ? "gateway / fresh libcoap (issue 21 GET targets: throughput >= 2.0x at N = 16 and 256, >= 1.5x at 1 and 1x64; p99 <= 1.0x; CPU/resp <= 0.3x)"
+                : peer == "baseline" ? "gateway / baseline (A/B: --gateway-arg against --baseline-dll/--baseline-arg)"
+                : $"gateway / {peer} (libcoap holding the sessions of the run before: the figure earlier benchmarks compared against)");
+            output.WriteLine("N         throughput  CPU/resp  p50     p99");
+            foreach (var point in points)
+            {
+                var gateway = results.Where(r => r.Point == point && r.Server == "gateway").ToList();
+                var libcoap = results.Where(r => r.Point == point && r.Server == peer).ToList();
+                if (gateway.Count == 0 || libcoap.Count == 0) continue;
+                double Ratio(Func<LoadResult, double> metric) => Median(gateway, metric) / Median(libcoap, metric);
+                output.WriteLine(string.Create(Invariant,
+                    $"{point,-8}  {Ratio(r => r.ResponsesPerSecond),9:F2}x  {Ratio(r => r.ServerCpuMicrosPerResponse),7:F2}x  {Ratio(r => r.P50Micros),5:F2}x  {Ratio(r => r.P99Micros),5:F2}x"));
+            }
         }
     }
 

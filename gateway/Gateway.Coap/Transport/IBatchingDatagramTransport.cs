@@ -1,0 +1,20 @@
+using Gateway.Coap.Transport.Linux;
+
+namespace Gateway.Coap.Transport;
+
+/// <summary>
+/// A transport that can hand a receive thread several datagrams per system call (Linux <c>recvmmsg</c>) and send
+/// what that thread answers while processing them in one <c>sendmmsg</c> (DESIGN.md "Threading": still no hop).
+/// </summary>
+internal interface IBatchingDatagramTransport : IDatagramTransport
+{
+    /// <summary>A batch for one receive thread, or null when this transport does not batch (other OSes, switched off).</summary>
+    DatagramBatch? CreateBatch(int maxDatagramBytes);
+
+    /// <summary>
+    /// Sends what the calling thread queued since its last call, then blocks until at least one datagram is there and
+    /// fills <paramref name="batch"/>. Until the next call, <see cref="IDatagramTransport.Send"/> from this thread queues
+    /// into the batch. Returns the datagram count, or -1 once the transport is closed.
+    /// </summary>
+    int ReceiveBatch(DatagramBatch batch);
+}

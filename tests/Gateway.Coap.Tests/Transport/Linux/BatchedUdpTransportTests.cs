@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Coap.Transport;
+using Gateway.Coap.Transport.Linux;
+
+namespace Gateway.Coap.Tests.Transport.Linux;
+
+/// <summary>
+/// The recvmmsg/sendmmsg path of <see cref="UdpDatagramTransport"/> on real loopback sockets: how many datagrams one call
+/// hands over, what a datagram too long for its slot looks like, the sender addresses it decodes, and when queued answers
+/// leave. Linux only (the batched path does not exist elsewhere).
+/// </summary>
+public sealed class BatchedUdpTransportTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly List<IDisposable> _owned = [];
+
+    private T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned)) owned.Dispose();
+    }
+
+    private (UdpDatagramTransport Transport, IBatchingDatagramTransport Batching, DatagramBatch Batch) Open(IPEndPoint bind, int batchSize, int slotBytes = 1408)
+    {
+        var transport = Own(new UdpDatagramTransport(bind, batchSize: batchSize));
+        IBatchingDatagramTransport batching = transport;
+        var batch = Own(batching.CreateBatch(slotBytes)!);
+        return (transport, batching, batch);
+    }
+
+    private Socket Client(IPAddress address)
+    {
+        var socket = Own(new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp));
+        socket.Bind(new IPEndPoint(address, 0));
+        socket.ReceiveTimeout = (int)Patience.TotalMilliseconds;
+        return socket;
+    }
+
+    private static IPEndPoint Port(UdpDatagramTransport transport, IPAddress address) => new(address, ((IPEndPoint)transport.LocalEndPoint).Port);
+
+    private static byte[] Datagram(byte tag, int length = 8) => Enumerable.Range(0, length).Select(i => (byte)(tag + i)).ToArray();
+
+    [Fact]
+    public void QueuedDatagrams_ArriveInOrder_InBatchesNoLargerThanTheCapacity_TheLastOnePartial()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 2);
+        var client = Client(IPAddress.Loopback);
+        // Loopback delivers during sendto: all five are queued before the first receive.
+        for (byte tag = 0; tag < 5; tag++) client.SendTo(Datagram((byte)(tag * 10), 4 + tag), Port(transport, IPAddress.Loopback));
+
+        var counts = new List<int>();
+        var received = new List<byte[]>();
+        while (received.Count < 5)
+        {
+            int count = batching.ReceiveBatch(batch);
+            counts.Add(count);
+            for (int i = 0; i < count; i++) received.Add(batch.Datagram(i).ToArray());
+        }
+
+        Assert.Equal([2, 2, 1], counts);
+        for (byte tag = 0; tag < 5; tag++) Assert.Equal(Datagram((byte)(tag * 10), 4 + tag), received[tag]);
+    }
+
+    [Fact]
+    public void ADatagramLongerThanItsSlot_IsFlaggedTruncated_AndTheNextOneIsNot()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4, slotBytes: 64);
+        var client = Client(IPAddress.Loopback);
+        client.SendTo(Datagram(1, 100), Port(transport, IPAddress.Loopback));
+        client.SendTo(Datagram(2, 64), Port(transport, IPAddress.Loopback));
+
+        Assert.Equal(2, batching.ReceiveBatch(batch));
+        Assert.True(batch.IsTruncated(0));
+        Assert.Equal(Datagram(1, 64), batch.Datagram(0).ToArray()); // only its start
+        Assert.False(batch.IsTruncated(1));
+        Assert.Equal(Datagram(2, 64), batch.Datagram(1).ToArray());
+    }
+
+    public static TheoryData<string, string, string> Peers => new()
+    {
+        // bind, client, the peer the endpoint sees (IPv4 through a dual-stack socket: IPv4-mapped)
+        { "127.0.0.1", "127.0.0.1", "127.0.0.1" },
+        { "::", "127.0.0.1", "127.0.0.1" },
+        { "::", "::1", "::1" },
+        { "::1", "::1", "::1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Peers))]
+    public void TheSender_IsDecodedAsTheSocketPathDecodesIt(string bind, string client, string expected)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Parse(bind), 0), batchSize: 8);
+        var from = Client(IPAddress.Parse(client));
+        var target = IPAddress.Parse(client);
+        from.SendTo(Datagram(7), Port(transport, target));
+
+        Assert.Equal(1, batching.ReceiveBatch(batch));
+        var remote = new SocketAddress(transport.AddressFamily);
+        batch.CopySender(0, remote);
+
+        var peer = PeerAddress.From(remote);
+        var local = (IPEndPoint)from.LocalEndPoint!;
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(expected), local.Port).ToString(), peer.ToString());
+        Assert.Equal(PeerAddress.From(new IPEndPoint(local.Address, local.Port)).Port, peer.Port);
+        Assert.Equal(transport.AddressFamily, remote.Family);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    [InlineData("::", "127.0.0.1")]
+    [InlineData("::", "::1")]
+    public void AnswersSentDuringABatch_LeaveWithTheNextCall_ToTheirSenders(string bind, string client)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Parse(bind), 0), batchSize: 8);
+        var target = Port(transport, IPAddress.Parse(client));
+        var first = Client(IPAddress.Parse(client));
+        var second = Client(IPAddress.Parse(client));
+        first.SendTo(Datagram(1), target);
+        second.SendTo(Datagram(2), target);
+
+        int count = 0;
+        var senders = new List<SocketAddress>();
+        while (count < 2)
+        {
+            int got = batching.ReceiveBatch(batch);
+            for (int i = 0; i < got; i++)
+            {
+                var remote = new SocketAddress(transport.AddressFamily);
+                batch.CopySender(i, remote);
+                senders.Add(remote);
+                // The answer, as the endpoint sends it from the receive thread.
+                transport.Send(Datagram((byte)(100 + count + i)), remote);
+            }
+            count += got;
+        }
+        Assert.Equal(2, batch.Queued);
+        Assert.Equal(0, first.Available + second.Available); // queued, not sent yet
+
+        // The next call sends them (one sendmmsg) before it waits for the next datagram.
+        first.SendTo(Datagram(3), target);
+        Assert.Equal(1, batching.ReceiveBatch(batch));
+        Assert.Equal(0, batch.Queued);
+        var buffer = new byte[64];
+        Assert.Equal(Datagram(100), buffer.AsSpan(0, first.Receive(buffer)).ToArray());
+        Assert.Equal(Datagram(101), buffer.AsSpan(0, second.Receive(buffer)).ToArray());
+    }
+
+    [Fact]
+    public void AnswersToABatchOfOne_FromAnotherThread_AndThoseThatDoNotFit_GoOutAtOnce()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 2, slotBytes: 16);
+        var client = Client(IPAddress.Loopback);
+        var buffer = new byte[64];
+        var remote = new SocketAddress(transport.AddressFamily);
+        client.SendTo(Datagram(1), Port(transport, IPAddress.Loopback));
+        Assert.Equal(1, batching.ReceiveBatch(batch));
+        batch.CopySender(0, remote);
+        transport.Send(Datagram(40), remote); // a batch of one: nothing to share a sendmmsg with
+        Assert.Equal(0, batch.Queued);
+        Assert.Equal(Datagram(40), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+
+        client.SendTo(Datagram(2), Port(transport, IPAddress.Loopback));
+        client.SendTo(Datagram(3), Port(transport, IPAddress.Loopback));
+        Assert.Equal(2, batching.ReceiveBatch(batch));
+        transport.Send(Datagram(50, 32), remote); // longer than a send slot
+        Assert.Equal(0, batch.Queued);
+        Assert.Equal(32, client.Receive(buffer));
+
+        var other = new Thread(() => transport.Send(Datagram(60), remote));
+        other.Start();
+        Assert.True(other.Join(Patience));
+        Assert.Equal(0, batch.Queued);
+        Assert.Equal(Datagram(60), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+
+        transport.Send(Datagram(70), remote);
+        transport.Send(Datagram(71), remote);
+        transport.Send(Datagram(72), remote); // the batch holds two: the third goes out alone, first
+        Assert.Equal(2, batch.Queued);
+        Assert.Equal(Datagram(72), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+    }
+
+    [Fact]
+    public async Task Disposing_WakesAThreadWaitingForABatch()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4);
+        var waiting = Task.Factory.StartNew(() => batching.ReceiveBatch(batch), TaskCreationOptions.LongRunning);
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted);
+        transport.Dispose();
+        Assert.Equal(-1, await waiting.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public unsafe void TheHeaders_HaveTheKernelsLayout()
+    {
+        if (!Environment.Is64BitProcess) return;
+        // LP64 struct msghdr: 56 bytes; struct mmsghdr: msg_len after it, 64 in all; struct iovec: 16.
+        Assert.Equal(56, sizeof(MessageHeader));
+        Assert.Equal(64, sizeof(MultiMessageHeader));
+        Assert.Equal(56, (int)System.Runtime.InteropServices.Marshal.OffsetOf<MultiMessageHeader>(nameof(MultiMessageHeader.Length)));
+        Assert.Equal(48, (int)System.Runtime.InteropServices.Marshal.OffsetOf<MessageHeader>(nameof(MessageHeader.Flags)));
+        Assert.Equal(16, sizeof(IoVector));
+    }
+
+    [Fact]
+    public void ABatchSizeOfOne_IsThePortablePath()
+    {
+        var transport = Own(new UdpDatagramTransport(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 1));
+        Assert.Equal(1, transport.BatchSize);
+        Assert.Null(((IBatchingDatagramTransport)transport).CreateBatch(1408));
+    }
+}
