@@ -141,6 +141,9 @@ public sealed partial class CoapEndpoint
     private void RegistrationAnswered(CoapRequest request)
     {
         if (request.ObserveRelation is not { } relation) return;
+        // "Answered" lets other threads send this relation its notifications and its final response; the first
+        // response may still wait in this receive thread's batch, and must not be overtaken by them.
+        (_transport as IBatchingDatagramTransport)?.SendQueued();
         bool notice, refresh;
         lock (_gate)
         {

@@ -17,4 +17,10 @@ internal interface IBatchingDatagramTransport : IDatagramTransport
     /// into the batch. Returns the datagram count, or -1 once the transport is closed.
     /// </summary>
     int ReceiveBatch(DatagramBatch batch);
+
+    /// <summary>
+    /// Sends at once what the calling thread has queued (nothing on another thread, or outside a batch). For an answer
+    /// other threads act on as "sent": a message they send next must not overtake it.
+    /// </summary>
+    void SendQueued();
 }

@@ -125,6 +125,22 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         return -1;
     }
 
+    void IBatchingDatagramTransport.SendQueued()
+    {
+        if (t_answers is not { Queued: > 0 } batch || !ReferenceEquals(t_answersFor, this) || _closed) return;
+        bool added = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            batch.Send((int)_socket.SafeHandle.DangerousGetHandle());
+        }
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            if (added) _socket.SafeHandle.DangerousRelease();
+        }
+    }
+
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
         if (_closed) return;

@@ -73,12 +73,14 @@ public class TransmissionParameterTests
         Assert.True(h.Expect().IsEmpty);
         Assert.True(h.Expect().IsEmpty);
 
+        // One at a time: a handler's completion may continue on another thread, so two completed at
+        // once could reach the endpoint in either order.
         first.SetResult(CoapResponse.Text(CoapCode.Content, "A"));
-        second.SetResult(CoapResponse.Text(CoapCode.Content, "B"));
         var a = h.Expect();
         Assert.Equal((CoapMessageType.Confirmable, "A"), (a.Type, Opt.Text(a)));
+        second.SetResult(CoapResponse.Text(CoapCode.Content, "B"));
+        Assert.True(SpinWait.SpinUntil(() => h.Endpoint.PendingConfirmables == 2, TimeSpan.FromSeconds(5)));
         h.ExpectNothing(); // §4.7: NSTART 1, so B waits for A's ACK
-        Assert.Equal(2, h.Endpoint.PendingConfirmables);
 
         h.Send(CoapMessage.EmptyAck(a.MessageId));
         var b = h.Expect();

@@ -156,6 +156,41 @@ public sealed class BatchedUdpTransportTests : IDisposable
     }
 
     [Fact]
+    public void SendQueued_SendsThisThreadsQueuedAnswersAtOnce_SoALaterMessageFromAnotherThreadCannotOvertakeThem()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 8);
+        var target = Port(transport, IPAddress.Loopback);
+        var client = Client(IPAddress.Loopback);
+        client.SendTo(Datagram(1), target);
+        client.SendTo(Datagram(2), target);
+        int got = 0;
+        while (got < 2) got += batching.ReceiveBatch(batch);
+        var remote = new SocketAddress(transport.AddressFamily);
+        batch.CopySender(0, remote);
+        transport.Send(Datagram(100), remote);
+        Assert.Equal(1, batch.Queued);
+
+        // Another thread doing nothing to this thread's queue, then this thread flushing it.
+        OnAnotherThread(batching.SendQueued);
+        Assert.Equal(1, batch.Queued);
+        batching.SendQueued();
+        Assert.Equal(0, batch.Queued);
+        // A message sent afterwards from another thread arrives after the answer.
+        OnAnotherThread(() => transport.Send(Datagram(200), remote));
+        var buffer = new byte[64];
+        Assert.Equal(Datagram(100), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+        Assert.Equal(Datagram(200), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+    }
+
+    private static void OnAnotherThread(Action action)
+    {
+        var thread = new Thread(() => action());
+        thread.Start();
+        Assert.True(thread.Join(Patience));
+    }
+
+    [Fact]
     public void AnswersToABatchOfOne_FromAnotherThread_AndThoseThatDoNotFit_GoOutAtOnce()
     {
         if (!OperatingSystem.IsLinux()) return;
