@@ -104,7 +104,7 @@ public abstract class ObservableResource : CoapResource
     /// </summary>
     protected virtual ValueTask<CoapResponse?> ComposeNotificationAsync(ObserveRelation relation, CancellationToken cancellationToken)
     {
-        var pending = base.HandleAsync(relation.Request, cancellationToken);
+        var pending = base.HandleAsync(relation.CreateRequest(), cancellationToken);
         return pending.IsCompletedSuccessfully ? new(pending.Result) : AwaitComposed(pending);
 
         static async ValueTask<CoapResponse?> AwaitComposed(ValueTask<CoapResponse> pending) => await pending.ConfigureAwait(false);
