@@ -13,7 +13,8 @@ namespace Gateway.Coap.Observe;
 /// reliability state the endpoint keeps for it. The message-layer fields are guarded by the owning endpoint's gate.
 /// <para>Compact, because a gateway holds one per device and feature (issue 21: 10,000 within a Pi's memory): the
 /// registration is kept as its encoded bytes (token, options except the transfer ones, payload) and its route values
-/// as segment indexes; <see cref="CreateRequest"/> rebuilds a request from them when a handler needs one.</para>
+/// as segment indexes (one array shared by the relations of a resource that bind alike); <see cref="CreateRequest"/>
+/// rebuilds a request from them when a handler needs one.</para>
 /// </summary>
 public sealed class ObserveRelation
 {
@@ -34,7 +35,7 @@ public sealed class ObserveRelation
         RestoredState = request.RestoredState;
         SessionIdentity = request.SessionIdentity;
         _registration = Encode(request.Message);
-        _routes = Bind(request);
+        _routes = resource.ShareRoutes(Bind(request));
         Szx = szx;
         Sequence = sequence;
         LastActive = now;

@@ -20,8 +20,8 @@ public class ObserveFootprintTests
 
     /// <summary>
     /// Measured here: 1,858 bytes a registration while each relation kept an owned copy of its request (message, option
-    /// list and arrays, route-value dictionary, strings); 1,003 with the compact relation (encoded registration, route
-    /// values as segment indexes). Both include the per-peer entries, the indexes and the deduplication cache.
+    /// list and arrays, route-value dictionary, strings); 947 with the compact relation (encoded registration, route
+    /// values as segment indexes shared by the relations of a resource). Both include the per-peer entries, the indexes and the deduplication cache.
     /// </summary>
     private const long MaxRetainedPerRelation = 1_400;
 
