@@ -96,7 +96,7 @@ public sealed partial class CoapEndpoint
                 sequence = 0;
                 return null;
             }
-            if (existing is not null && existing.Resource == resource && existing.TargetHash == ObserveRegistry.TargetHash(target) && existing.Target == target)
+            if (existing is not null && existing.Resource == resource && existing.HasTarget(target, ObserveRelation.TargetHash(target)))
             {
                 relation = existing;
                 relation.Sequence = ObserveSequence.Next(relation.Sequence);
@@ -114,7 +114,7 @@ public sealed partial class CoapEndpoint
                 if (_observe.Count >= _options.MaxObservers && _observe.Oldest is { } oldest) Unregister(oldest, ObserveRemovalReason.Evicted);
 
                 int szx = BlockwiseTransfer.ResponseSzx(request.Transfer.Block2?.Szx, _preferredSzx);
-                relation = new ObserveRelation(this, resource, request, to, ObserveRegistry.TargetHash(target), identity, szx, restoredAfter ?? 0, now)
+                relation = new ObserveRelation(this, resource, request, to, ObserveRelation.TargetHash(target), identity, szx, restoredAfter ?? 0, now)
                 {
                     Answered = restoring, // a restored relation's first response went out before the restart
                     RefreshOwed = resource.ChangedSince(request.ObserveChangeMark),

@@ -28,15 +28,10 @@ internal sealed class ObserveRegistry
     public ObserveRelation? FindSameTarget(PeerAddress peer, ObservableResource resource, string target)
     {
         if (!_byPeer.TryGetValue(peer, out var observer)) return null;
-        int hash = TargetHash(target);
-        foreach (var relation in observer.Relations)
-        {
-            if (relation.Resource == resource && relation.TargetHash == hash && relation.Target == target) return relation;
-        }
+        int hash = ObserveRelation.TargetHash(target);
+        foreach (var relation in observer.Relations) if (relation.Resource == resource && relation.HasTarget(target, hash)) return relation;
         return null;
     }
-
-    public static int TargetHash(string target) => string.GetHashCode(target, StringComparison.Ordinal);
 
     public ObserveRelation? FindIdentity(ObservableResource resource, string identity) =>
         _byIdentity.GetValueOrDefault((resource, identity));

@@ -22,6 +22,7 @@ public sealed class ObserveRelation
     // header, token, options, payload. Immutable, so a rebuilt request's option values may alias it.
     private readonly byte[] _registration;
     private readonly RouteBinding[] _routes;
+    private readonly int _targetHash;
 
     internal ObserveRelation(CoapEndpoint endpoint, ObservableResource resource, CoapRequest request, SocketAddress to,
         int targetHash, string? identity, int szx, uint sequence, long now)
@@ -30,7 +31,7 @@ public sealed class ObserveRelation
         Resource = resource;
         Peer = request.Peer;
         To = to;
-        TargetHash = targetHash;
+        _targetHash = targetHash;
         Identity = identity;
         RestoredState = request.RestoredState;
         SessionIdentity = request.SessionIdentity;
@@ -119,8 +120,10 @@ public sealed class ObserveRelation
 
     internal ReadOnlyMemory<byte> TokenBytes => _registration.AsMemory(CoapCodec.HeaderLength, _registration[0] & 0x0F);
 
-    /// <summary>Ordinal hash of <see cref="Target"/>: a registration compares targets by it before building the string.</summary>
-    internal int TargetHash { get; }
+    internal static int TargetHash(string target) => string.GetHashCode(target, StringComparison.Ordinal);
+
+    /// <summary>Whether this relation's <see cref="Target"/> is <paramref name="target"/>: by its hash first, so a registration builds no string for the others.</summary>
+    internal bool HasTarget(string target, int hash) => _targetHash == hash && Target == target;
 
     private static byte[] Encode(CoapMessage message)
     {
