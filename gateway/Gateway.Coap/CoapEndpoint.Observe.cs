@@ -81,7 +81,7 @@ public sealed partial class CoapEndpoint
     {
         var message = request.Message;
         var peer = request.Peer;
-        string target = TargetOf(request);
+        string target = ObserveRelation.TargetOf(request);
         string? identity = request.ObserveIdentity;
         bool restoring = restoredAfter is not null;
         long now = _time.GetTimestamp();
@@ -96,7 +96,7 @@ public sealed partial class CoapEndpoint
                 sequence = 0;
                 return null;
             }
-            if (existing is not null && existing.Resource == resource && existing.Target == target)
+            if (existing is not null && existing.Resource == resource && existing.HasTarget(target, ObserveRelation.TargetHash(target)))
             {
                 relation = existing;
                 relation.Sequence = ObserveSequence.Next(relation.Sequence);
@@ -114,9 +114,7 @@ public sealed partial class CoapEndpoint
                 if (_observe.Count >= _options.MaxObservers && _observe.Oldest is { } oldest) Unregister(oldest, ObserveRemovalReason.Evicted);
 
                 int szx = BlockwiseTransfer.ResponseSzx(request.Transfer.Block2?.Szx, _preferredSzx);
-                relation = new ObserveRelation(this, resource, OwnedCopy(request), to, message.Token.ToArray(), target, identity,
-                    message.Type == CoapMessageType.Confirmable, request.Key ?? RequestKey.From(message.Code, message.Options), szx,
-                    restoredAfter ?? 0, now)
+                relation = new ObserveRelation(this, resource, request, to, ObserveRelation.TargetHash(target), identity, szx, restoredAfter ?? 0, now)
                 {
                     Answered = restoring, // a restored relation's first response went out before the restart
                     RefreshOwed = resource.ChangedSince(request.ObserveChangeMark),
@@ -428,24 +426,6 @@ public sealed partial class CoapEndpoint
         }
         return new CoapResponse(response.Code, response.Payload, [.. response.Options, .. extra]);
     }
-
-    /// <summary>The registration kept for composing notifications: owned bytes, without the transfer options.</summary>
-    private static CoapRequest OwnedCopy(CoapRequest request)
-    {
-        var message = request.Message;
-        var options = new List<CoapOption>(message.Options.Count);
-        foreach (var option in message.Options)
-        {
-            if (!RequestKey.IsTransferOption(option.Number)) options.Add(new CoapOption(option.Number, option.Value.ToArray()));
-        }
-        var copy = new CoapMessage(message.Type, message.Code, 0, message.Token.ToArray(), options, message.Payload.ToArray());
-        var owned = new CoapRequest(copy, request.Peer) { RestoredState = request.RestoredState, SessionIdentity = request.SessionIdentity };
-        owned.CopyRouteValuesFrom(request);
-        return owned;
-    }
-
-    private static string TargetOf(CoapRequest request) =>
-        "/" + string.Join('/', request.Path) + (request.Query.Count > 0 ? "?" + string.Join('&', request.Query) : "");
 
     private void StopObserving()
     {

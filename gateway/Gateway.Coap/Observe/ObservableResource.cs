@@ -54,6 +54,9 @@ public abstract class ObservableResource : CoapResource
     private readonly List<ObserveRelation> _relations = [];
     private readonly Dictionary<string, ObserveRelation> _byIdentity = new(StringComparer.Ordinal);
     private long _changes;
+    // The route bindings of the last relation: the relations of one resource usually bind the same names to the same
+    // segments ({token} the third, {feature} the fourth), so they share one array instead of one each.
+    private RouteBinding[] _lastRoutes = [];
 
     protected ObservableResource(string name) : base(name) => Attributes.Observable = true;
 
@@ -104,7 +107,7 @@ public abstract class ObservableResource : CoapResource
     /// </summary>
     protected virtual ValueTask<CoapResponse?> ComposeNotificationAsync(ObserveRelation relation, CancellationToken cancellationToken)
     {
-        var pending = base.HandleAsync(relation.Request, cancellationToken);
+        var pending = base.HandleAsync(relation.CreateRequest(), cancellationToken);
         return pending.IsCompletedSuccessfully ? new(pending.Result) : AwaitComposed(pending);
 
         static async ValueTask<CoapResponse?> AwaitComposed(ValueTask<CoapResponse> pending) => await pending.ConfigureAwait(false);
@@ -219,6 +222,16 @@ public abstract class ObservableResource : CoapResource
     private void MarkChanged() => Interlocked.Increment(ref _changes);
 
     internal bool ChangedSince(long mark) => Interlocked.Read(ref _changes) != mark;
+
+    /// <summary><paramref name="routes"/>, or an equal array an earlier relation of this resource already keeps.</summary>
+    internal RouteBinding[] ShareRoutes(RouteBinding[] routes)
+    {
+        lock (_relationsGate)
+        {
+            if (routes.AsSpan().SequenceEqual(_lastRoutes)) return _lastRoutes;
+            return _lastRoutes = routes;
+        }
+    }
 
     // Only the endpoint's registry calls these, under the endpoint's gate.
     internal void Attach(ObserveRelation relation)

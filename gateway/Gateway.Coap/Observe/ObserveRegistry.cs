@@ -28,7 +28,8 @@ internal sealed class ObserveRegistry
     public ObserveRelation? FindSameTarget(PeerAddress peer, ObservableResource resource, string target)
     {
         if (!_byPeer.TryGetValue(peer, out var observer)) return null;
-        foreach (var relation in observer.Relations) if (relation.Resource == resource && relation.Target == target) return relation;
+        int hash = ObserveRelation.TargetHash(target);
+        foreach (var relation in observer.Relations) if (relation.Resource == resource && relation.HasTarget(target, hash)) return relation;
         return null;
     }
 
@@ -54,7 +55,7 @@ internal sealed class ObserveRegistry
     /// <summary>Admits a relation; its registration counts as hearing from the peer (RFC 7252 §4.7).</summary>
     public void Add(ObserveRelation relation, long now)
     {
-        _byToken[Key(relation.Peer, relation.TokenBytes)] = relation;
+        _byToken[Key(relation.Peer, relation.TokenBytes.Span)] = relation;
         if (!_byPeer.TryGetValue(relation.Peer, out var observer)) _byPeer[relation.Peer] = observer = new ObserverPeer(now);
         observer.Heard(now);
         observer.Relations.Add(relation);
@@ -69,7 +70,7 @@ internal sealed class ObserveRegistry
     {
         if (relation.Removed) return false;
         relation.Removed = true;
-        _byToken.Remove(Key(relation.Peer, relation.TokenBytes));
+        _byToken.Remove(Key(relation.Peer, relation.TokenBytes.Span));
         if (_byPeer.TryGetValue(relation.Peer, out var observer))
         {
             observer.Relations.Remove(relation);

@@ -133,12 +133,6 @@ public sealed class CoapRequest
         RouteValues = _routeValues;
     }
 
-    /// <summary>A copy of this request's route values that outlives it (an observe relation keeps one).</summary>
-    internal void CopyRouteValuesFrom(CoapRequest other)
-    {
-        foreach (var (name, value) in other.RouteValues) SetRouteValue(name, value);
-    }
-
     private static readonly Dictionary<string, string> NoRouteValues = [];
 
     /// <summary>The value of the first query argument <c>name=value</c>, or null.</summary>

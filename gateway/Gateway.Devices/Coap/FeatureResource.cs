@@ -33,7 +33,7 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
     protected override ObservationSnapshot? ToStorable(ObserveRelation relation, ObservationSnapshot snapshot)
     {
         // A relation on a DTLS session ends with the session: nothing to restore after a restart.
-        if (relation.Identity is not { } identity || snapshot.Path.Count < 2 || relation.Request.SessionIdentity is not null) return null;
+        if (relation.Identity is not { } identity || snapshot.Path.Count < 2 || relation.SessionIdentity is not null) return null;
         var path = snapshot.Path.ToArray();
         path[^2] = TokenPlaceholder; // …/{token}/{feature}
         return snapshot with { Path = path, State = DeviceOf(identity) };
@@ -63,7 +63,7 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
 
     protected override void OnRelationAdded(ObserveRelation relation)
     {
-        if (Feature.Parse(relation.Request.RouteValues.GetValueOrDefault("feature") ?? "") == Feature.Kind.Rpc) rpc.RelationAdded(relation);
+        if (Feature.Parse(relation.CreateRequest().RouteValues.GetValueOrDefault("feature") ?? "") == Feature.Kind.Rpc) rpc.RelationAdded(relation);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
     /// gets the whole flat state as a notification, <see cref="ComposeNotificationAsync"/>).
     /// </summary>
     public Task<NotificationOutcome> NotifyAttributesAsync(string identity, ReadOnlyMemory<byte> update) =>
-        NotifyIdentityAsync(identity, relation => CoapResponse.WithFormat(CoapCode.Content, update, CoapResults.ResponseFormat(relation.Request)));
+        NotifyIdentityAsync(identity, relation => CoapResponse.WithFormat(CoapCode.Content, update, CoapResults.ResponseFormat(relation.CreateRequest())));
 
     /// <summary>
     /// What the endpoint sends a relation whose registration raced a change (its first response may
@@ -84,7 +84,7 @@ internal sealed class FeatureResource(DeviceApi api, OtaCoapAdapter ota, RpcDeli
     {
         if (relation.Identity is not { } identity || !identity.StartsWith(Feature.Kind.Attributes + ":", StringComparison.Ordinal)) return null;
         var flat = await api.GetSharedAttributesFlatAsync(DeviceOf(identity), cancellationToken).ConfigureAwait(false);
-        return CoapResponse.WithFormat(CoapCode.Content, flat, CoapResults.ResponseFormat(relation.Request));
+        return CoapResponse.WithFormat(CoapCode.Content, flat, CoapResults.ResponseFormat(relation.CreateRequest()));
     }
 
     protected override ValueTask<CoapResponse> GetAsync(CoapRequest request, CancellationToken cancellationToken)

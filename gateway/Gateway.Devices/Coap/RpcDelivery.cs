@@ -81,7 +81,7 @@ internal sealed class RpcDelivery(IDownlinkQueue downlinks, ILogger logger)
             do
             {
                 if (resource.FindRelation(identity) is not { IsActive: true } relation) return; // stays Pending for the next registration
-                outcome = await resource.NotifyAsync(relation, CoapResponse.WithFormat(CoapCode.Content, body, CoapResults.ResponseFormat(relation.Request))).ConfigureAwait(false);
+                outcome = await resource.NotifyAsync(relation, CoapResponse.WithFormat(CoapCode.Content, body, CoapResults.ResponseFormat(relation.CreateRequest()))).ConfigureAwait(false);
             }
             while (outcome == NotificationOutcome.Superseded); // an RPC is an event: a newer notification must not swallow it
             DevicesLog.RpcNotified(logger, device, id, outcome.ToString());

@@ -19,7 +19,7 @@ internal sealed class DataportResource : ObservableResource, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _refresh;
-    // Registration → relation: RegisterAsync knows the device, OnRelationAdded gets an owned copy of the request.
+    // Registration → relation: RegisterAsync knows the device, OnRelationAdded sees the relation.
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
 
     public DataportResource(ExositeDataports dataports, TimeProvider time, ILogger logger) : base("{alias}")
@@ -94,7 +94,8 @@ internal sealed class DataportResource : ObservableResource, IDisposable
 
     protected override void OnRelationAdded(ObserveRelation relation)
     {
-        var alias = relation.Request.Path.Count > 1 ? relation.Request.Path[1] : "";
+        var path = relation.CreateRequest().Path;
+        var alias = path.Count > 1 ? path[1] : "";
         if (_pending.TryRemove(PendingKey(relation.Peer.ToString(), alias), out var device))
         {
             relation.State = new DataportObservation(device, alias, _time.GetTimestamp());
@@ -107,7 +108,7 @@ internal sealed class DataportResource : ObservableResource, IDisposable
 
     private async Task ResolveAsync(ObserveRelation relation, string alias)
     {
-        var device = (await AuthenticateAsync(relation.Request, CancellationToken.None).ConfigureAwait(false)).Device;
+        var device = (await AuthenticateAsync(relation.CreateRequest(), CancellationToken.None).ConfigureAwait(false)).Device;
         if (device is null) relation.Cancel();
         else relation.State = new DataportObservation(device.Name, alias, _time.GetTimestamp());
     }
@@ -115,7 +116,7 @@ internal sealed class DataportResource : ObservableResource, IDisposable
     protected override async ValueTask<CoapResponse?> ComposeNotificationAsync(ObserveRelation relation, CancellationToken cancellationToken)
     {
         if (relation.State is DataportObservation observation) Interlocked.Exchange(ref observation.LastSent, _time.GetTimestamp());
-        return (await ReadAsync(relation.Request, cancellationToken).ConfigureAwait(false)).Response;
+        return (await ReadAsync(relation.CreateRequest(), cancellationToken).ConfigureAwait(false)).Response;
     }
 
     /// <summary>A dataport changed: every observer of it gets the new value.</summary>

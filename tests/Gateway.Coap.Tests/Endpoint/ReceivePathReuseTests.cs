@@ -121,8 +121,9 @@ public class ReceivePathReuseTests
         }
 
         var relation = Assert.Single(rpc.Relations);
-        Assert.Equal("DEV1", relation.Request.RouteValues["token"]);
-        Assert.Equal(["api", "v1", "DEV1", "rpc"], relation.Request.Path);
+        var registration = relation.CreateRequest();
+        Assert.Equal("DEV1", registration.RouteValues["token"]);
+        Assert.Equal(["api", "v1", "DEV1", "rpc"], registration.Path);
         Assert.Same(relation, rpc.FindRelation("DEV1"));
     }
 

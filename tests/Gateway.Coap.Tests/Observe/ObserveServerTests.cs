@@ -383,7 +383,7 @@ public class ObserveServerTests
         var sensor = tree2.Add("dev/{token}", new CredentialSensor());
         using var restarted = new EndpointHarness(tree2, Pinned());
         var relation = await restarted.Endpoint.RestoreObservationAsync(saved);
-        Assert.Equal("device A", relation!.Request.RestoredState);
+        Assert.Equal("device A", relation!.RestoredState);
         Assert.Equal("device A", relation.Identity);
         restarted.ExpectNothing();
         sensor.NotifyObservers();
