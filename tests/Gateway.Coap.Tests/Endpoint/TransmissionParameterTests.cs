@@ -103,8 +103,9 @@ public class TransmissionParameterTests
         h.Expect();
         h.Expect();
         first.SetResult(CoapResponse.Text(CoapCode.Content, "A"));
-        second.SetResult(CoapResponse.Text(CoapCode.Content, "B"));
         Assert.Equal("A", Opt.Text(h.Expect()));
+        second.SetResult(CoapResponse.Text(CoapCode.Content, "B")); // after A went out: see the test above
+        Assert.True(SpinWait.SpinUntil(() => h.Endpoint.PendingConfirmables == 2, TimeSpan.FromSeconds(5)));
 
         h.Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal("A", Opt.Text(h.Expect())); // the one retransmission

@@ -95,7 +95,7 @@ public sealed class FlappingLinkTests(ITestOutputHelper output)
         // Equal jitter (uniform in [d/2, d], d doubling) makes each interval at least the one before until the cap;
         // 0.15 s allows for scheduling on a loaded machine.
         for (int i = 1; i < intervals.Count && intervals[i - 1] < ReconnectMax / 2; i++)
-            Assert.True(intervals[i] >= intervals[i - 1] - 0.15, $"backoff shrank: intervals {string.Join(" ", intervals)}");
+            Assert.True(intervals[i] >= intervals[i - 1] - 0.15, $"backoff shrank: intervals {string.Join(" ", intervals)}\n{rig.Tail}");
         // Jitter: attempts at the cap are spread over [cap/2, cap], not a fixed period.
         var atCap = intervals.Where(i => i >= ReconnectMax / 2 * 0.9).ToList();
         if (atCap.Count >= 3) Assert.True(atCap.Max() - atCap.Min() > 0.1, $"no jitter at the cap: intervals {string.Join(" ", intervals)}");
