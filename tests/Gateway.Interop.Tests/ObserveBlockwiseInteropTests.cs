@@ -68,8 +68,9 @@ public sealed class ObserveBlockwiseInteropTests(ObserveBlockwiseServerFixture s
     [Fact]
     public async Task CoapCliObserve_PrintsChangingValues()
     {
-        // The CLI observes until killed: bound it and read what it printed meanwhile.
-        var result = await ProcessRunner.RunAsync(Peers.CoapCli, ["get", "-o", server.Uri("counter")], TimeSpan.FromSeconds(3));
+        // The CLI observes until killed: bound it and read what it printed meanwhile. Node's start-up takes
+        // seconds of that on a loaded machine (a fresh clone's CI run saw only 2 values in 3 s), so 8 s.
+        var result = await ProcessRunner.RunAsync(Peers.CoapCli, ["get", "-o", server.Uri("counter")], TimeSpan.FromSeconds(8));
         var values = Numbers(CoapCli.StripAnsi(result.StandardOutput));
         Assert.True(values.Distinct().Count() >= 3, result.Describe());
         // Never backwards. A value may come twice: a change that raced the registration is notified again after
