@@ -141,7 +141,7 @@ public sealed partial class CoapEndpoint
         if (request.ObserveRelation is not { } relation) return;
         // "Answered" lets other threads send this relation its notifications and its final response; the first
         // response may still wait in this receive thread's batch, and must not be overtaken by them.
-        (_transport as IBatchingDatagramTransport)?.SendQueued();
+        _batching?.SendQueued();
         bool notice, refresh;
         lock (_gate)
         {

@@ -29,6 +29,7 @@ namespace Gateway.Coap;
 public sealed partial class CoapEndpoint : IDisposable
 {
     private readonly IDatagramTransport _transport;
+    private readonly IBatchingDatagramTransport? _batching; // the same transport, when it batches system calls
     private readonly ISessionIdentityProvider? _sessions;
     private readonly ICoapRequestHandler? _handler;
     private readonly CoapEndpointOptions _options;
@@ -53,6 +54,7 @@ public sealed partial class CoapEndpoint : IDisposable
         TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         _transport = transport;
+        _batching = transport as IBatchingDatagramTransport;
         _sessions = transport as ISessionIdentityProvider;
         _handler = handler;
         _options = options ?? new CoapEndpointOptions();
@@ -98,13 +100,12 @@ public sealed partial class CoapEndpoint : IDisposable
     private void ReceiveLoop()
     {
         var context = NewContext();
-        var batching = _transport as IBatchingDatagramTransport;
-        var batch = batching?.CreateBatch(_options.MaxMessageSize);
+        var batch = _batching?.CreateBatch(_options.MaxMessageSize);
         try
         {
             if (batch is not null)
             {
-                ReceiveBatches(batching!, batch, context);
+                ReceiveBatches(_batching!, batch, context);
                 return;
             }
             while (true)

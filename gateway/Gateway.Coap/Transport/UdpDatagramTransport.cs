@@ -94,10 +94,7 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         bool added = false;
         try
         {
-            // Holding a reference keeps the descriptor number from being closed (and reused) during the call;
-            // Dispose's shutdown still wakes the call.
-            _socket.SafeHandle.DangerousAddRef(ref added);
-            int socket = (int)_socket.SafeHandle.DangerousGetHandle();
+            int socket = AddRefDescriptor(ref added);
             if (batch.Queued > 0) batch.Send(socket);
             t_answersFor = this;
             while (!_closed)
@@ -131,14 +128,23 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         bool added = false;
         try
         {
-            _socket.SafeHandle.DangerousAddRef(ref added);
-            batch.Send((int)_socket.SafeHandle.DangerousGetHandle());
+            batch.Send(AddRefDescriptor(ref added));
         }
         catch (ObjectDisposedException) { }
         finally
         {
             if (added) _socket.SafeHandle.DangerousRelease();
         }
+    }
+
+    /// <summary>
+    /// The socket's descriptor for a native call. Holding a reference keeps the number from being closed (and reused)
+    /// during the call; Dispose's shutdown still wakes a blocked call. The caller releases it when <paramref name="added"/>.
+    /// </summary>
+    private int AddRefDescriptor(ref bool added)
+    {
+        _socket.SafeHandle.DangerousAddRef(ref added);
+        return (int)_socket.SafeHandle.DangerousGetHandle();
     }
 
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)

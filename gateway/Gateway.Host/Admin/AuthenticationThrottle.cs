@@ -27,9 +27,7 @@ public sealed class AuthenticationThrottle(TimeProvider time)
         var now = time.GetTimestamp();
         lock (_gate)
         {
-            var key = Key(address);
-            if (!_failures.ContainsKey(key) && _failures.Count >= MaxAddresses) key = Overflow;
-            if (!_failures.TryGetValue(key, out var failures) || failures.Count < MaxFailures) return TimeSpan.Zero;
+            if (!_failures.TryGetValue(TrackedKey(address), out var failures) || failures.Count < MaxFailures) return TimeSpan.Zero;
             var left = Window - time.GetElapsedTime(failures.Since, now);
             return left > TimeSpan.Zero ? left : TimeSpan.Zero;
         }
@@ -41,13 +39,10 @@ public sealed class AuthenticationThrottle(TimeProvider time)
         var now = time.GetTimestamp();
         lock (_gate)
         {
-            var key = Key(address);
-            if (!_failures.ContainsKey(key) && _failures.Count >= MaxAddresses)
-            {
+            if (!_failures.ContainsKey(Key(address)) && _failures.Count >= MaxAddresses)
                 foreach (var (old, entry) in _failures)
                     if (time.GetElapsedTime(entry.Since, now) >= Window) _failures.Remove(old);
-                if (_failures.Count >= MaxAddresses) key = Overflow;
-            }
+            var key = TrackedKey(address);
             if (!_failures.TryGetValue(key, out var failures) || time.GetElapsedTime(failures.Since, now) >= Window)
                 failures = new Failures(now, 0);
             _failures[key] = failures with { Count = failures.Count + 1 };
@@ -58,6 +53,13 @@ public sealed class AuthenticationThrottle(TimeProvider time)
     public void Succeeded(IPAddress? address)
     {
         lock (_gate) _failures.Remove(Key(address));
+    }
+
+    /// <summary>The address's own entry, or the shared one when the table is full and the address has none. Under the gate.</summary>
+    private IPAddress TrackedKey(IPAddress? address)
+    {
+        var key = Key(address);
+        return !_failures.ContainsKey(key) && _failures.Count >= MaxAddresses ? Overflow : key;
     }
 
     // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d; one client, one entry.
