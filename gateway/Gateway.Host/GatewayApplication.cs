@@ -127,6 +127,7 @@ public static class GatewayApplication
             // Starting allocates a few MiB that are garbage once READY=1 is sent (configuration, options, DI, the
             // request pipeline), and an idle gateway may not allocate enough for a collection for hours (issue 21: idle RSS).
             HeapTrimService.Trim();
+            StartupPages.Release();
             // Returns after the host stopped (SIGTERM, SIGINT, or a crashed BackgroundService stopping it).
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
 
