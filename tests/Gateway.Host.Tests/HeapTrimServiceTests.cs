@@ -18,10 +18,10 @@ public sealed class HeapTrimServiceTests
 
     [Theory]
     [InlineData(120 * MiB, 16 * MiB, 1 * MiB, 1, true)]      // the burst is over: trim within one check
-    [InlineData(120 * MiB, 16 * MiB, 4 * MiB - 1, 1, true)]
-    [InlineData(120 * MiB, 16 * MiB, 4 * MiB, 1, false)]     // still allocating: wait
-    [InlineData(120 * MiB, 16 * MiB, 50 * MiB, 11, false)]
-    [InlineData(120 * MiB, 16 * MiB, 50 * MiB, 12, true)]    // but at least once a minute (12 checks of 5 s)
+    [InlineData(120 * MiB, 16 * MiB, 2 * MiB - 1, 1, true)]
+    [InlineData(120 * MiB, 16 * MiB, 2 * MiB, 1, false)]     // still allocating: wait
+    [InlineData(120 * MiB, 16 * MiB, 50 * MiB, 29, false)]
+    [InlineData(120 * MiB, 16 * MiB, 50 * MiB, 30, true)]    // but at least once a minute (30 checks of 2 s)
     [InlineData(40 * MiB, 16 * MiB, 0, 1, false)]            // quiet, but nothing worth releasing
     [InlineData(40 * MiB, 16 * MiB, 0, 100, false)]
     public void ShouldTrimNow_AfterTheBurstOrOnceAMinute(long committed, long live, long allocated, int checks, bool expected) =>

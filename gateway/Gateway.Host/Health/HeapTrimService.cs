@@ -12,12 +12,12 @@ namespace Gateway.Host.Health;
 /// </summary>
 public sealed class HeapTrimService(TimeProvider time) : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-    private const int ChecksPerMinute = 12;
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+    private const int ChecksPerMinute = 30;
     private const long SlackBytes = 16L << 20;
-    // Below this many bytes allocated in one interval (≈ 0.8 MiB/s) the gateway is past its burst: trimming
+    // Below this many bytes allocated in one interval (1 MiB/s) the gateway is past its burst: trimming
     // earlier would decommit what the GC is about to commit again.
-    private const long QuietBytes = 4L << 20;
+    private const long QuietBytes = 2L << 20;
 
     /// <summary>Whether the committed heap is worth a trimming collection.</summary>
     public static bool ShouldTrim(long committedBytes, long liveBytes) => committedBytes > 2 * liveBytes + SlackBytes;
