@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using Gateway.Coap.Blockwise;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Reliability;
@@ -19,21 +20,39 @@ public sealed partial class CoapEndpoint
             lock (_gate) _deduplicator.SetResponse(handle, default, done: true);
             return;
         }
-        Answer(request.Type, request.MessageId, request.Token.Span, handle, response, context.Length, context.SendBuffer, context.Remote);
+        Answer(request.Type, request.MessageId, request.Token.Span, handle, response, context.Length, context.SendBuffer, context.Remote, request);
+    }
+
+    /// <summary>
+    /// A later block of a safe method's response (RFC 7959 §2.4): served again from the Block2 cache or the
+    /// block source, unchanged, so a retransmission is answered by serving it again (RFC 7252 §4.5 allows this
+    /// for idempotent requests) instead of keeping a ~1 KiB copy of every block for EXCHANGE_LIFETIME.
+    /// </summary>
+    private static bool IsRepeatableBlock(CoapMessage request)
+    {
+        if (request.Code != CoapCode.Get && request.Code != CoapCode.Fetch) return false;
+        TransferOptions.Scan(request.Options, out var transfer);
+        return transfer.Block2 is { Number: > 0 };
     }
 
     /// <summary>
     /// Piggybacked on the ACK of a CON, or a NON of its own for a NON (§5.2.1, §5.2.3); what a CON got
-    /// is kept for its retransmissions (§4.5).
+    /// is kept for its retransmissions (§4.5), unless it is larger than a dedup slot and
+    /// <paramref name="request"/> is a repeatable block.
     /// </summary>
     private void Answer(CoapMessageType requestType, ushort requestMessageId, ReadOnlySpan<byte> token, Deduplicator.Handle handle,
-        CoapResponse response, int requestLength, byte[] scratch, SocketAddress to)
+        CoapResponse response, int requestLength, byte[] scratch, SocketAddress to, CoapMessage? request = null)
     {
         bool confirmable = requestType == CoapMessageType.Confirmable;
         var type = confirmable ? CoapMessageType.Acknowledgement : CoapMessageType.NonConfirmable;
         ushort messageId = confirmable ? requestMessageId : _messageIds.Next();
         var bytes = Encode(type, messageId, token, response, requestLength, scratch);
-        lock (_gate) _deduplicator.SetResponse(handle, confirmable ? bytes : default, done: true);
+        bool repeat = confirmable && bytes.Length > _options.DeduplicationInlineBytes && request is not null && IsRepeatableBlock(request);
+        lock (_gate)
+        {
+            if (repeat) _deduplicator.SetRepeatable(handle);
+            else _deduplicator.SetResponse(handle, confirmable ? bytes : default, done: true);
+        }
         _transport.Send(bytes, to);
     }
 

@@ -267,7 +267,7 @@ public sealed partial class CoapEndpoint : IDisposable
             long evicted = _deduplicator.EvictedEarly;
             lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, transfer.Any ? transfer.DeduplicationVariant : 0, _time.GetTimestamp(), confirmable ? _exchangeLifetime : _nonLifetime,
                 out handle, out var cached);
-            if (lookup != Deduplicator.Lookup.New)
+            if (lookup is Deduplicator.Lookup.InProgress or Deduplicator.Lookup.Done)
             {
                 if (cached.Length > replayBuffer.Length) replayBuffer = new byte[cached.Length];
                 cached.CopyTo(replayBuffer);
@@ -278,7 +278,7 @@ public sealed partial class CoapEndpoint : IDisposable
                 WarnDeduplicationFull();
             }
         }
-        if (lookup != Deduplicator.Lookup.New)
+        if (lookup is Deduplicator.Lookup.InProgress or Deduplicator.Lookup.Done)
         {
             // §4.5: a duplicate CON gets the same ACK again; the handler never runs twice.
             Interlocked.Increment(ref Statistics._duplicates);
@@ -286,7 +286,8 @@ public sealed partial class CoapEndpoint : IDisposable
             return;
         }
 
-        Interlocked.Increment(ref Statistics._requests);
+        // A repeatable block's retransmission is served again (see IsRepeatableBlock), and counted as the duplicate it is.
+        Interlocked.Increment(ref lookup == Deduplicator.Lookup.Repeat ? ref Statistics._duplicates : ref Statistics._requests);
         CoapRequest request;
         if (!transfer.Any) request = context.RequestFor(message, peer);
         else if (!PrepareTransfer(context, message, peer, handle, transfer, out request)) return;

@@ -6,7 +6,9 @@ namespace Gateway.Coap.Reliability;
 /// Message deduplication by (peer, Message ID) for EXCHANGE_LIFETIME (CON) or NON_LIFETIME (NON),
 /// RFC 7252 §4.5, with the response cached for replay. Bounded: a ring of slots in arrival (hence
 /// age) order plus an index; when full the oldest entry is evicted and counted. Responses up to
-/// the inline size live in a preallocated slab, so steady state allocates nothing.
+/// the inline size live in a preallocated slab, so steady state allocates nothing. An entry marked
+/// repeatable keeps no response: its duplicates are processed again (§4.5 allows that for idempotent
+/// requests when repeating is cheaper than keeping the response).
 /// Not thread-safe: the owning endpoint serialises access.
 /// </summary>
 internal sealed class Deduplicator
@@ -30,7 +32,11 @@ internal sealed class Deduplicator
     /// <summary>Entries evicted before their lifetime ended because the table was full.</summary>
     public long EvictedEarly { get; private set; }
 
-    public enum Lookup { New, InProgress, Done }
+    /// <summary>
+    /// New: run it. Repeat: a duplicate of a repeatable entry, to be run again. InProgress, Done: a duplicate
+    /// to ignore, or to answer with the cached response.
+    /// </summary>
+    public enum Lookup { New, Repeat, InProgress, Done }
 
     /// <summary>
     /// Looks the message up; a new one is recorded as in progress and its handle returned.
@@ -49,6 +55,14 @@ internal sealed class Deduplicator
         if (_index.TryGetValue(key, out int existing))
         {
             ref var slot = ref _slots[existing];
+            if (slot.Repeatable)
+            {
+                // Processed again from scratch: in progress once more, under a handle the first run cannot complete.
+                slot.Repeatable = slot.Done = false;
+                slot.Generation++;
+                handle = new Handle(existing, slot.Generation);
+                return Lookup.Repeat;
+            }
             handle = new Handle(existing, slot.Generation);
             cachedResponse = Response(existing);
             return slot.Done ? Lookup.Done : Lookup.InProgress;
@@ -65,6 +79,7 @@ internal sealed class Deduplicator
         fresh.Expires = now + lifetime;
         fresh.Generation++;
         fresh.Done = false;
+        fresh.Repeatable = false;
         fresh.Length = 0;
         fresh.Overflow = null;
         _index[key] = index;
@@ -79,6 +94,7 @@ internal sealed class Deduplicator
         ref var slot = ref _slots[handle.Index];
         if (slot.Generation != handle.Generation || !_index.ContainsKey(slot.Key)) return;
         slot.Done = done;
+        slot.Repeatable = false;
         if (response.Length <= _inlineBytes)
         {
             response.CopyTo(_slab.AsSpan(handle.Index * _inlineBytes));
@@ -90,6 +106,16 @@ internal sealed class Deduplicator
             slot.Overflow = response.ToArray();
             slot.Length = response.Length;
         }
+    }
+
+    /// <summary>Completes the entry without keeping its response: a duplicate is handled as a new request.</summary>
+    public void SetRepeatable(Handle handle)
+    {
+        ref var slot = ref _slots[handle.Index];
+        if (slot.Generation != handle.Generation || !_index.ContainsKey(slot.Key)) return;
+        slot.Done = slot.Repeatable = true;
+        slot.Length = 0;
+        slot.Overflow = null;
     }
 
     private ReadOnlySpan<byte> Response(int index)
@@ -123,6 +149,7 @@ internal sealed class Deduplicator
         public int Generation;
         public int Length;
         public bool Done;
+        public bool Repeatable;
         public byte[]? Overflow;
     }
 }

@@ -113,6 +113,27 @@ public sealed class BlockSourceTests : IDisposable
     }
 
     [Fact]
+    public void RetransmittedLaterBlock_IsServedAgainFromTheSource_NotFromAKeptCopy_AndTheFirstBlockIsReplayed()
+    {
+        var (h, handler, source) = Server(GiB);
+        using var _ = h;
+        h.Send(Get(0x600, Opt.Block2(0, 6)));
+        var first = h.ExpectBytes();
+        h.Send(Get(0x600, Opt.Block2(0, 6)));   // block 0 ran the handler: its answer is kept and replayed (RFC 7252 §4.5)
+        Assert.Equal(first, h.ExpectBytes());
+        Assert.Equal((1, 1), (handler.Calls, source.Reads));
+
+        h.Send(Get(0x601, Opt.Block2(7, 6)));
+        var seventh = h.ExpectBytes();
+        h.Send(Get(0x601, Opt.Block2(7, 6)));   // a retransmission: the same ACK, read again (§4.5 allows it for GET)
+        Assert.Equal(seventh, h.ExpectBytes());
+        h.Send(Get(0x601, Opt.Block2(7, 6)));
+        Assert.Equal(seventh, h.ExpectBytes());
+        Assert.Equal((1, 3), (handler.Calls, source.Reads - 1));
+        Assert.Equal(3, h.Endpoint.Statistics.Duplicates);
+    }
+
+    [Fact]
     public void ServingManyBlocks_AllocatesPerBlock_NeverTheBody()
     {
         var (h, _, source) = Server(GiB);
