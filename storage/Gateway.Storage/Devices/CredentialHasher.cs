@@ -38,6 +38,10 @@ public sealed class CredentialHasher
         return new CredentialHasher(LoadKey(connection));
     }
 
+    /// <summary>The database's key if it has one: without it no credential was ever stored, so nothing can match.</summary>
+    public static CredentialHasher? TryLoad(SqliteConnection connection) =>
+        Sql.Scalar(connection, KeyQuery) is byte[] key ? new CredentialHasher(key) : null;
+
     internal static byte[] LoadKey(SqliteConnection connection)
     {
         // The random draw (OpenSSL on Linux) only when the database has no key yet.

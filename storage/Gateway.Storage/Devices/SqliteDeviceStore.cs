@@ -14,7 +14,9 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
     private const string Alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly Lazy<CredentialHasher> _hasher = new(() => CredentialHasher.Load(database));
+    // Loaded once the database has a credential key. Storing a credential creates the key; a lookup in a
+    // database without one answers "unknown" without drawing a key (which would map OpenSSL for nothing).
+    private CredentialHasher? _hasher;
     private readonly Lazy<PskKeyProtector> _psk = new(() => PskKeyProtector.Load(Path.GetDirectoryName(database.Path)!));
 
     public Task<string?> AddAsync(NewDevice device, CancellationToken cancellationToken = default)
@@ -28,7 +30,7 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
         if ((device.PskIdentity is null) != (device.PskKey is null)) throw new ArgumentException("A PSK identity needs its key and a key its identity.", nameof(device));
         var token = device.Token ?? (exosite ? null : RandomNumberGenerator.GetString(Alphanumerics, 20));
         var sealedPsk = device.PskIdentity is { } identity ? _psk.Value.Protect(identity, device.PskKey) : null;
-        var hash = token is null ? null : _hasher.Value.Hash(token);
+        var hash = token is null ? null : Hasher.Hash(token);
         using var connection = database.OpenConnection();
         using var transaction = connection.BeginTransaction(deferred: false);
         if (hash is not null && FindByHash(connection, "token", hash) is not null)
@@ -51,16 +53,21 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
         return Task.FromResult(token);
     }
 
+    // Races load the same key twice at worst (CredentialHasher.Load is safe against concurrent creation).
+    private CredentialHasher Hasher => _hasher ??= CredentialHasher.Load(database);
+
+    private CredentialHasher? ExistingHasher(SqliteConnection connection) => _hasher ??= CredentialHasher.TryLoad(connection);
+
     public Task<DeviceRecord?> FindByTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         using var connection = database.OpenConnection();
-        return Task.FromResult(FindByHash(connection, "token", _hasher.Value.Hash(token)));
+        return Task.FromResult(ExistingHasher(connection) is { } hasher ? FindByHash(connection, "token", hasher.Hash(token)) : null);
     }
 
     public Task<DeviceRecord?> FindByCikAsync(string cik, CancellationToken cancellationToken = default)
     {
         using var connection = database.OpenConnection();
-        return Task.FromResult(FindByHash(connection, "cik", _hasher.Value.Hash(cik)));
+        return Task.FromResult(ExistingHasher(connection) is { } hasher ? FindByHash(connection, "cik", hasher.Hash(cik)) : null);
     }
 
     public Task<(DeviceRecord Device, byte[] Key)?> FindByPskIdentityAsync(string identity, CancellationToken cancellationToken = default)
@@ -87,7 +94,7 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
     public Task<string?> ActivateAsync(string vendor, string model, string serial, CancellationToken cancellationToken = default)
     {
         var cik = RandomNumberGenerator.GetHexString(40, lowercase: true);
-        var hash = _hasher.Value.Hash(cik);
+        var hash = Hasher.Hash(cik);
         using var connection = database.OpenConnection();
         var updated = Sql.Execute(connection,
             "UPDATE device SET activated = 1, cik_prefix = $p, cik_hash = $h WHERE vendor = $v AND model = $m AND serial = $s AND activated = 0",

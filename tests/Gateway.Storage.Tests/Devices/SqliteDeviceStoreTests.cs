@@ -98,6 +98,25 @@ public sealed class SqliteDeviceStoreTests : StoreTestBase
     }
 
     [Fact]
+    public async Task LookupInADatabaseWithoutDevices_DrawsNoKey_AndFindsADeviceAddedLaterByAnotherStore()
+    {
+        var service = new SqliteDeviceStore(Database);
+        Assert.Null(await service.FindByTokenAsync("no-such-token"));
+        Assert.Null(await service.FindByCikAsync("no-such-cik"));
+        using (var connection = Database.OpenConnection())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT count(*) FROM meta WHERE key = 'credential_key'";
+            Assert.Equal(0L, command.ExecuteScalar());
+        }
+
+        // `devices add` in another process creates the key; the service's next lookup uses it.
+        var token = await new SqliteDeviceStore(Database).AddAsync(new NewDevice("late"));
+        Assert.Equal("late", (await service.FindByTokenAsync(token!))?.Name);
+        Assert.Null(await service.FindByTokenAsync("no-such-token"));
+    }
+
+    [Fact]
     public void LogId_IsStableShortAndDoesNotContainTheCredential()
     {
         var hasher = CredentialHasher.Load(Database);
