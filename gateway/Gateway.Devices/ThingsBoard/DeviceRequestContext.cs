@@ -15,4 +15,13 @@ public readonly record struct DeviceRequestContext(string Source, string? Exchan
     /// null. With one, an empty token means "this device" and any other token must be this device's.
     /// </summary>
     public string? SessionDevice { get; init; }
+
+    /// <summary>
+    /// The peer and Message ID that <see cref="ExchangeKey"/> names, apart (CoAP only): the store keeps a peer's records
+    /// in blocks of consecutive Message IDs, which a whole key would scatter. Null: only the key is known.
+    /// </summary>
+    public string? ExchangePeer { get; init; }
+
+    /// <summary>The request's Message ID, with <see cref="ExchangePeer"/>.</summary>
+    public int MessageId { get; init; }
 }
