@@ -3,8 +3,9 @@
 -- third of the CPU per durable write. Peers count their Message IDs up (RFC 7252 §4.4), so a peer's
 -- records of the last EXCHANGE_LIFETIME fill few blocks of 64 IDs: one bit per record. A peer's current
 -- block lives in dedup_peer (one small row per peer, a few hot pages); when the peer moves on, the block
--- is written once to dedup_block. A block lives until its newest record expires; a conforming peer never
--- reuses an ID within EXCHANGE_LIFETIME (§4.4), so the older bits it keeps a little longer never match.
+-- is written once to dedup_block. A block lives until its newest record expires, so its older bits live
+-- longer; one matches a new request only if the peer went through over 65,400 IDs within EXCHANGE_LIFETIME
+-- (§4.4 forbids reusing an ID within it), i.e. ~265 requests a second from one address and port.
 -- The old table goes first, so the new ones take its pages instead of leaving them on the freelist
 -- (which the outbox counts as free disk space).
 CREATE TEMP TABLE old_dedup AS SELECT peer, mid, response, expires_at FROM dedup;
