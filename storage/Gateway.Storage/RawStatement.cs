@@ -27,6 +27,9 @@ internal sealed class RawStatement : IDisposable
         if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
     }
 
+    /// <summary>The largest parameter number the statement uses.</summary>
+    public int ParameterCount => raw.sqlite3_bind_parameter_count(_statement);
+
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
 
     /// <summary>Binds text from UTF-16 (SQLite stores it in the database's UTF-8).</summary>
@@ -64,6 +67,22 @@ internal sealed class RawStatement : IDisposable
             rc = raw.sqlite3_step(_statement);
             if (rc != SqliteDone) SqliteException.ThrowExceptionForRC(rc, _db);
             return value;
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    /// <summary>Runs a query and gives the first column of its first row as a blob, or null when there is no row.</summary>
+    public byte[]? ExecuteBlob()
+    {
+        try
+        {
+            int rc = raw.sqlite3_step(_statement);
+            if (rc == SqliteDone) return null;
+            if (rc != SqliteRow) SqliteException.ThrowExceptionForRC(rc, _db);
+            return raw.sqlite3_column_blob(_statement, 0).ToArray();
         }
         finally
         {

@@ -120,6 +120,9 @@ public sealed class CoapRequest
     /// </summary>
     public string ExchangeKey => _exchangeKey ??= $"{Peer}#{Message.MessageId}";
 
+    /// <summary>The request's Message ID (RFC 7252 §3), for a store that keeps a peer's records by ID rather than by <see cref="ExchangeKey"/>.</summary>
+    public ushort MessageId => Message.MessageId;
+
     private string? _exchangeKey;
 
     /// <summary>Values bound by <c>{name}</c> segments of the matched resource path.</summary>

@@ -16,14 +16,10 @@ internal sealed class OutboxTable(SqliteConnection connection)
         "INSERT INTO outbox (device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id";
 
-    // Claims (peer, MID) for this request: a new key, or one whose record has expired, is (re)written; an unexpired
-    // record is left alone and nothing changes, which is how a duplicate is told apart in one statement.
-    private const string ClaimDedupSql =
-        "INSERT INTO dedup (peer, mid, response, expires_at) VALUES (?1, ?2, ?3, ?4) " +
-        "ON CONFLICT (peer, mid) DO UPDATE SET response = excluded.response, expires_at = excluded.expires_at WHERE dedup.expires_at <= ?5";
-
     private RawStatement? _insert;
-    private RawStatement? _claimDedup;
+
+    /// <summary>The CoAP deduplication records, on the same connection and in the same transaction.</summary>
+    public DedupTable Dedup { get; } = new(connection);
 
     public long Insert(OutboxMessage message, long size, long now)
     {
@@ -228,27 +224,6 @@ internal sealed class OutboxTable(SqliteConnection connection)
 
     public int ReleaseAll() => Execute("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL");
 
-    public byte[]? FindDedup(string peer, int mid, long now) =>
-        Scalar("SELECT response FROM dedup WHERE peer = $p AND mid = $m AND expires_at > $n", ("$p", peer), ("$m", mid), ("$n", now)) as byte[];
-
-    /// <summary>Records <paramref name="dedup"/> unless an unexpired record of its (peer, MID) exists; false then (a duplicate).</summary>
-    public bool ClaimDedup(DedupRecord dedup, long now)
-    {
-        var claim = _claimDedup ??= new RawStatement(connection, ClaimDedupSql);
-        claim.Bind(1, dedup.Peer);
-        claim.Bind(2, dedup.MessageId);
-        claim.Bind(3, dedup.Response.Span);
-        claim.Bind(4, now + (long)dedup.Lifetime.TotalMilliseconds);
-        claim.Bind(5, now);
-        return claim.Execute() == 1;
-    }
-
-    /// <summary>Takes back a claim whose row was refused, so a retry of the request is stored once there is room.</summary>
-    public void DeleteDedup(DedupRecord dedup) =>
-        Execute("DELETE FROM dedup WHERE peer = $p AND mid = $m", ("$p", dedup.Peer), ("$m", dedup.MessageId));
-
-    public int DeleteExpiredDedup(long now) => Execute("DELETE FROM dedup WHERE expires_at <= $n", ("$n", now));
-
     public void AddDrops(IReadOnlyDictionary<DropKey, long> drops)
     {
         foreach (var (key, count) in drops)
@@ -297,8 +272,8 @@ internal sealed class OutboxTable(SqliteConnection connection)
     public void Dispose()
     {
         _insert?.Dispose();
-        _claimDedup?.Dispose();
-        _insert = _claimDedup = null;
+        _insert = null;
+        Dedup.Dispose();
         foreach (var command in _commands.Values)
         {
             command.Dispose();

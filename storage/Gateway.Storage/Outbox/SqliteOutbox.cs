@@ -113,7 +113,7 @@ public sealed class SqliteOutbox : IOutbox
         try
         {
             _table.Transaction = null;
-            return _table.FindDedup(peer, messageId, _clock.NowMs);
+            return _table.Dedup.Find(peer, messageId, _clock.NowMs);
         }
         finally
         {
@@ -260,15 +260,15 @@ public sealed class SqliteOutbox : IOutbox
             {
                 var (message, dedup) = (batch[i].Message, batch[i].Dedup);
                 // The claim comes first: a retransmission of a request stored earlier, or earlier in this batch, changes nothing.
-                if (dedup is not null && !_table.ClaimDedup(dedup, now))
+                if (dedup is not null && !_table.Dedup.Claim(dedup, now))
                 {
-                    batch[i].Result = EnqueueResult.Duplicate(_table.FindDedup(dedup.Peer, dedup.MessageId, now));
+                    batch[i].Result = EnqueueResult.Duplicate(_table.Dedup.Find(dedup.Peer, dedup.MessageId, now));
                     continue;
                 }
                 var id = admission.TryInsert(message, transaction, delta);
                 if (id is null)
                 {
-                    if (dedup is not null) _table.DeleteDedup(dedup);
+                    if (dedup is not null) _table.Dedup.TakeBack(dedup);
                     OutboxLog.Refused(_logger, admission.LastRefusal);
                     batch[i].Result = EnqueueResult.Refused(admission.LastRefusal, _options.RefusalRetryAfter);
                     continue;
@@ -354,7 +354,7 @@ public sealed class SqliteOutbox : IOutbox
                 expired++;
             }
         }
-        _table.DeleteExpiredDedup(now);
+        _table.Dedup.Purge(now);
         foreach (var id in _table.DeadLettersMarkedForRetry())
         {
             if (_table.RestoreDeadLetter(id, now) is { } size)

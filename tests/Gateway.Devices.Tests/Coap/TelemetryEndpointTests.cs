@@ -176,6 +176,24 @@ public sealed class TelemetryEndpointTests : IDisposable
         Assert.Single(await _gateway.RowTextsAsync(OutboxMessageKind.Telemetry));
     }
 
+    // The durable records are kept by (peer, block of 64 Message IDs): consecutive IDs across a block boundary are
+    // each stored once, and each retransmission after a restart is still recognised.
+    [Fact]
+    public async Task ConsecutiveMessageIds_AcrossABlockBoundary_EachStoredOnce_AlsoAfterRestart()
+    {
+        var token = await _gateway.AddDeviceAsync("Dev A");
+        var requests = Enumerable.Range(0x103D, 6)
+            .Select(mid => CoapDevice.Request(CoapCode.Post, $"api/v1/{token}/telemetry", (ushort)mid, $"{{\"mid\":{mid}}}", 50)).ToList();
+        foreach (var request in requests) Assert.Equal("2.01", Answer.Code(await _device.SendAsync(request)));
+
+        _device.Dispose();
+        _gateway.Restart();
+        using var again = new CoapDevice(_gateway.Server);
+        foreach (var request in requests) Assert.Equal("2.01", Answer.Code(await again.SendAsync(request)));
+
+        Assert.Equal(6, (await _gateway.RowTextsAsync(OutboxMessageKind.Telemetry)).Count);
+    }
+
     [Fact]
     public async Task IdenticalReadingsWithNewMessageIds_AreBothStored()
     {

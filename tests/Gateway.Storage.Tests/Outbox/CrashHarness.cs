@@ -119,7 +119,11 @@ public sealed class CrashHarness(string directory)
         var dedups = new HashSet<string>(StringComparer.Ordinal);
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT peer, mid FROM dedup";
+            // One row per block of 64 Message IDs (migration 0009), a bit per record.
+            command.CommandText =
+                "WITH RECURSIVE bit(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM bit WHERE n < 63) " +
+                "SELECT peer, block * 64 + n FROM (SELECT peer, block, bits FROM dedup_peer UNION ALL SELECT peer, block, bits FROM dedup_block), bit " +
+                "WHERE (bits >> n) & 1 = 1";
             using var reader = command.ExecuteReader();
             while (reader.Read()) dedups.Add($"{reader.GetString(0)} {reader.GetInt64(1).ToString(CultureInfo.InvariantCulture)}");
         }
