@@ -19,6 +19,13 @@ public sealed partial class CoapEndpoint
 
     private Block1Reassembler? _block1Instance;
     private Block2Cache? _block2Instance;
+    // The last body cut into blocks and its first block, by the response instance they came from. A resource that
+    // answers with one cached response (CoapResponse is immutable; the discovery listing does this) gets them back
+    // without copying, hashing or slicing again, and a GET of it needs no Block2 cache entry per peer: its later
+    // blocks are cut from the same instance again. One reference, so receive threads swap it whole.
+    private ShapedBody? _lastShaped;
+
+    private sealed record ShapedBody(CoapResponse Source, CachedBody Body, int Szx, CoapResponse FirstBlock);
     private ITimer? _sweepTimer;
     private bool _sweepArmed;
 
@@ -145,13 +152,13 @@ public sealed partial class CoapEndpoint
     private CoapResponse ShapeTransfer(CoapRequest request, CoapResponse response, SocketAddress to)
     {
         ref readonly var transfer = ref request.Transfer;
-        var extra = new List<CoapOption>(3);
+        List<CoapOption>? extra = null;
         if (request.ObserveTarget is { } target)
         {
             if (response.Code.IsSuccess)
             {
                 Register(request, target, CopyAddress(to), out uint sequence);
-                extra.Add(CoapOption.FromUInt(CoapOptionNumber.Observe, sequence));
+                extra = [CoapOption.FromUInt(CoapOptionNumber.Observe, sequence)];
                 if (target.NotificationMaxAge is { } maxAge && response.MaxAge is null) extra.Add(CoapOption.FromUInt(CoapOptionNumber.MaxAge, maxAge));
             }
             else
@@ -160,7 +167,7 @@ public sealed partial class CoapEndpoint
                 RemoveRelation(request.Peer, request.Message.Token.Span, ObserveRemovalReason.RegistrationFailed);
             }
         }
-        if (transfer.Block1 is { } block1) extra.Add(new BlockOption(block1.Number, false, Math.Min(block1.Szx, _preferredSzx)).ToOption(CoapOptionNumber.Block1));
+        if (transfer.Block1 is { } block1) (extra ??= []).Add(new BlockOption(block1.Number, false, Math.Min(block1.Szx, _preferredSzx)).ToOption(CoapOptionNumber.Block1));
 
         int szx = BlockwiseTransfer.ResponseSzx(transfer.Block2?.Szx, ResponseSzx(response));
         long length = response.BlockSource?.Length ?? response.Payload.Length;
@@ -170,26 +177,35 @@ public sealed partial class CoapEndpoint
         }
         if (response.Code.IsSuccess && (transfer.Block2 is not null || length > 1 << (szx + 4)))
         {
+            var shaped = _lastShaped is { } last && ReferenceEquals(last.Source, response) ? last : null;
             // A body from a source is not copied: the cache keeps the source and every block is read from it.
-            var body = response.BlockSource is { } source
+            var body = shaped?.Body ?? (response.BlockSource is { } source
                 ? new CachedBody(response, source.ETag.ToArray(), source)
                 : new CachedBody(new CoapResponse(response.Code, response.Payload.ToArray(), response.Options) { MaxBlockSize = response.MaxBlockSize },
-                    BlockwiseTransfer.ETagFor(response));
-            if (length > 1 << (szx + 4))
+                    BlockwiseTransfer.ETagFor(response)));
+            bool safe = request.Message.Code == CoapCode.Get || request.Message.Code == CoapCode.Fetch;
+            if (length > 1 << (szx + 4) && !(shaped is not null && safe))
             {
                 var key = request.Key ?? RequestKey.From(request.Message.Code, request.Message.Options);
                 lock (_gate) _block2.Put(request.Peer, key, body, _time.GetTimestamp(), _exchangeLifetime);
                 Interlocked.Increment(ref Statistics._block2Transfers);
             }
             var requested = transfer.Block2 ?? new BlockOption(0, false, szx);
-            // RFC 7959 §2.2 (a NUM past the end cannot be served): 4.02 Bad Option, as libcoap and Californium answer.
-            if (!BlockwiseTransfer.TrySlice(body, requested.Number, requested.Szx, szx, transfer.Size2, out response)) return BlockPastEnd;
+            // Block 0 depends on the body and our block size only (offset 0, Size2 always on the first block).
+            if (requested.Number == 0 && shaped is not null && shaped.Szx == szx) response = shaped.FirstBlock;
+            else
+            {
+                // RFC 7959 §2.2 (a NUM past the end cannot be served): 4.02 Bad Option, as libcoap and Californium answer.
+                var whole = response;
+                if (!BlockwiseTransfer.TrySlice(body, requested.Number, requested.Szx, szx, transfer.Size2, out response)) return BlockPastEnd;
+                if (requested.Number == 0 && whole.BlockSource is null) _lastShaped = new ShapedBody(whole, body, szx, response);
+            }
         }
         else if (transfer.Size2 && response.Code.IsSuccess)
         {
-            extra.Add(CoapOption.FromUInt(CoapOptionNumber.Size2, (uint)response.Payload.Length));
+            (extra ??= []).Add(CoapOption.FromUInt(CoapOptionNumber.Size2, (uint)response.Payload.Length));
         }
-        return extra.Count == 0 ? response : new CoapResponse(response.Code, response.Payload, [.. response.Options, .. extra]);
+        return extra is null ? response : new CoapResponse(response.Code, response.Payload, [.. response.Options, .. extra]);
     }
 
     /// <summary>Idle Block1 transfers are dropped by a timer that runs only while some exist. Under the gate.</summary>

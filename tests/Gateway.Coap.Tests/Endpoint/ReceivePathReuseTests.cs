@@ -166,11 +166,37 @@ public class ReceivePathReuseTests
         Assert.True(transport.AllocatedBytes < 20_000, $"{transport.AllocatedBytes} bytes allocated on the receive thread for 20,000 requests");
     }
 
+    [Fact]
+    public void SteadyStateDiscovery_InBlocks_AllocatesNothingOnTheReceiveThread()
+    {
+        // A listing longer than one 32-byte discovery block (RFC 7252 §11.3), so every GET is block 0 of a Block2 body.
+        var server = new CoapServer();
+        foreach (var name in new[] { "temperature-sensor", "humidity-sensor", "pressure-sensor" })
+        {
+            server.Add(name, new DelegateResource("value").On(CoapCode.Get, _ => CoapResponse.Text(CoapCode.Content, "1")));
+        }
+        var discovery = new CoapMessage(CoapMessageType.Confirmable, CoapCode.Get, 0, new byte[] { 1, 2, 3, 4 },
+            [CoapOption.FromString(CoapOptionNumber.UriPath, ".well-known"), CoapOption.FromString(CoapOptionNumber.UriPath, "core")]);
+        using (var harness = new EndpointHarness(server))
+        {
+            harness.Send(discovery);
+            var first = harness.Expect();
+            Assert.Equal((CoapCode.Content, new BlockOption(0, true, 1)), (first.Code, Opt.Block2Of(first)!.Value));
+        }
+        using var transport = new ReplayTransport(CoapCodec.Encode(discovery), warmup: 20_000, measured: 20_000, payloadEnding: null);
+        using var endpoint = new CoapEndpoint(transport, server, new CoapEndpointOptions { ReceiveThreads = 1 });
+        endpoint.Start();
+
+        Assert.True(transport.Finished.Wait(TimeSpan.FromSeconds(60)), "the receive loop did not get through the requests");
+        Assert.Equal(40_000, transport.ContentResponses);
+        Assert.True(transport.AllocatedBytes < 20_000, $"{transport.AllocatedBytes} bytes allocated on the receive thread for 20,000 discoveries");
+    }
+
     /// <summary>
     /// Feeds one request over and over (a fresh Message ID each time) to the endpoint's own receive
     /// thread and measures, on that thread, the bytes allocated between the warm-up and the end.
     /// </summary>
-    private sealed class ReplayTransport(byte[] request, int warmup, int measured) : IDatagramTransport
+    private sealed class ReplayTransport(byte[] request, int warmup, int measured, string? payloadEnding = "21.5") : IDatagramTransport
     {
         private static readonly SocketAddress Peer = new IPEndPoint(IPAddress.Parse("192.0.2.20"), 50000).Serialize();
         private int _next;
@@ -180,6 +206,7 @@ public class ReceivePathReuseTests
         public ManualResetEventSlim Finished { get; } = new();
         public long AllocatedBytes { get; private set; }
         public int ContentResponses;
+        private readonly byte[]? _payloadEnding = payloadEnding is null ? null : Encoding.UTF8.GetBytes(payloadEnding);
 
         public AddressFamily AddressFamily => AddressFamily.InterNetwork;
         public EndPoint LocalEndPoint { get; } = new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5683);
@@ -205,8 +232,8 @@ public class ReceivePathReuseTests
 
         public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
         {
-            // ACK, 2.05, and the payload "21.5" at the end.
-            if (datagram[0] >> 4 == 0x6 && datagram[1] == CoapCode.Content.Value && datagram.EndsWith("21.5"u8)) ContentResponses++;
+            // ACK, 2.05, and the payload's expected end.
+            if (datagram[0] >> 4 == 0x6 && datagram[1] == CoapCode.Content.Value && (_payloadEnding is null || datagram.EndsWith(_payloadEnding))) ContentResponses++;
         }
 
         public void Dispose() => _closed.Set();
