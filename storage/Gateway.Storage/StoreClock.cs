@@ -8,10 +8,10 @@ namespace Gateway.Storage;
 /// Why not the wall clock: a Pi has no RTC, so after a power cut it may boot in 1970 or jump a year
 /// when NTP arrives; a wall-clock TTL would then expire (or immortalise) the whole queue. Why not
 /// the raw monotonic clock: it restarts at zero on every boot, so stored values would be meaningless
-/// after a power cut. So the store persists its clock with every commit and resumes from the stored
-/// value on open (<see cref="TimeProvider.GetTimestamp"/> drives it meanwhile). The price: time while
-/// the gateway is off does not count, so rows live longer than MaxAge of calendar time across long
-/// outages, and a crash loses the few ms since the last commit. Both err towards keeping data.
+/// after a power cut. So the store persists its clock with its commits (at most once a second) and
+/// resumes from the stored value on open (<see cref="TimeProvider.GetTimestamp"/> drives it meanwhile).
+/// The price: time while the gateway is off does not count, so rows live longer than MaxAge of calendar
+/// time across long outages, and a crash loses under a second of the clock. Both err towards keeping data.
 /// </remarks>
 internal sealed class StoreClock
 {

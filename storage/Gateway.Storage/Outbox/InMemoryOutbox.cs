@@ -18,7 +18,6 @@ public sealed class InMemoryOutbox : IOutbox
     private long _bytes;
     private long _deadLetters;
     private long _commits;
-    private long _lastPurge = long.MinValue;
 
     /// <param name="options">Limits (MaxQueueBytes, MaxAge, MinFreeBytes, RefusalRetryAfter); DataDir is unused.</param>
     /// <param name="time">Clock; the system clock if null.</param>
@@ -37,10 +36,6 @@ public sealed class InMemoryOutbox : IOutbox
         lock (_gate)
         {
             var now = _clock.NowMs;
-            if (now - _lastPurge >= OutboxPolicy.PurgeIntervalMs)
-            {
-                Purge(now);
-            }
             if (dedup is not null && _dedup.TryGetValue((dedup.Peer, dedup.MessageId), out var seen) && seen.ExpiresAt > now)
             {
                 return ValueTask.FromResult(EnqueueResult.Duplicate(seen.Response));
@@ -163,7 +158,6 @@ public sealed class InMemoryOutbox : IOutbox
 
     private int Purge(long now)
     {
-        _lastPurge = now;
         var cutoff = now - (long)_options.MaxAge.TotalMilliseconds;
         var expired = _rows.Values
             .TakeWhile(r => r.EnqueuedAt <= cutoff)

@@ -8,8 +8,8 @@ internal static class OutboxPolicy
     /// <summary>Accounted per-row overhead: ids, integers and index entries, roughly what SQLite spends.</summary>
     public const int RowOverhead = 64;
 
-    /// <summary>Expired rows are looked for at most this often (store-clock ms) from the enqueue path.</summary>
-    public const long PurgeIntervalMs = 1000;
+    /// <summary>The store clock is saved with a commit at most this often (store-clock ms): a crash costs the clock less than this.</summary>
+    public const long ClockSaveIntervalMs = 1000;
 
     /// <summary>
     /// A row enqueued this recently (store-clock ms) by a device with no older row is live: leased

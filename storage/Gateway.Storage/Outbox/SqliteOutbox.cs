@@ -39,8 +39,7 @@ public sealed class SqliteOutbox : IOutbox
     private long _commits;
     private long _failedCommits;
     private long _failuresSinceSuccess;
-    private long _lastPurge = long.MinValue;
-    private long _lastClockSave = long.MinValue;
+    private long _lastClockSave;
     private bool _disposed;
 
     /// <param name="database">The opened database.</param>
@@ -63,7 +62,8 @@ public sealed class SqliteOutbox : IOutbox
         // Nothing is in flight when the owner starts: a lease of the previous run would only delay redelivery.
         var released = _table.ReleaseAll();
         // From here a reader can carry the clock forward (ReadStats) even before the first commit saves it.
-        _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        _lastClockSave = _clock.NowMs;
+        _table.SaveClock(_lastClockSave, _time.GetUtcNow().ToUnixTimeMilliseconds());
         OutboxLog.Opened(_logger, _depth, _bytes, released);
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -244,17 +244,11 @@ public sealed class SqliteOutbox : IOutbox
     {
         var delta = new OutboxBatchDelta();
         var now = _clock.NowMs;
-        var purged = false;
         SqliteTransaction? transaction = null;
         try
         {
             transaction = _connection.BeginTransaction(deferred: false);
             _table.Transaction = transaction;
-            if (now - _lastPurge >= OutboxPolicy.PurgeIntervalMs)
-            {
-                Purge(now, delta);
-                purged = true;
-            }
             var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeBytes);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -278,7 +272,7 @@ public sealed class SqliteOutbox : IOutbox
             _table.AddDrops(delta.Drops);
             // At most once a second: the meta page would otherwise add a WAL page to every commit,
             // and a crash then costs the store clock under a second (rows only live that much longer).
-            var saveClock = now - _lastClockSave >= OutboxPolicy.PurgeIntervalMs;
+            var saveClock = now - _lastClockSave >= OutboxPolicy.ClockSaveIntervalMs;
             if (saveClock)
             {
                 _table.SaveClock(now, _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -324,10 +318,6 @@ public sealed class SqliteOutbox : IOutbox
             _table.Transaction = null;
         }
 
-        if (purged)
-        {
-            _lastPurge = now;
-        }
         Apply(delta);
         Interlocked.Increment(ref _commits);
         if (_failuresSinceSuccess > 0)

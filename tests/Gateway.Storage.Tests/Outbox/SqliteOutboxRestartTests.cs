@@ -82,6 +82,22 @@ public sealed class SqliteOutboxRestartTests : IDisposable
         Assert.Equal(1, fromCli.TotalDrops);
     }
 
+    [Fact]
+    public async Task Crash_CostsTheStoreClockUnderASecond_TheClockIsSavedWithCommits()
+    {
+        var options = _directory.Options();
+        var time = new ManualTimeProvider();
+        using var database = SqliteDatabase.Open(options);
+        await using var outbox = new SqliteOutbox(database, time);
+        await outbox.EnqueueAsync(Telemetry("dev-a", "{\"t\":1}"));
+        time.Advance(TimeSpan.FromMinutes(10));
+        await outbox.EnqueueAsync(Telemetry("dev-a", "{\"t\":2}"));   // this commit saves the clock: 10 min on
+
+        // What a restart after a crash here would resume from (the service never closed): the saved clock.
+        using var afterCrash = SqliteDatabase.Open(options);
+        Assert.Equal(TimeSpan.FromMinutes(10), SqliteOutbox.ReadStats(afterCrash).OldestAge);
+    }
+
     // Issue 20.5: status said "oldest 0 s" while the service's own figure was 26 s, because the running
     // service saves its clock only with commits (and idle, once a maintenance interval).
     [Fact]
