@@ -53,7 +53,6 @@ internal static class CoapResults
 
     /// <summary>The source key of the failure limiter: the address without port (a device may change ports).</summary>
     public static DeviceRequestContext Context(CoapRequest request, bool dedup = false) =>
-        // Peer and Message ID apart rather than the exchange key: the store keeps a peer's records by block of IDs.
         new(request.PeerEndPoint.Address.ToString())
         {
             SessionDevice = request.SessionIdentity,

@@ -85,7 +85,7 @@ internal static class HttpResults
     /// <summary>
     /// The failure limiter's source key: the client address without port, an IPv4-mapped IPv6 address as IPv4 (so a
     /// device counts the same on the dual-stack listener and on CoAP). An HTTP request has no retransmission key, so
-    /// <see cref="DeviceRequestContext.ExchangeKey"/> is null: a device that repeats a POST whose answer it lost
+    /// <see cref="DeviceRequestContext.ExchangePeer"/> is null: a device that repeats a POST whose answer it lost
     /// creates a second row (at-least-once, as with ThingsBoard itself; a device-side <c>ts</c> makes it idempotent upstream).
     /// </summary>
     public static DeviceRequestContext RequestContext(HttpContext context) => new(Source(context));

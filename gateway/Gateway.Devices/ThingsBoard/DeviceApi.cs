@@ -320,10 +320,7 @@ public sealed class DeviceApi
         IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken, bool continuesBriefly = false)
     {
         var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys, ContinuesBriefly = continuesBriefly };
-        // Peer and Message ID apart when the transport gave them (the store keeps a peer's consecutive IDs together),
-        // else the exchange key whole as the record's peer (MID 0).
-        var dedup = context.ExchangePeer is { } peer ? new DedupRecord(peer, context.MessageId, CreatedMarker, _options.DedupLifetime)
-            : context.ExchangeKey is { } key ? new DedupRecord(key, 0, CreatedMarker, _options.DedupLifetime) : null;
+        var dedup = context.ExchangePeer is { } peer ? new DedupRecord(peer, context.MessageId, CreatedMarker, _options.DedupLifetime) : null;
         var result = await _outbox.EnqueueAsync(message, dedup, cancellationToken).ConfigureAwait(false);
         if (result.Status != EnqueueStatus.Refused) return DeviceApiResult.Created;
         DevicesLog.EnqueueRefused(_logger, device, kind.ToString(), result.Refusal.ToString(), result.RetryAfter);

@@ -4,12 +4,7 @@ namespace Gateway.Devices.ThingsBoard;
 /// Transport facts a device call needs besides its arguments.
 /// </summary>
 /// <param name="Source">The client's address without port (e.g. "192.0.2.10"): the key of the authentication-failure limiter.</param>
-/// <param name="ExchangeKey">
-/// Identifies this request among its retransmissions (CoAP: <c>CoapRequest.ExchangeKey</c>, peer + Message ID);
-/// stored with the outbox row so a retransmission never creates a second row, also after a restart. Null, and no
-/// <see cref="ExchangePeer"/> either: no dedup (HTTP).
-/// </param>
-public readonly record struct DeviceRequestContext(string Source, string? ExchangeKey = null)
+public readonly record struct DeviceRequestContext(string Source)
 {
     /// <summary>
     /// The device the transport authenticated (a DTLS session with a PSK or a mapped certificate), or
@@ -18,8 +13,9 @@ public readonly record struct DeviceRequestContext(string Source, string? Exchan
     public string? SessionDevice { get; init; }
 
     /// <summary>
-    /// The peer of a CoAP request, with <see cref="MessageId"/>: what an exchange key names, apart. The store keeps a
-    /// peer's records in blocks of consecutive Message IDs, which a whole key would scatter. Preferred to <see cref="ExchangeKey"/>.
+    /// The peer of a CoAP request, with <see cref="MessageId"/>: what identifies it among its retransmissions
+    /// (RFC 7252 §4.5). Stored with the outbox row so a retransmission never creates a second row, also after a
+    /// restart; the store keeps a peer's records in blocks of consecutive Message IDs. Null: no dedup (HTTP).
     /// </summary>
     public string? ExchangePeer { get; init; }
 
