@@ -12,6 +12,8 @@ namespace Gateway.TestKit;
 /// <para>As a 6LoWPAN mesh (issue 17): a datagram larger than <see cref="MeshLink.MaxDatagram"/> is dropped (an 802.15.4
 /// frame carries 127 bytes; counted in <see cref="Oversized"/>) and every datagram is delayed by a random time in the
 /// link's range, independently, so datagrams may overtake each other as on a multi-hop path.</para>
+/// <para>Every CoAP datagram's fate is journalled, so a test can tell a request the path lost in every transmission
+/// from one the server left unanswered (<see cref="RequestFates"/>).</para>
 /// </summary>
 public sealed class UdpFaultRelay : IDisposable
 {
@@ -22,6 +24,7 @@ public sealed class UdpFaultRelay : IDisposable
     private readonly ConcurrentDictionary<IPEndPoint, Socket> _upstream = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly MeshLink? _mesh;
+    private readonly ConcurrentQueue<Hop> _journal = new();
     private long _forwarded, _dropped, _oversized;
 
     /// <summary>A slow, small-frame link: datagrams above <paramref name="MaxDatagram"/> bytes are dropped, each one waits MinDelay..MaxDelay.</summary>
@@ -47,12 +50,43 @@ public sealed class UdpFaultRelay : IDisposable
     /// <summary>Datagrams dropped because they were larger than the mesh link's frame.</summary>
     public long Oversized => Interlocked.Read(ref _oversized);
 
-    private bool Drop()
+    /// <summary>
+    /// What became of each confirmable request (RFC 7252 §4.2), by client and Message ID: how many copies the client
+    /// sent, how many reached the server, how many ACKs or RSTs the server sent back for it and how many of those the
+    /// path delivered.
+    /// </summary>
+    public IReadOnlyList<RequestFate> RequestFates()
+    {
+        var fates = new Dictionary<(IPEndPoint, ushort), RequestFate>();
+        foreach (var hop in _journal.Where(h => h.Up && h.Type == 0 && h.Code is > 0 and < 32))
+        {
+            var fate = fates.GetValueOrDefault((hop.Client, hop.MessageId), new RequestFate(hop.Client, hop.MessageId, 0, 0, 0, 0));
+            fates[(hop.Client, hop.MessageId)] = fate with { Sent = fate.Sent + 1, Reached = fate.Reached + (hop.Dropped ? 0 : 1) };
+        }
+        foreach (var hop in _journal.Where(h => !h.Up && h.Type >= 2))
+        {
+            if (fates.TryGetValue((hop.Client, hop.MessageId), out var fate))
+                fates[(hop.Client, hop.MessageId)] = fate with { Answered = fate.Answered + 1, Delivered = fate.Delivered + (hop.Dropped ? 0 : 1) };
+        }
+        return [.. fates.Values];
+    }
+
+    /// <summary>One confirmable request's copies and the server's answers to them, as the relay saw them.</summary>
+    public sealed record RequestFate(IPEndPoint Client, ushort MessageId, int Sent, int Reached, int Answered, int Delivered);
+
+    private readonly record struct Hop(bool Up, IPEndPoint Client, int Type, byte Code, ushort MessageId, bool Dropped);
+
+    private bool Drop(bool up, IPEndPoint client, ReadOnlySpan<byte> datagram)
     {
         bool drop;
         lock (_random) drop = _random.NextDouble() < _loss;
         Interlocked.Increment(ref drop ? ref _dropped : ref _forwarded);
-        return drop;
+        bool oversized = !drop && datagram.Length > _mesh?.MaxDatagram;
+        if (oversized) Interlocked.Increment(ref _oversized);
+        // RFC 7252 §3: Ver/T/TKL, Code, Message ID.
+        if (datagram.Length >= 4)
+            _journal.Enqueue(new Hop(up, client, (datagram[0] >> 4) & 3, datagram[1], (ushort)(datagram[2] << 8 | datagram[3]), drop || oversized));
+        return drop || oversized;
     }
 
     private async Task ForwardUpAsync()
@@ -65,7 +99,7 @@ public sealed class UdpFaultRelay : IDisposable
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
             var client = (IPEndPoint)received.RemoteEndPoint;
             var upstream = _upstream.GetOrAdd(client, Open);
-            if (!Drop()) await SendAsync(upstream, buffer.AsMemory(0, received.ReceivedBytes), _server);
+            if (!Drop(up: true, client, buffer.AsSpan(0, received.ReceivedBytes))) await SendAsync(upstream, buffer.AsMemory(0, received.ReceivedBytes), _server);
         }
     }
 
@@ -81,7 +115,7 @@ public sealed class UdpFaultRelay : IDisposable
                 SocketReceiveFromResult received;
                 try { received = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), _stop.Token); }
                 catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
-                if (!Drop()) await SendAsync(_front, buffer.AsMemory(0, received.ReceivedBytes), client);
+                if (!Drop(up: false, client, buffer.AsSpan(0, received.ReceivedBytes))) await SendAsync(_front, buffer.AsMemory(0, received.ReceivedBytes), client);
             }
         });
         return socket;
@@ -91,11 +125,6 @@ public sealed class UdpFaultRelay : IDisposable
     {
         if (_mesh is { } mesh)
         {
-            if (datagram.Length > mesh.MaxDatagram)
-            {
-                Interlocked.Increment(ref _oversized);
-                return;
-            }
             TimeSpan delay;
             lock (_random) delay = mesh.MinDelay + (mesh.MaxDelay - mesh.MinDelay) * _random.NextDouble();
             var copy = datagram.ToArray(); // the receive buffer is reused before the delay is over

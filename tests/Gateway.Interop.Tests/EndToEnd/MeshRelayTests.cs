@@ -15,7 +15,9 @@ namespace Gateway.Interop.Tests.EndToEnd;
 /// frame) is dropped, every datagram is delayed by 200–2,000 ms at random and 10 % are lost in each direction (fixed
 /// seed), with long transmission parameters on both sides (RFC 7252 §4.8.1: ACK_TIMEOUT above the slowest round trip
 /// of 4 s, so a retransmission means a loss). Through it, at once: confirmable telemetry POSTs (≥ 99 % acknowledged,
-/// none stored twice, every acknowledged one stored), a firmware download in 32-byte Block2 blocks (byte-exact; RFC
+/// none stored twice, every acknowledged one stored, and one not acknowledged only when the mesh lost every one of its
+/// transmissions or of the gateway's answers: at 10 % loss each way that is 0.19^5 per POST, so about one CI run in a
+/// hundred has one), a firmware download in 32-byte Block2 blocks (byte-exact; RFC
 /// 7959), and an Exosite dataport observation that ends on the last value written (RFC 7641 §1.2: eventual
 /// consistency). The CI form keeps the mesh's real timing and makes the load small (32 POSTs, ACK_TIMEOUT 4 s, under a
 /// minute); <c>GATEWAY_TESTS_MESH_FULL=1</c> (tests/reliability-long) runs 100 POSTs and a 600-byte image with the
@@ -70,6 +72,7 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
             var acked = new ConcurrentBag<int>();
             var started = System.Diagnostics.Stopwatch.StartNew();
             long dropped, forwarded, oversized;
+            IReadOnlyList<UdpFaultRelay.RequestFate> fates;
             await using (var gateway = await GatewayProcess.StartAsync(dataDir, $"--Coap:AckTimeoutSeconds={Run.AckTimeoutSeconds}", "--Coap:MaxBlockSize=32"))
             {
                 using var relay = new UdpFaultRelay(gateway.IPv4EndPoint, lossPerDirection: 0.1, seed: 17, Link);
@@ -104,20 +107,32 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
                 var download = await firmware;
                 Assert.Equal(CoapCode.Content, download.Code);
                 Assert.Equal(image, download.Payload.ToArray());
-                (dropped, forwarded, oversized) = (relay.Dropped, relay.Forwarded, relay.Oversized);
+                // Whatever is still crossing the mesh (an observation's cancellation) arrives before the requests' fates are read.
+                await Task.Delay(Link.MaxDelay * 2 + TimeSpan.FromSeconds(1));
+                (dropped, forwarded, oversized, fates) = (relay.Dropped, relay.Forwarded, relay.Oversized, relay.RequestFates());
                 Assert.Equal(0, await gateway.StopAsync());
             }
 
             var stored = await LossyLinkTests.StoredValuesAsync(dataDir, "Mesh Node");
             var twice = stored.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            // Requests of which no answer came through: each copy lost on the way in, or its answer on the way out.
+            var unanswered = fates.Where(f => f.Delivered == 0).ToList();
+            int notAcked = Devices * Run.PerDevice - acked.Count;
             string figures = FormattableString.Invariant(
-                $"mesh ({Run.Name}: 200-2000 ms, 10 % loss, ACK_TIMEOUT {Run.AckTimeoutSeconds} s): {acked.Count}/{Devices * Run.PerDevice} acknowledged ({100.0 * acked.Count / (Devices * Run.PerDevice):0.#} %), {stored.Count} rows stored, {twice.Count} duplicates, {Run.ImageBytes}-byte Block2 image byte-exact, observation ended on the last value; relay dropped {dropped} of {dropped + forwarded} datagrams, {oversized} above {MeshFrame} bytes; {started.Elapsed.TotalSeconds:0} s");
+                $"mesh ({Run.Name}: 200-2000 ms, 10 % loss, ACK_TIMEOUT {Run.AckTimeoutSeconds} s): {acked.Count}/{Devices * Run.PerDevice} acknowledged ({100.0 * acked.Count / (Devices * Run.PerDevice):0.#} %), {unanswered.Count} requests lost by the mesh in every transmission, {stored.Count} rows stored, {twice.Count} duplicates, {Run.ImageBytes}-byte Block2 image byte-exact, observation ended on the last value; relay dropped {dropped} of {dropped + forwarded} datagrams, {oversized} above {MeshFrame} bytes; {started.Elapsed.TotalSeconds:0} s");
             output.WriteLine(figures);
             Figures.Report(figures);
             Assert.True(twice.Count == 0, $"{twice.Count} values stored more than once, e.g. {string.Join(", ", twice.Take(5))}");
             var missing = acked.Except(stored).ToList();
             Assert.True(missing.Count == 0, $"{missing.Count} acknowledged values not stored, e.g. {string.Join(", ", missing.Take(5))}");
-            Assert.True(acked.Count * 100 >= Devices * Run.PerDevice * 99, $"{acked.Count} of {Devices * Run.PerDevice} acknowledged");
+            string Describe(IEnumerable<UdpFaultRelay.RequestFate> some) =>
+                string.Join("; ", some.Select(f => $"port {f.Client.Port} MID {f.MessageId}: sent {f.Sent}, reached {f.Reached}, answered {f.Answered}, delivered {f.Delivered}"));
+            // RFC 7252 §4.5: every copy of a request that reached the gateway is answered, a duplicate with the cached response.
+            var ignored = unanswered.Where(f => f.Answered < f.Reached).ToList();
+            Assert.True(ignored.Count == 0, $"the gateway left copies of requests unanswered: {Describe(ignored)}");
+            Assert.True(notAcked <= unanswered.Count, $"{notAcked} POSTs not acknowledged, {unanswered.Count} requests lost by the mesh: {Describe(unanswered)}");
+            // At the full scale 99 % is the target; at the CI scale (32 POSTs) one mesh-lost POST is 96.9 %, accounted for above.
+            if (Run.Name == "full") Assert.True(acked.Count * 100 >= Devices * Run.PerDevice * 99, $"{acked.Count} of {Devices * Run.PerDevice} acknowledged");
             // Everything fitted the frame (32-byte blocks, short tokens) and the loss really happened.
             Assert.Equal(0, oversized);
             double loss = (double)dropped / (dropped + forwarded);
