@@ -40,6 +40,7 @@ public sealed partial class CoapEndpoint
                 {
                     ConfirmableOutcome.Reset => new CoapResetException($"{server} answered the request with RST"),
                     ConfirmableOutcome.TimedOut => new TimeoutException($"No ACK from {server} after {_options.MaxRetransmit} retransmissions"),
+                    _ when cancellationToken.IsCancellationRequested => new OperationCanceledException(cancellationToken),
                     _ => new OperationCanceledException("The endpoint was stopped"),
                 };
                 FailExchange(exchange, failure);

@@ -60,7 +60,7 @@ public sealed class UdpFaultRelay : IDisposable
         var fates = new Dictionary<(IPEndPoint, ushort), RequestFate>();
         foreach (var hop in _journal.Where(h => h.Up && h.Type == 0 && h.Code is > 0 and < 32))
         {
-            var fate = fates.GetValueOrDefault((hop.Client, hop.MessageId), new RequestFate(hop.Client, hop.MessageId, 0, 0, 0, 0));
+            var fate = fates.GetValueOrDefault((hop.Client, hop.MessageId), new RequestFate(hop.Client, hop.MessageId, hop.Code, 0, 0, 0, 0));
             fates[(hop.Client, hop.MessageId)] = fate with { Sent = fate.Sent + 1, Reached = fate.Reached + (hop.Dropped ? 0 : 1) };
         }
         foreach (var hop in _journal.Where(h => !h.Up && h.Type >= 2))
@@ -71,8 +71,32 @@ public sealed class UdpFaultRelay : IDisposable
         return [.. fates.Values];
     }
 
-    /// <summary>One confirmable request's copies and the server's answers to them, as the relay saw them.</summary>
-    public sealed record RequestFate(IPEndPoint Client, ushort MessageId, int Sent, int Reached, int Answered, int Delivered);
+    /// <summary>
+    /// Confirmable messages the server sent that are not requests (separate responses, Observe notifications), by client
+    /// and Message ID: how many copies the server sent and the path delivered, and how many ACKs or RSTs for them reached it.
+    /// </summary>
+    public IReadOnlyList<RequestFate> ServerConfirmableFates()
+    {
+        var fates = new Dictionary<(IPEndPoint, ushort), RequestFate>();
+        foreach (var hop in _journal.Where(h => !h.Up && h.Type == 0 && h.Code >= 64))
+        {
+            var fate = fates.GetValueOrDefault((hop.Client, hop.MessageId), new RequestFate(hop.Client, hop.MessageId, hop.Code, 0, 0, 0, 0));
+            fates[(hop.Client, hop.MessageId)] = fate with { Sent = fate.Sent + 1, Reached = fate.Reached + (hop.Dropped ? 0 : 1) };
+        }
+        foreach (var hop in _journal.Where(h => h.Up && h.Type >= 2))
+        {
+            if (fates.TryGetValue((hop.Client, hop.MessageId), out var fate))
+                fates[(hop.Client, hop.MessageId)] = fate with { Answered = fate.Answered + 1, Delivered = fate.Delivered + (hop.Dropped ? 0 : 1) };
+        }
+        return [.. fates.Values];
+    }
+
+    /// <summary>One confirmable message's copies and the answers to them, as the relay saw them (for a server's message, "reached" is the client).</summary>
+    public sealed record RequestFate(IPEndPoint Client, ushort MessageId, byte Code, int Sent, int Reached, int Answered, int Delivered)
+    {
+        public override string ToString() => FormattableString.Invariant(
+            $"port {Client.Port} MID {MessageId} code {Code >> 5}.{Code & 31:D2}: sent {Sent}, reached {Reached}, answered {Answered}, delivered {Delivered}");
+    }
 
     private readonly record struct Hop(bool Up, IPEndPoint Client, int Type, byte Code, ushort MessageId, bool Dropped);
 

@@ -114,7 +114,8 @@ public sealed class ClientTests : IDisposable
         using var cts = new CancellationTokenSource();
         var request = _client.SendRequestAsync(ServerAddress, CoapCode.Get, Path("echo"), cancellationToken: cts.Token);
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request.WaitAsync(TimeSpan.FromSeconds(10)));
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(cts.Token, cancelled.CancellationToken); // the caller's cancellation, not "the endpoint was stopped"
         Assert.Equal(0, _client.PendingConfirmables);
     }
 

@@ -42,8 +42,17 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
         PreferredBlockSize = 32,
     };
 
-    /// <summary>Bounds each request and the observation: a device gives a request up after MAX_TRANSMIT_WAIT (§4.8.2); the rest is room for the observation's writes.</summary>
-    private static readonly TimeSpan Limit = DeviceOptions.MaxTransmitWait + TimeSpan.FromSeconds(Run.PerDevice * 3 * Run.AckTimeoutSeconds);
+    /// <summary>
+    /// Bounds each request and the observation: a device gives a request up after MAX_TRANSMIT_WAIT (§4.8.2) and may try
+    /// once more (<see cref="AgainAfterTimeout"/>); the rest is room for the observation's writes.
+    /// </summary>
+    private static readonly TimeSpan Limit = DeviceOptions.MaxTransmitWait * 2 + TimeSpan.FromSeconds(Run.PerDevice * 3 * Run.AckTimeoutSeconds);
+
+    private int _retried; // exchanges a device gave up and tried again
+    private int _reregistered; // observations registered again after no notification came
+
+    /// <summary>Longer than a notification's retransmissions last (ACK_TIMEOUT × 15 × ACK_RANDOM_FACTOR, RFC 7252 §4.8.2) plus the mesh's round trip.</summary>
+    private static readonly TimeSpan NotificationPatience = TimeSpan.FromSeconds(Run.AckTimeoutSeconds * 15 * 1.5 + 5);
 
     private static CoapEndpoint Device()
     {
@@ -73,6 +82,7 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
             var started = System.Diagnostics.Stopwatch.StartNew();
             long dropped, forwarded, oversized;
             IReadOnlyList<UdpFaultRelay.RequestFate> fates;
+            int notificationsLost;
             await using (var gateway = await GatewayProcess.StartAsync(dataDir, $"--Coap:AckTimeoutSeconds={Run.AckTimeoutSeconds}", "--Coap:MaxBlockSize=32"))
             {
                 using var relay = new UdpFaultRelay(gateway.IPv4EndPoint, lossPerDirection: 0.1, seed: 17, Link);
@@ -99,17 +109,26 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
                 {
                     using var device = Device();
                     using var limit = new CancellationTokenSource(Limit);
-                    return await device.RequestAsync(relay.EndPoint, CoapCode.Get, Uri($"fw/{token}", "title=fw", "version=2"), cancellationToken: limit.Token);
+                    return await AgainAfterTimeout(() => device.RequestAsync(relay.EndPoint, CoapCode.Get, Uri($"fw/{token}", "title=fw", "version=2"), cancellationToken: limit.Token));
                 });
                 var observed = ObserveDataportAsync(relay.EndPoint);
 
-                await Task.WhenAll(telemetry, firmware, observed);
-                var download = await firmware;
-                Assert.Equal(CoapCode.Content, download.Code);
-                Assert.Equal(image, download.Payload.ToArray());
+                Exception? failed = null;
+                try { await Task.WhenAll(telemetry, firmware, observed); }
+                catch (Exception e) { failed = e; }
                 // Whatever is still crossing the mesh (an observation's cancellation) arrives before the requests' fates are read.
                 await Task.Delay(Link.MaxDelay * 2 + TimeSpan.FromSeconds(1));
                 (dropped, forwarded, oversized, fates) = (relay.Dropped, relay.Forwarded, relay.Oversized, relay.RequestFates());
+                notificationsLost = relay.ServerConfirmableFates().Count(f => f.Reached == 0);
+                if (failed is not null)
+                {
+                    var lost = fates.Where(f => f.Delivered == 0);
+                    Assert.Fail($"{failed.GetType().Name}: {failed.Message}\nrequests without an answer through the mesh: {string.Join("; ", lost)}; " +
+                        $"{oversized} datagrams above {MeshFrame} bytes; relay dropped {dropped} of {dropped + forwarded}\n{failed}");
+                }
+                var download = await firmware;
+                Assert.Equal(CoapCode.Content, download.Code);
+                Assert.Equal(image, download.Payload.ToArray());
                 Assert.Equal(0, await gateway.StopAsync());
             }
 
@@ -119,18 +138,19 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
             var unanswered = fates.Where(f => f.Delivered == 0).ToList();
             int notAcked = Devices * Run.PerDevice - acked.Count;
             string figures = FormattableString.Invariant(
-                $"mesh ({Run.Name}: 200-2000 ms, 10 % loss, ACK_TIMEOUT {Run.AckTimeoutSeconds} s): {acked.Count}/{Devices * Run.PerDevice} acknowledged ({100.0 * acked.Count / (Devices * Run.PerDevice):0.#} %), {unanswered.Count} requests lost by the mesh in every transmission, {stored.Count} rows stored, {twice.Count} duplicates, {Run.ImageBytes}-byte Block2 image byte-exact, observation ended on the last value; relay dropped {dropped} of {dropped + forwarded} datagrams, {oversized} above {MeshFrame} bytes; {started.Elapsed.TotalSeconds:0} s");
+                $"mesh ({Run.Name}: 200-2000 ms, 10 % loss, ACK_TIMEOUT {Run.AckTimeoutSeconds} s): {acked.Count}/{Devices * Run.PerDevice} acknowledged ({100.0 * acked.Count / (Devices * Run.PerDevice):0.#} %), {unanswered.Count} requests lost by the mesh in every transmission ({_retried} tried again), {notificationsLost} notifications with no copy through (lost, or replaced by a newer one, RFC 7641 §4.5.2; {_reregistered} registrations again), {stored.Count} rows stored, {twice.Count} duplicates, {Run.ImageBytes}-byte Block2 image byte-exact, observation ended on the last value; relay dropped {dropped} of {dropped + forwarded} datagrams, {oversized} above {MeshFrame} bytes; {started.Elapsed.TotalSeconds:0} s");
             output.WriteLine(figures);
             Figures.Report(figures);
             Assert.True(twice.Count == 0, $"{twice.Count} values stored more than once, e.g. {string.Join(", ", twice.Take(5))}");
             var missing = acked.Except(stored).ToList();
             Assert.True(missing.Count == 0, $"{missing.Count} acknowledged values not stored, e.g. {string.Join(", ", missing.Take(5))}");
-            string Describe(IEnumerable<UdpFaultRelay.RequestFate> some) =>
-                string.Join("; ", some.Select(f => $"port {f.Client.Port} MID {f.MessageId}: sent {f.Sent}, reached {f.Reached}, answered {f.Answered}, delivered {f.Delivered}"));
+            static string Describe(IEnumerable<UdpFaultRelay.RequestFate> some) => string.Join("; ", some);
             // RFC 7252 §4.5: every copy of a request that reached the gateway is answered, a duplicate with the cached response.
             var ignored = unanswered.Where(f => f.Answered < f.Reached).ToList();
             Assert.True(ignored.Count == 0, $"the gateway left copies of requests unanswered: {Describe(ignored)}");
-            Assert.True(notAcked <= unanswered.Count, $"{notAcked} POSTs not acknowledged, {unanswered.Count} requests lost by the mesh: {Describe(unanswered)}");
+            Assert.True(notAcked + _retried <= unanswered.Count,
+                $"{notAcked} POSTs not acknowledged and {_retried} exchanges tried again, but {unanswered.Count} requests lost by the mesh: {Describe(unanswered)}");
+            Assert.True(_reregistered <= notificationsLost, $"the observer registered again {_reregistered} times, but every notification had a copy through");
             // At the full scale 99 % is the target; at the CI scale (32 POSTs) one mesh-lost POST is 96.9 %, accounted for above.
             if (Run.Name == "full") Assert.True(acked.Count * 100 >= Devices * Run.PerDevice * 99, $"{acked.Count} of {Devices * Run.PerDevice} acknowledged");
             // Everything fitted the frame (32-byte blocks, short tokens) and the loss really happened.
@@ -144,31 +164,76 @@ public sealed class MeshRelayTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A device that gave an exchange up (MAX_RETRANSMIT, RFC 7252 §4.2) tries it again, as a firmware or provisioning
+    /// agent would. At 10 % loss each way one exchange in ~4,000 loses all five copies, and the relay's fixed-seed loss
+    /// sequence has a run of 7 drops in 13 datagrams that a run reaches when few exchanges are left, so it happens in
+    /// CI. Each retry is counted and must be matched by a request the mesh lost in every copy (the journal, above).
+    /// </summary>
+    private async Task<T> AgainAfterTimeout<T>(Func<Task<T>> exchange)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try { return await exchange(); }
+            catch (TimeoutException) when (attempt < 3) { Interlocked.Increment(ref _retried); }
+        }
+    }
+
     /// <summary>Activates an Exosite device, observes its dataport and writes five values; the observer must end on the last.</summary>
-    private static async Task ObserveDataportAsync(IPEndPoint mesh)
+    private async Task ObserveDataportAsync(IPEndPoint mesh)
     {
         using var device = Device();
         using var limit = new CancellationTokenSource(Limit);
         // 40 bytes of CIK come as two 32-byte blocks (Coap:MaxBlockSize); RequestAsync follows Block2.
-        var activated = await device.RequestAsync(mesh, CoapCode.Post, Uri("provision/activate/acme/m1/0001"), cancellationToken: limit.Token);
+        var activated = await AgainAfterTimeout(() => device.RequestAsync(mesh, CoapCode.Post, Uri("provision/activate/acme/m1/0001"), cancellationToken: limit.Token));
         string cik = Encoding.UTF8.GetString(activated.Payload.Span);
         Assert.True(activated.Code == CoapCode.Content && cik.Length == 40, $"activation: {activated}");
 
         var dataport = Uri("1a/level", cik);
-        await using var notifications = device.ObserveAsync(mesh, dataport, cancellationToken: limit.Token).GetAsyncEnumerator(limit.Token);
-        Assert.True(await notifications.MoveNextAsync()); // the registration's answer
+        Task<IAsyncEnumerator<CoapMessage>> RegisterAsync(CancellationToken token) => AgainAfterTimeout(async () =>
+        {
+            var registering = device.ObserveAsync(mesh, dataport, cancellationToken: token).GetAsyncEnumerator(token);
+            try
+            {
+                Assert.True(await registering.MoveNextAsync()); // the registration's answer
+                return registering;
+            }
+            catch
+            {
+                await registering.DisposeAsync();
+                throw;
+            }
+        });
+        using var observation = CancellationTokenSource.CreateLinkedTokenSource(limit.Token);
+        await using var notifications = await RegisterAsync(observation.Token);
         using var writer = Device();
         for (int value = 1; value <= 5; value++)
         {
+            var text = Encoding.UTF8.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
             // Exosite answers 4.12 to writes closer than its limit allows; the device tries again a little later.
-            while ((await writer.SendRequestAsync(mesh, CoapCode.Post, dataport, Encoding.UTF8.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                cancellationToken: limit.Token)).Code != CoapCode.Changed)
+            while ((await AgainAfterTimeout(() => writer.SendRequestAsync(mesh, CoapCode.Post, dataport, text, cancellationToken: limit.Token))).Code != CoapCode.Changed)
             {
                 await Task.Delay(300, limit.Token);
             }
         }
         string last = "";
-        while (last != "5" && await notifications.MoveNextAsync()) last = Encoding.UTF8.GetString(notifications.Current.Payload.Span);
+        while (last != "5")
+        {
+            var next = notifications.MoveNextAsync().AsTask();
+            if (await Task.WhenAny(next, Task.Delay(NotificationPatience, limit.Token)) != next)
+            {
+                // The gateway gave a notification up after MAX_RETRANSMIT and ended the relation (RFC 7641 §4.5); a client
+                // that hears nothing registers again (§3.3.1) and gets the current value. Counted, and checked against the journal.
+                Interlocked.Increment(ref _reregistered);
+                await observation.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
+                await using var again = await RegisterAsync(limit.Token);
+                last = Encoding.UTF8.GetString(again.Current.Payload.Span);
+                break;
+            }
+            if (!await next) break;
+            last = Encoding.UTF8.GetString(notifications.Current.Payload.Span);
+        }
         Assert.Equal("5", last);
     }
 }
