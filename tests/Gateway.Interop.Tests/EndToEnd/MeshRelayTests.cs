@@ -16,10 +16,10 @@ namespace Gateway.Interop.Tests.EndToEnd;
 /// seed), with long transmission parameters on both sides (RFC 7252 §4.8.1: ACK_TIMEOUT above the slowest round trip
 /// of 4 s, so a retransmission means a loss). Through it, at once: confirmable telemetry POSTs (≥ 99 % acknowledged,
 /// none stored twice, every acknowledged one stored, and one not acknowledged only when the mesh lost every one of its
-/// transmissions or of the gateway's answers: at 10 % loss each way that is 0.19^5 per POST, so about one CI run in a
-/// hundred has one), a firmware download in 32-byte Block2 blocks (byte-exact; RFC
-/// 7959), and an Exosite dataport observation that ends on the last value written (RFC 7641 §1.2: eventual
-/// consistency). The CI form keeps the mesh's real timing and makes the load small (32 POSTs, ACK_TIMEOUT 4 s, under a
+/// transmissions or of the gateway's answers: at 10 % loss each way that is 0.19^5 per POST), a firmware download in
+/// 32-byte Block2 blocks (byte-exact; RFC 7959), and an Exosite dataport observation that ends on the last value
+/// written (RFC 7641 §1.2: eventual consistency). The relay journals every datagram, so each exchange a device gives up
+/// and tries again, and each re-registration, is checked against what the mesh really lost. The CI form keeps the mesh's real timing and makes the load small (32 POSTs, ACK_TIMEOUT 4 s, under a
 /// minute); <c>GATEWAY_TESTS_MESH_FULL=1</c> (tests/reliability-long) runs 100 POSTs and a 600-byte image with the
 /// ACK_TIMEOUT of 10 s a real mesh would be configured with.
 /// </summary>
