@@ -63,8 +63,7 @@ public sealed partial class CoapEndpoint
             Respond(context, message, handle, ReservedSzx);
             return false;
         }
-        bool safe = message.Code == CoapCode.Get || message.Code == CoapCode.Fetch;
-        if (transfer.Observe == 1 && safe) RemoveRelation(peer, message.Token.Span, ObserveRemovalReason.Deregistered);
+        if (transfer.Observe == 1 && message.Code.IsSafe) RemoveRelation(peer, message.Token.Span, ObserveRemovalReason.Deregistered);
         var key = RequestKey.From(message.Code, message.Options);
         long now = _time.GetTimestamp();
 
@@ -123,7 +122,7 @@ public sealed partial class CoapEndpoint
             }
             // Not cached (expired or evicted): a safe method is simply recomputed (the ETag tells the
             // client whether it changed, §2.4); an unsafe one must not run again for a later block.
-            if (!safe)
+            if (!message.Code.IsSafe)
             {
                 Respond(context, message, handle, NoTransfer);
                 return false;
@@ -183,8 +182,7 @@ public sealed partial class CoapEndpoint
                 ? new CachedBody(response, source.ETag.ToArray(), source)
                 : new CachedBody(new CoapResponse(response.Code, response.Payload.ToArray(), response.Options) { MaxBlockSize = response.MaxBlockSize },
                     BlockwiseTransfer.ETagFor(response)));
-            bool safe = request.Message.Code == CoapCode.Get || request.Message.Code == CoapCode.Fetch;
-            if (length > 1 << (szx + 4) && !(shaped is not null && safe))
+            if (length > 1 << (szx + 4) && !(shaped is not null && request.Message.Code.IsSafe))
             {
                 var key = request.Key ?? RequestKey.From(request.Message.Code, request.Message.Options);
                 lock (_gate) _block2.Put(request.Peer, key, body, _time.GetTimestamp(), _exchangeLifetime);

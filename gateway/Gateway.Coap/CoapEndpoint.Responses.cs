@@ -30,7 +30,7 @@ public sealed partial class CoapEndpoint
     /// </summary>
     private static bool IsRepeatableBlock(CoapMessage request)
     {
-        if (request.Code != CoapCode.Get && request.Code != CoapCode.Fetch) return false;
+        if (!request.Code.IsSafe) return false;
         TransferOptions.Scan(request.Options, out var transfer);
         return transfer.Block2 is { Number: > 0 };
     }

@@ -14,6 +14,12 @@ public readonly record struct CoapCode(byte Value)
     public bool IsResponse => Class is >= 2 and <= 5;
     public bool IsSuccess => Class == 2;
 
+    /// <summary>
+    /// GET (RFC 7252 §5.8.1) or FETCH (RFC 8132 §2): safe and idempotent, so a response may be produced again for a
+    /// retransmission (RFC 7252 §4.5), and the methods an observation is registered with (RFC 7641 §2, RFC 8132 §2.4).
+    /// </summary>
+    public bool IsSafe => this == Get || this == Fetch;
+
     public static CoapCode From(int cls, int detail) => new((byte)((cls << 5) | detail));
 
     public override string ToString() => $"{Class}.{Detail:D2}";

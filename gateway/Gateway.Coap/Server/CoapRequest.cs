@@ -74,7 +74,7 @@ public sealed class CoapRequest
     public uint? Observe => Message.GetUIntOption(CoapOptionNumber.Observe);
 
     /// <summary>A GET or FETCH with Observe=0 (RFC 7641 §3.1; RFC 8132 §2.4 for FETCH).</summary>
-    public bool IsObserveRegistration => (Method == CoapCode.Get || Method == CoapCode.Fetch) && Observe == 0;
+    public bool IsObserveRegistration => Method.IsSafe && Observe == 0;
 
     /// <summary>
     /// Answer this registration as a plain request: the response carries no Observe option and no
