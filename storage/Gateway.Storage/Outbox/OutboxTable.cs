@@ -127,13 +127,18 @@ internal sealed class OutboxTable(SqliteConnection connection)
             ("$m", maxBytes));
     }
 
-    /// <summary>Attribute rows not under an active lease whose every key is set again by a later row of the device.</summary>
-    public List<(long Id, long Size)> SupersededAttributeRows(long now) => ReadIdSizes(
-        "SELECT o.id, o.size FROM outbox o WHERE o.kind <> 1 AND o.kind = 2 AND (o.lease_until IS NULL OR o.lease_until <= $n) " +
+    // The condition of the partial (kind, id) index (migration 0010; 1 is OutboxMessageKind.Telemetry): SQLite uses a
+    // partial index only for a query whose WHERE names its condition, so the queries for the rare kinds say it too.
+    private const string NotTelemetry = "kind <> 1";
+
+    internal const string SupersededAttributesSql =
+        "SELECT o.id, o.size FROM outbox o WHERE " + NotTelemetry + " AND o.kind = 2 AND (o.lease_until IS NULL OR o.lease_until <= $n) " +
         "AND EXISTS (SELECT 1 FROM outbox_key k WHERE k.id = o.id) " +
         "AND NOT EXISTS (SELECT 1 FROM outbox_key k WHERE k.id = o.id AND NOT EXISTS " +
-        "  (SELECT 1 FROM outbox_key l WHERE l.device = k.device AND l.key = k.key AND l.id > k.id)) ORDER BY o.id",
-        ("$n", now));
+        "  (SELECT 1 FROM outbox_key l WHERE l.device = k.device AND l.key = k.key AND l.id > k.id)) ORDER BY o.id";
+
+    /// <summary>Attribute rows not under an active lease whose every key is set again by a later row of the device.</summary>
+    public List<(long Id, long Size)> SupersededAttributeRows(long now) => ReadIdSizes(SupersededAttributesSql, ("$n", now));
 
     public List<(long Id, long Size)> OldestTelemetry(long now, long exceptId, int limit) => ReadIdSizes(
         "SELECT id, size FROM outbox WHERE kind = 1 AND (lease_until IS NULL OR lease_until <= $n) AND id <> $x ORDER BY id LIMIT $l",
@@ -159,8 +164,7 @@ internal sealed class OutboxTable(SqliteConnection connection)
     // The kinds of OutboxMessageKinds.IsAwaited, by number, from that one definition.
     private static readonly string AwaitedKinds = string.Join(", ",
         Enum.GetValues<OutboxMessageKind>().Where(k => k.IsAwaited()).Select(k => ((int)k).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-    // "kind <> 1" names the condition of the partial (kind, id) index (migration 0010), so the lease may use it.
-    private static readonly string LeasableAwaited = Leasable + $"AND kind <> 1 AND kind IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
+    internal static readonly string LeasableAwaited = Leasable + $"AND {NotTelemetry} AND kind IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
     private static readonly string LeasableOthers = Leasable + $"AND kind NOT IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
 
     private static readonly string LeasableLive = Leasable +

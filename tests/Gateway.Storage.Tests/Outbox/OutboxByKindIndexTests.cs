@@ -38,10 +38,10 @@ public sealed class OutboxByKindIndexTests : IDisposable
         // Counted through the index itself: two entries (the attributes and the RPC reply), none of the 300 telemetry rows.
         Assert.Equal(["2"], Rows(connection, "SELECT count(*) FROM outbox INDEXED BY outbox_by_kind WHERE kind <> 1"));
         Assert.Equal(["302"], Rows(connection, "SELECT count(*) FROM outbox"));
-        // The awaited kinds' lease names the index's condition and is planned through it, not by scanning the table.
-        var plan = string.Join("\n", Rows(connection, "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE kind <> 1 AND kind IN (3, 4, 7) ORDER BY id"));
-        Assert.Contains("outbox_by_kind", plan);
-        Assert.Equal(Rows(connection, "SELECT id FROM outbox NOT INDEXED WHERE kind = 3"), Rows(connection, "SELECT id FROM outbox WHERE kind <> 1 AND kind IN (3, 4, 7) ORDER BY id"));
+        // The queries for the rare kinds (the awaited kinds' lease, attribute compaction) name the index's condition
+        // and are planned through it, not by scanning the table.
+        foreach (var sql in new[] { OutboxTable.LeasableAwaited, OutboxTable.SupersededAttributesSql })
+            Assert.Contains("USING INDEX outbox_by_kind", string.Join("\n", Rows(connection, "EXPLAIN QUERY PLAN " + sql)));
     }
 
     [Fact]
