@@ -55,35 +55,24 @@ public sealed class UdpFaultRelay : IDisposable
     /// sent, how many reached the server, how many ACKs or RSTs the server sent back for it and how many of those the
     /// path delivered.
     /// </summary>
-    public IReadOnlyList<RequestFate> RequestFates()
-    {
-        var fates = new Dictionary<(IPEndPoint, ushort), RequestFate>();
-        foreach (var hop in _journal.Where(h => h.Up && h.Type == 0 && h.Code is > 0 and < 32))
-        {
-            var fate = fates.GetValueOrDefault((hop.Client, hop.MessageId), new RequestFate(hop.Client, hop.MessageId, hop.Code, 0, 0, 0, 0));
-            fates[(hop.Client, hop.MessageId)] = fate with { Sent = fate.Sent + 1, Reached = fate.Reached + (hop.Dropped ? 0 : 1) };
-        }
-        foreach (var hop in _journal.Where(h => !h.Up && h.Type >= 2))
-        {
-            if (fates.TryGetValue((hop.Client, hop.MessageId), out var fate))
-                fates[(hop.Client, hop.MessageId)] = fate with { Answered = fate.Answered + 1, Delivered = fate.Delivered + (hop.Dropped ? 0 : 1) };
-        }
-        return [.. fates.Values];
-    }
+    public IReadOnlyList<ConfirmableFate> RequestFates() => Fates(fromClient: true, code => code is > 0 and < 32); // class 0, not Empty
 
     /// <summary>
     /// Confirmable messages the server sent that are not requests (separate responses, Observe notifications), by client
-    /// and Message ID: how many copies the server sent and the path delivered, and how many ACKs or RSTs for them reached it.
+    /// and Message ID: how many copies the server sent and the path delivered, and how many ACKs or RSTs for them came back.
     /// </summary>
-    public IReadOnlyList<RequestFate> ServerConfirmableFates()
+    public IReadOnlyList<ConfirmableFate> ServerConfirmableFates() => Fates(fromClient: false, code => code >= 64); // classes 2-7
+
+    // RFC 7252 §3: a CON (type 0) from one side, matched by Message ID to the ACKs and RSTs (types 2, 3) from the other.
+    private List<ConfirmableFate> Fates(bool fromClient, Func<byte, bool> isMessage)
     {
-        var fates = new Dictionary<(IPEndPoint, ushort), RequestFate>();
-        foreach (var hop in _journal.Where(h => !h.Up && h.Type == 0 && h.Code >= 64))
+        var fates = new Dictionary<(IPEndPoint, ushort), ConfirmableFate>();
+        foreach (var hop in _journal.Where(h => h.Up == fromClient && h.Type == 0 && isMessage(h.Code)))
         {
-            var fate = fates.GetValueOrDefault((hop.Client, hop.MessageId), new RequestFate(hop.Client, hop.MessageId, hop.Code, 0, 0, 0, 0));
+            var fate = fates.GetValueOrDefault((hop.Client, hop.MessageId), new ConfirmableFate(hop.Client, hop.MessageId, hop.Code, 0, 0, 0, 0));
             fates[(hop.Client, hop.MessageId)] = fate with { Sent = fate.Sent + 1, Reached = fate.Reached + (hop.Dropped ? 0 : 1) };
         }
-        foreach (var hop in _journal.Where(h => h.Up && h.Type >= 2))
+        foreach (var hop in _journal.Where(h => h.Up != fromClient && h.Type >= 2))
         {
             if (fates.TryGetValue((hop.Client, hop.MessageId), out var fate))
                 fates[(hop.Client, hop.MessageId)] = fate with { Answered = fate.Answered + 1, Delivered = fate.Delivered + (hop.Dropped ? 0 : 1) };
@@ -91,8 +80,8 @@ public sealed class UdpFaultRelay : IDisposable
         return [.. fates.Values];
     }
 
-    /// <summary>One confirmable message's copies and the answers to them, as the relay saw them (for a server's message, "reached" is the client).</summary>
-    public sealed record RequestFate(IPEndPoint Client, ushort MessageId, byte Code, int Sent, int Reached, int Answered, int Delivered)
+    /// <summary>One confirmable message's copies and the answers to them, as the relay saw them ("reached": copies that reached the other side).</summary>
+    public sealed record ConfirmableFate(IPEndPoint Client, ushort MessageId, byte Code, int Sent, int Reached, int Answered, int Delivered)
     {
         public override string ToString() => FormattableString.Invariant(
             $"port {Client.Port} MID {MessageId} code {Code >> 5}.{Code & 31:D2}: sent {Sent}, reached {Reached}, answered {Answered}, delivered {Delivered}");
