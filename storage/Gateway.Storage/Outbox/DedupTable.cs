@@ -47,14 +47,18 @@ internal sealed class DedupTable(SqliteConnection connection) : IDisposable
     /// <summary>The response recorded for (<paramref name="peer"/>, <paramref name="messageId"/>) and not expired at <paramref name="now"/>, or null.</summary>
     public byte[]? Find(string peer, int messageId, long now) => Bound(4, FindSql, peer, messageId, default, 0, now).ExecuteBlob();
 
-    /// <summary>Records <paramref name="dedup"/> unless an unexpired record of its (peer, MID) exists; false then (a duplicate).</summary>
-    public bool Claim(DedupRecord dedup, long now)
+    /// <summary>
+    /// Records <paramref name="dedup"/> unless an unexpired record of its (peer, MID) exists; false then (a duplicate),
+    /// with that record's response in <paramref name="recorded"/>.
+    /// </summary>
+    public bool Claim(DedupRecord dedup, long now, out byte[]? recorded)
     {
         var (peer, mid) = (dedup.Peer, dedup.MessageId);
         var response = dedup.Response.Span;
         var expires = now + (long)dedup.Lifetime.TotalMilliseconds;
+        recorded = null;
         if (Bound(0, ClaimInCurrentSql, peer, mid, response, expires, now).Execute() == 1) return true;
-        if (Find(peer, mid, now) is not null) return false;
+        if ((recorded = Find(peer, mid, now)) is not null) return false;
         if (Bound(1, AddToCurrentSql, peer, mid, response, expires, now).Execute() == 1) return true;
         Bound(2, RetireCurrentSql, peer, mid, response, expires, now).Execute();
         Bound(3, StartBlockSql, peer, mid, response, expires, now).Execute();

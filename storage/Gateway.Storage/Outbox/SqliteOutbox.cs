@@ -254,9 +254,9 @@ public sealed class SqliteOutbox : IOutbox
             {
                 var (message, dedup) = (batch[i].Message, batch[i].Dedup);
                 // The claim comes first: a retransmission of a request stored earlier, or earlier in this batch, changes nothing.
-                if (dedup is not null && !_table.Dedup.Claim(dedup, now))
+                if (dedup is not null && !_table.Dedup.Claim(dedup, now, out var recorded))
                 {
-                    batch[i].Result = EnqueueResult.Duplicate(_table.Dedup.Find(dedup.Peer, dedup.MessageId, now));
+                    batch[i].Result = EnqueueResult.Duplicate(recorded);
                     continue;
                 }
                 var id = admission.TryInsert(message, transaction, delta);
