@@ -80,6 +80,12 @@ internal static class CoapBench
                         "/example_data", BenchRequest.Write(Gateway.Coap.Messages.CoapCode.Put))
                     : new BenchServer("libcoap", "coap-server-notls", ["-A", "127.0.0.1", "-p", libcoapPort.ToString(CultureInfo.InvariantCulture)], libcoapPort, options.LibcoapPath));
             }
+            if (options.Floor)
+            {
+                int floorPort = FreePort();
+                var write = options.Telemetry ? BenchRequest.Write(Gateway.Coap.Messages.CoapCode.Post) : null;
+                servers.Add(new BenchServer("floor", BuildFloor(NewScratch(scratchDirs)), [floorPort.ToString(CultureInfo.InvariantCulture)], floorPort, "/floor", write));
+            }
             int gatewayPort = FreePort();
             // A fresh data directory, no HTTP or admin listener: nothing shared with a gateway already running here.
             dataDir = Directory.CreateTempSubdirectory("coapgw-bench-").FullName;
@@ -134,7 +140,7 @@ internal static class CoapBench
                 }
             }
 
-            ResultTable.Print(Console.Out, results, options.Points, options.Rounds);
+            ResultTable.Print(Console.Out, results, options.Points, options.Rounds, options.Telemetry);
             // performance.md G10: footprint under load (peak resident set since each server started).
             foreach (var server in servers)
                 Console.WriteLine($"{server.Name}: peak RSS {server.PeakResidentKiB() / 1024.0:F1} MiB");
@@ -176,7 +182,7 @@ internal static class CoapBench
             server.Start();
             try
             {
-                server.WaitReady(TimeSpan.FromSeconds(server.Name == "libcoap" ? 10 : 60), cancel);
+                server.WaitReady(TimeSpan.FromSeconds(server.Name is "libcoap" or "floor" ? 10 : 60), cancel);
                 break;
             }
             catch (TimeoutException) when (attempt < 3)
@@ -186,8 +192,8 @@ internal static class CoapBench
             }
         }
         // The JIT build's tiering and PGO settle in the first seconds of load; the AOT binary gets the
-        // same treatment so both are compared alike. libcoap gets none: held sessions slow it down.
-        if (server.Name != "libcoap" && options.ServerWarmup > TimeSpan.Zero)
+        // same treatment so both are compared alike. libcoap gets none (held sessions slow it down), nor the C floor.
+        if (server.Name is "gateway" or "baseline" && options.ServerWarmup > TimeSpan.Zero)
             LoadGenerator.Run(server, new LoadPoint(16, 1), 0, NextSource(), TimeSpan.Zero, options.ServerWarmup, options.Threads, 0, cancel);
     }
 
@@ -199,6 +205,19 @@ internal static class CoapBench
         if (server.HasExited)
             throw new InvalidOperationException($"{server.Name} exited during the point:\n{server.Tail()}");
         return result;
+    }
+
+    /// <summary>Compiles tests/Bench/Floor/coap-floor.c into <paramref name="directory"/>; returns the executable.</summary>
+    private static string BuildFloor(string directory)
+    {
+        string source = Path.Combine(FindRepositoryRoot() ?? throw new InvalidOperationException("the repository (tests/Bench/Floor/coap-floor.c) is not above the working directory"), "tests", "Bench", "Floor", "coap-floor.c");
+        string executable = Path.Combine(directory, "coap-floor");
+        using var compiler = Process.Start(new ProcessStartInfo("cc", ["-O2", "-o", executable, source]) { UseShellExecute = false, RedirectStandardError = true })
+            ?? throw new InvalidOperationException("cannot start cc");
+        string errors = compiler.StandardError.ReadToEnd();
+        compiler.WaitForExit();
+        if (compiler.ExitCode != 0) throw new InvalidOperationException($"cc could not build {source}:\n{errors}");
+        return executable;
     }
 
     /// <summary>How to run the gateway: <c>dotnet coap-gateway.dll …</c> (JIT) or the NativeAOT executable itself.</summary>

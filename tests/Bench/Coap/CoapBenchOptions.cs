@@ -24,6 +24,9 @@ internal sealed class CoapBenchOptions
                               other sockets (default 3; JIT tiering); libcoap gets none
           --threads T         generator threads (default 1; they share 2 cores with the server)
           --gateway-only      skip libcoap (no ratios)
+          --floor             also measure tests/Bench/Floor/coap-floor.c (built here with cc): one thread
+                              answering every request at once with recvmmsg/sendmmsg and no state, the
+                              least any server can cost on this machine's socket API
           --gateway-dll PATH  coap-gateway.dll to run (default: gateway/Gateway.Host/bin/Release/net10.0)
           --gateway-binary PATH  the NativeAOT executable to run instead of the dll (what users run:
                               dotnet publish gateway/Gateway.Host -c Release -r linux-x64 -p:PublishAot=true -o DIR)
@@ -51,6 +54,7 @@ internal sealed class CoapBenchOptions
     public int Threads { get; private set; } = 1;
     public bool GatewayOnly { get; private set; }
     public bool Telemetry { get; private set; }
+    public bool Floor { get; private set; }
     public bool Build { get; private set; }
     public bool FreshServers { get; private set; } = true;
     public bool LibcoapWarm { get; private set; } = true;
@@ -105,6 +109,7 @@ internal sealed class CoapBenchOptions
                     case "--threads": options.Threads = Integer(1, 64); break;
                     case "--gateway-only": options.GatewayOnly = true; break;
                     case "--telemetry": options.Telemetry = true; break;
+                    case "--floor": options.Floor = true; break;
                     case "--build": options.Build = true; break;
                     case "--gateway-dll": options.GatewayDll = Value(); break;
                     case "--gateway-binary": options.GatewayBinary = Value(); break;
