@@ -28,6 +28,22 @@ public sealed class SqliteDatabaseTests : IDisposable
     }
 
     [Fact]
+    public void Memory_statistics_are_off_so_an_allocation_takes_no_process_wide_mutex()
+    {
+        using var database = SqliteDatabase.Open(_directory.Options());
+        using var connection = database.OpenConnection();
+        using (var write = connection.CreateCommand())
+        {
+            write.CommandText = "CREATE TABLE filler (x BLOB); INSERT INTO filler SELECT randomblob(5000) FROM meta, meta, meta;";
+            write.ExecuteNonQuery();
+        }
+
+        Assert.True(SqliteDatabase.MemoryStatisticsOff);
+        // With the statistics on, this counts the page cache and statements the connection holds (hundreds of KiB).
+        Assert.Equal(0, SQLitePCL.raw.sqlite3_memory_used());
+    }
+
+    [Fact]
     public void Open_TwiceAtOnce_LikeServiceAndCli_BothWork()
     {
         using var service = SqliteDatabase.Open(_directory.Options());
