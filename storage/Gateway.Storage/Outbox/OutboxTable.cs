@@ -14,7 +14,7 @@ internal sealed class OutboxTable(SqliteConnection connection)
 
     private const string InsertSql =
         "INSERT INTO outbox (device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id";
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
     private RawStatement? _insert;
 
@@ -32,7 +32,7 @@ internal sealed class OutboxTable(SqliteConnection connection)
         insert.Bind(6, message.ClockSynced ? 1 : 0);
         insert.Bind(7, now);
         insert.Bind(8, size);
-        var id = insert.ExecuteInt64();
+        var id = insert.ExecuteInsert();
         if (!OutboxPolicy.Compactable(message.Kind)) return id;
         foreach (var key in OutboxPolicy.KeysOf(message))
         {
