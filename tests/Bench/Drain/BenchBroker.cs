@@ -31,16 +31,18 @@ internal sealed class BenchBroker : IDisposable
     /// <summary>
     /// Persistence off, no logging, <c>max_inflight_messages 0</c> (the broker announces no Receive
     /// Maximum, so each sender's own window is what limits it) and <c>max_queued_messages 0</c> (a
-    /// subscriber that falls behind loses nothing: every row is counted).
+    /// subscriber that falls behind loses nothing: every row is counted). <paramref name="noDelay"/>: TCP_NODELAY on
+    /// the broker's sockets (<c>set_tcp_nodelay</c>, off by default in mosquitto).
     /// </summary>
-    public static BenchBroker Start(string parent)
+    public static BenchBroker Start(string parent, bool noDelay = false)
     {
         if (!File.Exists(Binary)) throw new InvalidOperationException($"{Binary} is not installed; tests/run installs it");
         var directory = Directory.CreateDirectory(Path.Combine(parent, $"mosquitto-{Guid.NewGuid():N}")).FullName;
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0)) { listener.Start(); port = ((IPEndPoint)listener.LocalEndpoint).Port; }
         var config = Path.Combine(directory, "mosquitto.conf");
-        File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\nlog_dest none\nmax_inflight_messages 0\nmax_queued_messages 0\n");
+        File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\nlog_dest none\nmax_inflight_messages 0\nmax_queued_messages 0\n" +
+            (noDelay ? "set_tcp_nodelay true\n" : ""));
         var process = Process.Start(new ProcessStartInfo(Binary, ["-c", config]) { UseShellExecute = false, RedirectStandardError = true }) ?? throw new InvalidOperationException("mosquitto did not start");
         process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -48,7 +48,7 @@ internal static class DrainBench
         {
             var backlog = new Backlog(options.Rows, options.Devices);
             var senders = Senders(options, variants);
-            Console.WriteLine($"drain bench: {options.Rows:N0} telemetry rows of {options.Devices} devices, row {backlog.Row(0).Length} B ({backlog.Row(0)}); {BenchBroker.Version()}, a fresh broker per measurement (persistence off, max_inflight_messages 0, max_queued_messages 0), one QoS 1 subscriber counting rows");
+            Console.WriteLine($"drain bench: {options.Rows:N0} telemetry rows of {options.Devices} devices, row {backlog.Row(0).Length} B ({backlog.Row(0)}); {BenchBroker.Version()}, a fresh broker per measurement (persistence off, max_inflight_messages 0, max_queued_messages 0{(options.BrokerNoDelay ? ", set_tcp_nodelay true" : "")}), one QoS 1 subscriber counting rows");
             Console.WriteLine($"raw window {options.Window}, packed raw messages up to {options.Packet} B; live POSTs {options.LiveRate}/s; machine load {Load()}");
             foreach (var variant in variants) Console.WriteLine($"{variant.Label}: {variant.Command.Description}");
 
@@ -65,7 +65,7 @@ internal static class DrainBench
                 var order = senders.Skip(round % senders.Count).Concat(senders.Take(round % senders.Count)).ToList();
                 foreach (var (name, run) in order)
                 {
-                    using var broker = BenchBroker.Start(root);
+                    using var broker = BenchBroker.Start(root, options.BrokerNoDelay);
                     await using var counter = await RowCounter.StartAsync(broker.Port, options.Rows);
                     var m = await run(broker, counter, round, files, template);
                     results.Add(m);

@@ -19,6 +19,8 @@ internal sealed class DrainOptions
           --live-rate R         live telemetry POSTs per second during the drain and the idle baseline (default 200)
           --idle-seconds S      idle baseline after the drain, same process, empty backlog (default 10)
           --dir DIR             where the data directories and message files go (default $TMPDIR)
+          --broker-nodelay      set_tcp_nodelay true on the broker (mosquitto's default is false: Nagle holds a second
+                                PUBACK sent right after a first until the client's delayed ACK, up to 40 ms)
         """;
 
     public int Rows { get; private set; } = 1_000_000;
@@ -33,6 +35,7 @@ internal sealed class DrainOptions
     public double LiveRate { get; private set; } = 200;
     public int IdleSeconds { get; private set; } = 10;
     public string? Directory { get; private set; }
+    public bool BrokerNoDelay { get; private set; }
 
     public static DrainOptions Parse(string[] args)
     {
@@ -55,6 +58,7 @@ internal sealed class DrainOptions
                 case "--live-rate": options.LiveRate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--idle-seconds": options.IdleSeconds = Int(); break;
                 case "--dir": options.Directory = Value(); break;
+                case "--broker-nodelay": options.BrokerNoDelay = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
