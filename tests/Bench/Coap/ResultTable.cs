@@ -13,7 +13,7 @@ internal static class ResultTable
     public static string Raw(LoadResult r) => string.Create(Invariant,
         $"{r.Round,5}  {r.Point,-8}  {r.Server,-12}  {r.ResponsesPerSecond,8:N0}  {r.P50Micros,6}  {r.P99Micros,6}  {r.ServerCpuMicrosPerResponse,10:F1} {r.CpuSource,-5}  {r.GeneratorCpuMicrosPerResponse,15:F1}  {r.Retransmissions,7}  {r.Failures,6}  {r.Stale,5}  {r.NonSuccess,8}  {r.SocketErrors,8}  {(double.IsNaN(r.BusyBeforePercent) ? "-" : r.BusyBeforePercent.ToString("F0", Invariant) + " %"),11}");
 
-    public static void Print(TextWriter output, IReadOnlyList<LoadResult> results, IReadOnlyList<LoadPoint> points, int rounds, bool durableWrites = false)
+    public static void Print(TextWriter output, IReadOnlyList<LoadResult> results, IReadOnlyList<LoadPoint> points, int rounds, bool durableWrites)
     {
         output.WriteLine();
         output.WriteLine(string.Create(Invariant, $"Medians of {rounds} round(s); retransmissions and failures summed over the rounds."));
@@ -34,12 +34,7 @@ internal static class ResultTable
         {
             foreach (var peer in servers.Where(s => s is not "gateway" and not "floor"))
             {
-                PrintRatios(output, results, points, "gateway", peer, peer == "libcoap"
-                    ? durableWrites
-                        ? "gateway durable POST / fresh libcoap PUT (issue 21 targets: throughput >= 0.75x at N = 256, >= 0.4x at N = 16)"
-                        : "gateway / fresh libcoap (issue 21 GET targets: throughput >= 2.0x at N = 16 and 256, >= 1.5x at 1 and 1x64; p99 <= 1.0x; CPU/resp <= 0.3x)"
-                    : peer == "baseline" ? "gateway / baseline (A/B: --gateway-arg against --baseline-dll/--baseline-arg)"
-                    : $"gateway / {peer} (libcoap holding the sessions of the run before: the figure earlier benchmarks compared against)");
+                PrintRatios(output, results, points, "gateway", peer, GatewayRatioTitle(peer, durableWrites));
             }
         }
         if (servers.Contains("floor"))
@@ -50,6 +45,14 @@ internal static class ResultTable
                 PrintRatios(output, results, points, "gateway", "floor", "gateway / floor");
         }
     }
+
+    private static string GatewayRatioTitle(string peer, bool durableWrites) => (peer, durableWrites) switch
+    {
+        ("libcoap", true) => "gateway durable POST / fresh libcoap PUT (issue 21 targets: throughput >= 0.75x at N = 256, >= 0.4x at N = 16)",
+        ("libcoap", false) => "gateway / fresh libcoap (issue 21 GET targets: throughput >= 2.0x at N = 16 and 256, >= 1.5x at 1 and 1x64; p99 <= 1.0x; CPU/resp <= 0.3x)",
+        ("baseline", _) => "gateway / baseline (A/B: --gateway-arg against --baseline-dll/--baseline-arg)",
+        _ => $"gateway / {peer} (libcoap holding the sessions of the run before: the figure earlier benchmarks compared against)",
+    };
 
     private static void PrintRatios(TextWriter output, IReadOnlyList<LoadResult> results, IReadOnlyList<LoadPoint> points, string server, string peer, string title)
     {

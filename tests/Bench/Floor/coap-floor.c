@@ -23,6 +23,18 @@
 /* A 32-byte payload: the size of the gateway's discovery block (its GET answer), about libcoap's "/" text. */
 static const char payload[32] = "coap-floor: nothing behind this.";
 
+/* The success code of each method: RFC 7252 §5.8.1-§5.8.4, RFC 8132 §2 (FETCH) and §3 (PATCH, iPATCH). */
+static unsigned char method_success(unsigned code)
+{
+    switch (code)
+    {
+        case 2: return 0x41;                                   /* POST: 2.01 Created */
+        case 3: case 6: case 7: return 0x44;                   /* PUT, PATCH, iPATCH: 2.04 Changed */
+        case 4: return 0x42;                                   /* DELETE: 2.02 Deleted */
+        default: return 0x45;                                  /* GET, FETCH: 2.05 Content */
+    }
+}
+
 /* Builds the response to one request in place of `out`; returns its length, 0 to send nothing (RFC 7252 §4.2, §4.3). */
 static size_t respond(const unsigned char *in, size_t length, unsigned char *out)
 {
@@ -30,8 +42,8 @@ static size_t respond(const unsigned char *in, size_t length, unsigned char *out
     unsigned type = (in[0] >> 4) & 3, tkl = in[0] & 0x0F;
     if (type > 1 || tkl > 8 || length < 4 + tkl) return 0;    /* only CON and NON requests are answered */
     unsigned code = in[1];
-    if (code == 0 || (code >> 5) != 0) return 0;               /* an empty message or a response: ignored */
-    unsigned char response = code == 1 ? 0x45 : code == 2 ? 0x41 : code == 3 ? 0x44 : 0x42; /* 2.05, 2.01, 2.04, 2.02 */
+    if (code == 0 || (code >> 5) != 0) return 0;               /* a response, or an Empty ping (§4.3 would RST it; the bench sends none) */
+    unsigned char response = method_success(code);
     out[0] = (unsigned char)(0x40 | (type == 0 ? 2u << 4 : 1u << 4) | tkl); /* §5.2.1 piggybacked ACK, §5.2.3 NON */
     out[1] = response;
     out[2] = in[2];                                            /* the request's Message ID (for a NON, any ID would do) */
