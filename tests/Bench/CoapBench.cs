@@ -84,7 +84,8 @@ internal static class CoapBench
             {
                 int floorPort = FreePort();
                 var write = options.Telemetry ? BenchRequest.Write(Gateway.Coap.Messages.CoapCode.Post) : null;
-                servers.Add(new BenchServer("floor", BuildFloor(NewScratch(scratchDirs)), [floorPort.ToString(CultureInfo.InvariantCulture)], floorPort, "/floor", write));
+                servers.Add(new BenchServer("floor", BuildFloor(NewScratch(scratchDirs)),
+                    [floorPort.ToString(CultureInfo.InvariantCulture), options.FloorPollMicroseconds.ToString(CultureInfo.InvariantCulture)], floorPort, "/floor", write));
             }
             int gatewayPort = FreePort();
             // A fresh data directory, no HTTP or admin listener: nothing shared with a gateway already running here.
@@ -94,7 +95,7 @@ internal static class CoapBench
             {
                 // One device: every 2.01 is a row committed in the database (WAL, synchronous=FULL).
                 AddBenchDevice(gatewayCommand, dataDir);
-                servers.Add(new BenchServer("gateway", gatewayCommand.FileName, gatewayArguments,
+                servers.Add(new BenchServer("gateway", gatewayCommand.FileName, [.. gatewayArguments, .. options.GatewayArguments],
                     gatewayPort, $"/api/v1/{BenchToken}/telemetry", BenchRequest.Write(Gateway.Coap.Messages.CoapCode.Post)));
             }
             else

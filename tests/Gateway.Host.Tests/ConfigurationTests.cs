@@ -103,6 +103,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("--Coap:Multicast:MaxResponsesPerSecond=0", "coap-gateway: Coap:Multicast:MaxResponsesPerSecond: 0 must be more than 0 and at most 10000")]
     [InlineData("--Coap:ProbingRate=0", "coap-gateway: Coap:ProbingRate: 0 must be more than 0 bytes/s (RFC 7252 §4.7)")]
     [InlineData("--Coap:MaxBlockSize=100", "coap-gateway: Coap:MaxBlockSize: 100 must be 16, 32, 64, 128, 256, 512 or 1024 (RFC 7959 §2.2)")]
+    [InlineData("--Coap:BusyPollMicroseconds=-1", "coap-gateway: Coap:BusyPollMicroseconds: -1 must be 0..10000")]
     [InlineData("--Coap:DefaultLeisureSeconds=-1", "coap-gateway: Coap:DefaultLeisureSeconds: -1 must be 0..600 (RFC 7252 §8.2)")]
     public async Task Run_InvalidValue_OneLineNamingTheKey_Exit2_NothingCreated(string argument, string expected)
     {

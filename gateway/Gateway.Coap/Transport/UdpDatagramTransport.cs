@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Coap.Transport.Linux;
@@ -9,15 +10,20 @@ namespace Gateway.Coap.Transport;
 /// as IPv4-mapped IPv6 addresses and IPv6 link-local peers keep their scope id.
 /// <para>On Linux a receive thread takes up to <see cref="BatchSize"/> datagrams per <c>recvmmsg</c> and sends the
 /// answers it produced meanwhile with one <c>sendmmsg</c>; elsewhere (or with a batch size of 1) each datagram is one
-/// <c>recvfrom</c> and each answer one <c>sendto</c>.</para>
+/// <c>recvfrom</c> and each answer one <c>sendto</c>. Under dense traffic the Linux thread polls for up to
+/// <see cref="BusyPollBudget"/> before it sleeps (<see cref="BusyPoll"/>).</para>
 /// </summary>
 public sealed class UdpDatagramTransport : IBatchingDatagramTransport
 {
     /// <summary>Datagrams per system call on Linux unless configured: enough to drain a burst of 256 peers in a few calls.</summary>
     public const int DefaultBatchSize = 32;
 
+    /// <summary>The default <see cref="BusyPollBudget"/>: a little more than a sleeping thread's wake-up takes to its next datagram here.</summary>
+    public static readonly TimeSpan DefaultBusyPoll = TimeSpan.FromMicroseconds(100);
+
     // The batch the current thread is filling with its answers, and whose socket it belongs to.
-    [ThreadStatic] private static DatagramBatch? t_answers;
+    [ThreadStatic] private static DatagramBatch? t_batch;
+    [ThreadStatic] private static bool t_queueAnswers;
     [ThreadStatic] private static UdpDatagramTransport? t_answersFor;
 
     private readonly Socket _socket;
@@ -28,10 +34,14 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
     /// them until <see cref="CloseToSharing"/>.
     /// </param>
     /// <param name="batchSize">datagrams per recvmmsg/sendmmsg on Linux; 1 = the portable path, one system call per datagram.</param>
-    public UdpDatagramTransport(IPEndPoint bind, int receiveBufferBytes = 4 * 1024 * 1024, bool shareWithGroups = false, int batchSize = DefaultBatchSize)
+    /// <param name="busyPoll">the longest a batching receive thread polls before it sleeps; zero = never (null = the default).</param>
+    public UdpDatagramTransport(IPEndPoint bind, int receiveBufferBytes = 4 * 1024 * 1024, bool shareWithGroups = false, int batchSize = DefaultBatchSize,
+        TimeSpan? busyPoll = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         BatchSize = OperatingSystem.IsLinux() ? batchSize : 1;
+        BusyPollBudget = busyPoll ?? DefaultBusyPoll;
+        ArgumentOutOfRangeException.ThrowIfLessThan(BusyPollBudget, TimeSpan.Zero, nameof(busyPoll));
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -56,6 +66,9 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
 
     /// <summary>Datagrams per system call; 1 when the portable path is used.</summary>
     public int BatchSize { get; }
+
+    /// <summary>The longest a batching receive thread polls for its next datagram before it sleeps.</summary>
+    public TimeSpan BusyPollBudget { get; }
 
     /// <summary>Datagrams to groups this socket did not join never reach it, so group sockets may join next to it.</summary>
     public bool ExcludesGroupTraffic { get; }
@@ -87,7 +100,7 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
     }
 
     DatagramBatch? IBatchingDatagramTransport.CreateBatch(int maxDatagramBytes) =>
-        BatchSize > 1 ? new DatagramBatch(BatchSize, maxDatagramBytes) : null;
+        BatchSize > 1 ? new DatagramBatch(BatchSize, maxDatagramBytes, new BusyPoll((long)(BusyPollBudget.TotalSeconds * Stopwatch.Frequency))) : null;
 
     int IBatchingDatagramTransport.ReceiveBatch(DatagramBatch batch)
     {
@@ -97,14 +110,17 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
             int socket = AddRefDescriptor(ref added);
             if (batch.Queued > 0) batch.Send(socket);
             t_answersFor = this;
+            t_batch = batch;
+            long started = Stopwatch.GetTimestamp();
             while (!_closed)
             {
-                int count = batch.Receive(socket, out int errno);
+                int count = batch.Receive(socket, wait: !batch.Poll.Polls(Stopwatch.GetTimestamp() - started), out int errno);
                 if (_closed) break;
                 if (count > 0)
                 {
+                    batch.Poll.Arrived(Stopwatch.GetTimestamp() - started);
                     // One datagram: its answer goes out at once with sendto, as sendmmsg would have carried it alone anyway.
-                    t_answers = count > 1 ? batch : null;
+                    t_queueAnswers = count > 1;
                     return count;
                 }
                 // Interrupted, or an ICMP error from an earlier send reported here: receive again.
@@ -117,14 +133,15 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         {
             if (added) _socket.SafeHandle.DangerousRelease();
         }
-        t_answers = null;
+        t_batch = null;
+        t_queueAnswers = false;
         t_answersFor = null;
         return -1;
     }
 
     void IBatchingDatagramTransport.SendQueued()
     {
-        if (t_answers is not { Queued: > 0 } batch || !ReferenceEquals(t_answersFor, this) || _closed) return;
+        if (t_batch is not { Queued: > 0 } batch || !ReferenceEquals(t_answersFor, this) || _closed) return;
         bool added = false;
         try
         {
@@ -151,7 +168,11 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
     {
         if (_closed) return;
         // On a receive thread in the middle of a batch: the answer leaves with the batch's sendmmsg.
-        if (t_answers is { } batch && ReferenceEquals(t_answersFor, this) && batch.TryQueue(datagram, remote)) return;
+        if (t_batch is { } batch && ReferenceEquals(t_answersFor, this))
+        {
+            batch.Poll.Answered();
+            if (t_queueAnswers && batch.TryQueue(datagram, remote)) return;
+        }
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, remote);

@@ -23,6 +23,12 @@ public sealed class CoapListenerOptions
     /// <summary>Datagrams per recvmmsg/sendmmsg on Linux; 1 = one recvfrom/sendto per datagram (the portable path, used on other OSes).</summary>
     public int SocketBatch { get; set; } = Gateway.Coap.Transport.UdpDatagramTransport.DefaultBatchSize;
 
+    /// <summary>
+    /// How long a receive thread polls its socket for the next datagram before it sleeps, when the last one came that
+    /// soon (<see cref="Gateway.Coap.Transport.BusyPoll"/>; Linux with SocketBatch above 1); 0 = always sleep.
+    /// </summary>
+    public int BusyPollMicroseconds { get; set; } = (int)Gateway.Coap.Transport.UdpDatagramTransport.DefaultBusyPoll.TotalMicroseconds;
+
     // RFC 7252 §4.8 transmission parameters; EXCHANGE_LIFETIME and the other derived times follow (§4.8.2).
     public double AckTimeoutSeconds { get; set; } = 2;
     public double AckRandomFactor { get; set; } = 1.5;
@@ -48,6 +54,7 @@ public sealed class CoapListenerOptions
         if (!IPAddress.TryParse(Address, out _)) yield return $"{Section}:Address: '{Address}' is not an IP address";
         if (Port is < 0 or > 65535) yield return $"{Section}:Port: {Port} is not a port";
         if (SocketBatch is < 1 or > 1024) yield return $"{Section}:SocketBatch: {SocketBatch} must be 1..1024";
+        if (BusyPollMicroseconds is < 0 or > 10_000) yield return $"{Section}:BusyPollMicroseconds: {BusyPollMicroseconds} must be 0..10000";
         var own = TransmissionProblems().ToList();
         foreach (var problem in own) yield return problem;
         // The endpoint's own checks name its option names; with a bad transmission key they would only repeat it.

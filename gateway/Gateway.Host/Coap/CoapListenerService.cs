@@ -44,7 +44,8 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         UdpDatagramTransport transport;
         try
         {
-            transport = new UdpDatagramTransport(settings.EndPoint(), shareWithGroups: multicastOptions.Value.Enabled, batchSize: settings.SocketBatch);
+            transport = new UdpDatagramTransport(settings.EndPoint(), shareWithGroups: multicastOptions.Value.Enabled, batchSize: settings.SocketBatch,
+                busyPoll: TimeSpan.FromMicroseconds(settings.BusyPollMicroseconds));
         }
         catch (System.Net.Sockets.SocketException e)
         {

@@ -27,6 +27,8 @@ internal sealed class CoapBenchOptions
           --floor             also measure tests/Bench/Floor/coap-floor.c (built here with cc): one thread
                               answering every request at once with recvmmsg/sendmmsg and no state, the
                               least any server can cost on this machine's socket API
+          --floor-poll US     the floor polls for up to US µs before it sleeps, by the gateway's rule
+                              (default: the gateway's Coap:BusyPollMicroseconds default; 0 = it sleeps)
           --gateway-dll PATH  coap-gateway.dll to run (default: gateway/Gateway.Host/bin/Release/net10.0)
           --gateway-binary PATH  the NativeAOT executable to run instead of the dll (what users run:
                               dotnet publish gateway/Gateway.Host -c Release -r linux-x64 -p:PublishAot=true -o DIR)
@@ -55,6 +57,7 @@ internal sealed class CoapBenchOptions
     public bool GatewayOnly { get; private set; }
     public bool Telemetry { get; private set; }
     public bool Floor { get; private set; }
+    public int FloorPollMicroseconds { get; private set; } = (int)Gateway.Coap.Transport.UdpDatagramTransport.DefaultBusyPoll.TotalMicroseconds;
     public bool Build { get; private set; }
     public bool FreshServers { get; private set; } = true;
     public bool LibcoapWarm { get; private set; } = true;
@@ -110,6 +113,7 @@ internal sealed class CoapBenchOptions
                     case "--gateway-only": options.GatewayOnly = true; break;
                     case "--telemetry": options.Telemetry = true; break;
                     case "--floor": options.Floor = true; break;
+                    case "--floor-poll": options.FloorPollMicroseconds = Integer(0, 10_000); break;
                     case "--build": options.Build = true; break;
                     case "--gateway-dll": options.GatewayDll = Value(); break;
                     case "--gateway-binary": options.GatewayBinary = Value(); break;

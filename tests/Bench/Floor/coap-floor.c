@@ -4,8 +4,12 @@
  * (MSG_WAITFORONE, up to 32 datagrams), answers every confirmable or non-confirmable request at once
  * with a fixed response and sends the batch with one sendmmsg. It keeps no state: no deduplication,
  * no Message IDs of its own, no resources. A server that does its job cannot cost less than this.
+ * With a poll budget it polls (MSG_DONTWAIT) for up to that long before it blocks, when the last
+ * datagram came within the budget: the gateway's rule (Coap:BusyPollMicroseconds), so the floor
+ * stays the floor of a server that polls as the gateway does.
  *
- * usage: coap-floor PORT   (binds 127.0.0.1:PORT; stops on SIGTERM or SIGINT)
+ * usage: coap-floor PORT [POLL_MICROSECONDS]   (binds 127.0.0.1:PORT; default 0, never poll;
+ *        stops on SIGTERM or SIGINT)
  * build: cc -O2 -o coap-floor coap-floor.c
  */
 #define _GNU_SOURCE
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BATCH 32
@@ -60,12 +65,21 @@ static size_t respond(const unsigned char *in, size_t length, unsigned char *out
     return n;
 }
 
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 static volatile sig_atomic_t stopping;
 static void stop(int signal) { (void)signal; stopping = 1; }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) { fprintf(stderr, "usage: coap-floor PORT\n"); return 2; }
+    if (argc < 2 || argc > 3) { fprintf(stderr, "usage: coap-floor PORT [POLL_MICROSECONDS]\n"); return 2; }
+    long long budget = argc == 3 ? atoll(argv[2]) * 1000 : 0;
+    int last_was_soon = 0;
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     int buffer = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
@@ -89,8 +103,15 @@ int main(int argc, char **argv)
     while (!stopping)
     {
         for (int i = 0; i < BATCH; i++) received[i].msg_hdr.msg_namelen = sizeof peers[i];
-        int count = recvmmsg(fd, received, BATCH, MSG_WAITFORONE, NULL);
+        long long started = now_ns();
+        int count;
+        do
+        {
+            int polls = last_was_soon && now_ns() - started < budget;
+            count = recvmmsg(fd, received, BATCH, polls ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
+        } while (count <= 0 && !stopping);
         if (count <= 0) continue;
+        last_was_soon = budget > 0 && now_ns() - started <= budget;
         int pending = 0;
         for (int i = 0; i < count; i++)
         {

@@ -6,7 +6,8 @@ namespace Gateway.Coap.Transport.Linux;
 /// <summary>
 /// One receive thread's preallocated native storage for <c>recvmmsg</c>/<c>sendmmsg</c>: <see cref="Capacity"/> receive
 /// slots and as many send slots, each with its datagram buffer, its iovec and room for a <c>sockaddr_in6</c>. Allocated
-/// once, outside the GC heap (nothing to pin, nothing collected per datagram); used by one thread at a time.
+/// once, outside the GC heap (nothing to pin, nothing collected per datagram); used by one thread at a time, whose
+/// <see cref="Poll"/> it also holds.
 /// </summary>
 internal sealed unsafe class DatagramBatch : IDisposable
 {
@@ -19,12 +20,13 @@ internal sealed unsafe class DatagramBatch : IDisposable
     private readonly byte* _receiveData, _sendData, _receiveNames, _sendNames;
     private int _disposed;
 
-    public DatagramBatch(int capacity, int slotBytes)
+    public DatagramBatch(int capacity, int slotBytes, BusyPoll? poll = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(slotBytes, 1);
         Capacity = capacity;
         SlotBytes = slotBytes;
+        Poll = poll ?? new BusyPoll(0);
         _received = Allocate<MultiMessageHeader>(capacity);
         _sending = Allocate<MultiMessageHeader>(capacity);
         _receiveVectors = Allocate<IoVector>(capacity);
@@ -48,6 +50,9 @@ internal sealed unsafe class DatagramBatch : IDisposable
     }
 
     public int Capacity { get; }
+
+    /// <summary>Whether the thread polls for its next datagram (in <see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    public BusyPoll Poll { get; }
 
     /// <summary>The largest datagram a slot holds; a longer one arrives flagged <see cref="IsTruncated"/>.</summary>
     public int SlotBytes { get; }
@@ -76,13 +81,16 @@ internal sealed unsafe class DatagramBatch : IDisposable
         to.Size = length;
     }
 
-    /// <summary>One <c>recvmmsg</c>: blocks until a datagram is there, then takes up to <see cref="Capacity"/> already queued.</summary>
+    /// <summary>
+    /// One <c>recvmmsg</c>: blocks until a datagram is there (or, unless <paramref name="wait"/>, returns EAGAIN at once),
+    /// then takes up to <see cref="Capacity"/> already queued.
+    /// </summary>
     /// <returns>the count, or -1 with the error in <paramref name="errno"/>.</returns>
-    public int Receive(int socket, out int errno)
+    public int Receive(int socket, bool wait, out int errno)
     {
         // The kernel overwrites name length and flags of the messages it filled; restore those.
         for (int i = 0; i < Count; i++) Reset(i);
-        int count = LinuxSockets.ReceiveMessages(socket, _received, (uint)Capacity, LinuxSockets.MsgWaitForOne, null);
+        int count = LinuxSockets.ReceiveMessages(socket, _received, (uint)Capacity, wait ? LinuxSockets.MsgWaitForOne : LinuxSockets.MsgDontWait, null);
         errno = count < 0 ? Marshal.GetLastPInvokeError() : 0;
         Count = Math.Max(count, 0);
         return count;

@@ -8,6 +8,9 @@ internal static unsafe partial class LinuxSockets
     /// <summary>recvmmsg: block for the first datagram only, then take what is already queued (recvmmsg(2)).</summary>
     public const int MsgWaitForOne = 0x10000;
 
+    /// <summary>recvmmsg: take what is queued and return EAGAIN rather than block (recv(2)).</summary>
+    public const int MsgDontWait = 0x40;
+
     /// <summary>msg_flags: the datagram was longer than the buffer and was cut (recvmsg(2)).</summary>
     public const int MsgTrunc = 0x20;
 

@@ -26,9 +26,10 @@ public sealed class BatchedUdpTransportTests : IDisposable
         foreach (var owned in Enumerable.Reverse(_owned)) owned.Dispose();
     }
 
-    private (UdpDatagramTransport Transport, IBatchingDatagramTransport Batching, DatagramBatch Batch) Open(IPEndPoint bind, int batchSize, int slotBytes = 1408)
+    private (UdpDatagramTransport Transport, IBatchingDatagramTransport Batching, DatagramBatch Batch) Open(IPEndPoint bind, int batchSize, int slotBytes = 1408,
+        TimeSpan? busyPoll = null)
     {
-        var transport = Own(new UdpDatagramTransport(bind, batchSize: batchSize));
+        var transport = Own(new UdpDatagramTransport(bind, batchSize: batchSize, busyPoll: busyPoll ?? TimeSpan.Zero));
         IBatchingDatagramTransport batching = transport;
         var batch = Own(batching.CreateBatch(slotBytes)!);
         return (transport, batching, batch);
@@ -255,5 +256,65 @@ public sealed class BatchedUdpTransportTests : IDisposable
         var transport = Own(new UdpDatagramTransport(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 1));
         Assert.Equal(1, transport.BatchSize);
         Assert.Null(((IBatchingDatagramTransport)transport).CreateBatch(1408));
+    }
+
+    [Theory]
+    [InlineData(400, true, true)]
+    [InlineData(0, true, false)]
+    [InlineData(400, false, false)] // answered elsewhere (a durable write's commit): nothing is due from its client
+    public async Task AfterAnsweringADatagramThatCameSoon_TheThreadPollsForTheBudget_OtherwiseItSleeps(int budgetMilliseconds, bool answered, bool polls)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4, busyPoll: TimeSpan.FromMilliseconds(budgetMilliseconds));
+        var client = Client(IPAddress.Loopback);
+        var target = Port(transport, IPAddress.Loopback);
+        client.SendTo(Datagram(1), target);
+        Assert.Equal(1, batching.ReceiveBatch(batch)); // queued before the call: it came at once
+        var remote = new SocketAddress(transport.AddressFamily);
+        batch.CopySender(0, remote);
+        if (answered) transport.Send(Datagram(100), remote);
+
+        // The next datagram comes after the budget: the thread polled until then (CPU), or slept (none).
+        var waiting = Task.Factory.StartNew(() =>
+        {
+            long before = ThreadCpuTicks();
+            int count = batching.ReceiveBatch(batch);
+            return (count, cpu: ThreadCpuTicks() - before);
+        }, TaskCreationOptions.LongRunning);
+        await Task.Delay(600);
+        client.SendTo(Datagram(2), target);
+        var (count, cpu) = await waiting.WaitAsync(Patience);
+
+        Assert.Equal(1, count);
+        Assert.Equal(Datagram(2), batch.Datagram(0).ToArray());
+        // Clock ticks of 10 ms: polling 400 ms takes at least 100 ms of CPU even on a busy machine; sleeping, next to none.
+        if (polls) Assert.True(cpu >= 10, $"{cpu} ticks of CPU while polling");
+        else Assert.True(cpu <= 5, $"{cpu} ticks of CPU while asleep");
+    }
+
+    [Fact]
+    public async Task Disposing_EndsAThreadThatPolls()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4, busyPoll: TimeSpan.FromSeconds(60));
+        var client = Client(IPAddress.Loopback);
+        client.SendTo(Datagram(1), Port(transport, IPAddress.Loopback));
+        Assert.Equal(1, batching.ReceiveBatch(batch));
+        var remote = new SocketAddress(transport.AddressFamily);
+        batch.CopySender(0, remote);
+        transport.Send(Datagram(100), remote);
+        var polling = Task.Factory.StartNew(() => batching.ReceiveBatch(batch), TaskCreationOptions.LongRunning);
+        await Task.Delay(100);
+        Assert.False(polling.IsCompleted);
+        transport.Dispose();
+        Assert.Equal(-1, await polling.WaitAsync(Patience));
+    }
+
+    /// <summary>The calling thread's user and system CPU time so far, in clock ticks (proc(5), /proc/thread-self/stat fields 14 and 15).</summary>
+    private static long ThreadCpuTicks()
+    {
+        string stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
