@@ -21,7 +21,7 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
     /// <summary>The default <see cref="BusyPollBudget"/>: a little more than a sleeping thread's wake-up takes to its next datagram here.</summary>
     public static readonly TimeSpan DefaultBusyPoll = TimeSpan.FromMicroseconds(100);
 
-    // The batch the current thread is filling with its answers, and whose socket it belongs to.
+    // The receive thread's batch (its answers queue there while it holds more than one datagram) and the transport it serves.
     [ThreadStatic] private static DatagramBatch? t_batch;
     [ThreadStatic] private static bool t_queueAnswers;
     [ThreadStatic] private static UdpDatagramTransport? t_answersFor;

@@ -25,7 +25,8 @@ public sealed class CoapListenerOptions
 
     /// <summary>
     /// How long a receive thread polls its socket for the next datagram before it sleeps, when the last one came that
-    /// soon (<see cref="Gateway.Coap.Transport.BusyPoll"/>; Linux with SocketBatch above 1); 0 = always sleep.
+    /// soon and the thread answered it itself (<see cref="Gateway.Coap.Transport.BusyPoll"/>; Linux with SocketBatch
+    /// above 1); 0 = always sleep.
     /// </summary>
     public int BusyPollMicroseconds { get; set; } = (int)Gateway.Coap.Transport.UdpDatagramTransport.DefaultBusyPoll.TotalMicroseconds;
 
