@@ -20,13 +20,13 @@ internal sealed unsafe class DatagramBatch : IDisposable
     private readonly byte* _receiveData, _sendData, _receiveNames, _sendNames;
     private int _disposed;
 
-    public DatagramBatch(int capacity, int slotBytes, BusyPoll? poll = null)
+    public DatagramBatch(int capacity, int slotBytes, BusyPoll poll)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(slotBytes, 1);
         Capacity = capacity;
         SlotBytes = slotBytes;
-        Poll = poll ?? new BusyPoll(0);
+        Poll = poll;
         _received = Allocate<MultiMessageHeader>(capacity);
         _sending = Allocate<MultiMessageHeader>(capacity);
         _receiveVectors = Allocate<IoVector>(capacity);
