@@ -29,8 +29,10 @@ public sealed class FlappingLinkTests(ITestOutputHelper output)
     private static readonly int FlapSeconds = int.TryParse(Environment.GetEnvironmentVariable("GATEWAY_TESTS_FLAP_SECONDS"), out var s) && s > 0 ? s : 45;
     private static readonly TimeSpan DetectionBound = TimeSpan.FromSeconds(1.5 * KeepAliveSeconds);
     // Seen at the proxy: the gateway's DISCONNECT and close come a moment after it declares the link dead, later on a
-    // loaded machine (with keep alive 2 s, 3.51 s was measured here once, with 7 builds sharing 2 cores).
-    private static readonly TimeSpan ObservationAllowance = TimeSpan.FromSeconds(KeepAliveSeconds / 4.0);
+    // loaded machine (with keep alive 2 s, 3.51 s was measured here once, with 7 builds sharing 2 cores). The watchdog
+    // gives a PINGREQ at least an eighth of a period even when it woke late (MqttSession.WatchAsync), so a late wake-up,
+    // that floor and the close all count here: 5.27 s was measured once with keep alive 3 s during a full test run.
+    private static readonly TimeSpan ObservationAllowance = TimeSpan.FromSeconds(KeepAliveSeconds / 3.0);
 
     [Fact]
     public async Task CutsStallsAndBlackHoles_LoseNoAcknowledgedRow_DetectDeadLinksWithinBound_BackOffWhileRefused()
