@@ -40,6 +40,7 @@ internal static class MqttWire
             {
                 RemoteEndpoint = new DnsEndPoint(options.Host, options.Port),
                 NoDelay = true,
+                StreamProvider = BrokerSocket.Instance,
                 TlsOptions = BuildTls(options),
             },
         };
