@@ -30,8 +30,8 @@ public interface IOutbox : IAsyncDisposable
     ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Leases up to <paramref name="maxMessages"/> rows for <paramref name="leaseFor"/>; attempts are
-    /// incremented. Rows the cloud is waiting for (<see cref="OutboxMessageKinds.IsAwaited"/>: RPC replies,
+    /// Leases up to <paramref name="maxMessages"/> rows for <paramref name="leaseFor"/>; each entry's
+    /// <see cref="OutboxEntry.Attempts"/> counts this lease. Rows the cloud is waiting for (<see cref="OutboxMessageKinds.IsAwaited"/>: RPC replies,
     /// claims, attribute requests) come first, so a backlog of telemetry after an outage does not make
     /// the cloud's RPC time out; then live rows, enqueued in the last 10 s by a device that has no older
     /// row, so current data of other devices is not stuck behind a paced backlog; then everything else in

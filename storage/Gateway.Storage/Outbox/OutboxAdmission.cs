@@ -48,7 +48,7 @@ internal sealed class OutboxAdmission
         local.Bytes += size;
         local.Depth++;
         long freed = 0;
-        foreach (var (id, _) in _table.SupersededAttributeRows(_now))
+        foreach (var (id, _) in _table.SupersededAttributeRows())
         {
             if (_table.Delete(id) is { } row)
             {
@@ -58,7 +58,7 @@ internal sealed class OutboxAdmission
         }
         while (freed < needed)
         {
-            var oldest = _table.OldestTelemetry(_now, selfId, TelemetryScan);
+            var oldest = _table.OldestTelemetry(selfId, TelemetryScan);
             if (oldest.Count == 0)
             {
                 break;

@@ -4,10 +4,13 @@ namespace Gateway.Storage.Outbox;
 
 /// <summary>
 /// The outbox's SQL, one method per statement, on one connection. Commands are created once and
-/// reused so SQLite keeps them prepared; the caller owns the transaction and the locking.
+/// reused so SQLite keeps them prepared; the caller owns the transaction and the locking. Rows in
+/// <paramref name="leases"/> are in flight: no lease, drop or expiry touches them.
 /// </summary>
-internal sealed class OutboxTable(SqliteConnection connection)
+internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? leases = null)
 {
+    private readonly OutboxLeases _leases = leases ?? new OutboxLeases();
+
     private readonly Dictionary<string, SqliteCommand> _commands = [];
 
     public SqliteTransaction? Transaction { get; set; }
@@ -81,12 +84,13 @@ internal sealed class OutboxTable(SqliteConnection connection)
         return deleted;
     }
 
-    public bool MoveToDeadLetter(long id, DeadLetterCause cause, string reason, long wallMs)
+    /// <param name="attempt">1 when the row is moved at the end of a lease (an attempt not counted yet), else 0.</param>
+    public bool MoveToDeadLetter(long id, DeadLetterCause cause, string reason, long wallMs, int attempt)
     {
         if (Execute(
             "INSERT INTO dead_letter (id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, reason, dead_at_ms, cause, size) " +
-            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, $r, $t, $c, size FROM outbox WHERE id = $i",
-            ("$i", id), ("$r", reason), ("$t", wallMs), ("$c", cause.Name())) != 1) return false;
+            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts + $a, $r, $t, $c, size FROM outbox WHERE id = $i",
+            ("$i", id), ("$a", attempt), ("$r", reason), ("$t", wallMs), ("$c", cause.Name())) != 1) return false;
         Execute("INSERT INTO dead_letter_totals (cause, moved) VALUES ($c, 1) ON CONFLICT (cause) DO UPDATE SET moved = moved + 1", ("$c", cause.Name()));
         return true;
     }
@@ -132,35 +136,36 @@ internal sealed class OutboxTable(SqliteConnection connection)
     private const string NotTelemetry = "kind <> 1";
 
     internal const string SupersededAttributesSql =
-        "SELECT o.id, o.size FROM outbox o WHERE " + NotTelemetry + " AND o.kind = 2 AND (o.lease_until IS NULL OR o.lease_until <= $n) " +
+        "SELECT o.id, o.size FROM outbox o WHERE " + NotTelemetry + " AND o.kind = 2 AND o.id NOT IN (SELECT value FROM json_each($l)) " +
         "AND EXISTS (SELECT 1 FROM outbox_key k WHERE k.id = o.id) " +
         "AND NOT EXISTS (SELECT 1 FROM outbox_key k WHERE k.id = o.id AND NOT EXISTS " +
         "  (SELECT 1 FROM outbox_key l WHERE l.device = k.device AND l.key = k.key AND l.id > k.id)) ORDER BY o.id";
 
     /// <summary>Attribute rows not under an active lease whose every key is set again by a later row of the device.</summary>
-    public List<(long Id, long Size)> SupersededAttributeRows(long now) => ReadIdSizes(SupersededAttributesSql, ("$n", now));
+    public List<(long Id, long Size)> SupersededAttributeRows() => ReadIdSizes(SupersededAttributesSql, ("$l", _leases.Json));
 
-    public List<(long Id, long Size)> OldestTelemetry(long now, long exceptId, int limit) => ReadIdSizes(
-        "SELECT id, size FROM outbox WHERE kind = 1 AND (lease_until IS NULL OR lease_until <= $n) AND id <> $x ORDER BY id LIMIT $l",
-        ("$n", now), ("$x", exceptId), ("$l", limit));
+    public List<(long Id, long Size)> OldestTelemetry(long exceptId, int limit) => ReadIdSizes(
+        "SELECT id, size FROM outbox WHERE kind = 1 AND id NOT IN (SELECT value FROM json_each($l)) AND id <> $x ORDER BY id LIMIT $m",
+        ("$l", _leases.Json), ("$x", exceptId), ("$m", limit));
 
     /// <summary>Rows enqueued at or before <paramref name="cutoff"/>, in id order (which is also store-clock order).</summary>
-    public List<(long Id, OutboxMessageKind Kind, bool Leased)> EnqueuedUpTo(long cutoff, long now)
+    public List<(long Id, OutboxMessageKind Kind, bool Leased)> EnqueuedUpTo(long cutoff)
     {
         var rows = new List<(long, OutboxMessageKind, bool)>();
         // Ids grow with the store clock, so the scan stops at the first row that is young enough.
-        using var reader = Reader("SELECT id, kind, lease_until, enqueued_clock FROM outbox ORDER BY id");
-        while (reader.Read() && reader.GetInt64(3) <= cutoff)
+        using var reader = Reader("SELECT id, kind, enqueued_clock FROM outbox ORDER BY id");
+        while (reader.Read() && reader.GetInt64(2) <= cutoff)
         {
-            rows.Add((reader.GetInt64(0), (OutboxMessageKind)reader.GetInt32(1), !reader.IsDBNull(2) && reader.GetInt64(2) > now));
+            var id = reader.GetInt64(0);
+            rows.Add((id, (OutboxMessageKind)reader.GetInt32(1), _leases.IsLeased(id)));
         }
         return rows;
     }
 
+    // A device with rows in flight is skipped whole (its rows never overtake each other); its leased rows with it.
     private const string Leasable =
         "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts FROM outbox " +
-        "WHERE (lease_until IS NULL OR lease_until <= $n) " +
-        "AND device NOT IN (SELECT device FROM outbox WHERE lease_until IS NOT NULL AND lease_until > $n) ";
+        "WHERE device NOT IN (SELECT device FROM outbox WHERE id IN (SELECT value FROM json_each($l))) ";
     // The kinds of OutboxMessageKinds.IsAwaited, by number, from that one definition.
     private static readonly string AwaitedKinds = string.Join(", ",
         Enum.GetValues<OutboxMessageKind>().Where(k => k.IsAwaited()).Select(k => ((int)k).ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -181,12 +186,12 @@ internal sealed class OutboxTable(SqliteConnection connection)
     public List<OutboxEntry> LeaseCandidates(long now, int max)
     {
         var entries = new List<OutboxEntry>();
-        Read(entries, LeasableAwaited, now, max);
-        if (entries.Count < max && FirstLiveId(now) is { } firstLive) Read(entries, LeasableLive, now, max - entries.Count, firstLive);
+        Read(entries, LeasableAwaited, max);
+        if (entries.Count < max && FirstLiveId(now) is { } firstLive) Read(entries, LeasableLive, max - entries.Count, firstLive);
         if (entries.Count >= max) return entries;
         var taken = entries.Select(e => e.Id).ToHashSet();
         var others = new List<OutboxEntry>();
-        Read(others, LeasableOthers, now, max - entries.Count + taken.Count);
+        Read(others, LeasableOthers, max - entries.Count + taken.Count);
         foreach (var entry in others)
         {
             if (entries.Count == max) break;
@@ -204,9 +209,9 @@ internal sealed class OutboxTable(SqliteConnection connection)
         return first;
     }
 
-    private void Read(List<OutboxEntry> entries, string sql, long now, int max, long firstLive = 0)
+    private void Read(List<OutboxEntry> entries, string sql, int max, long firstLive = 0)
     {
-        using var reader = sql == LeasableLive ? Reader(sql, ("$n", now), ("$m", max), ("$y", firstLive)) : Reader(sql, ("$n", now), ("$m", max));
+        using var reader = sql == LeasableLive ? Reader(sql, ("$l", _leases.Json), ("$m", max), ("$y", firstLive)) : Reader(sql, ("$l", _leases.Json), ("$m", max));
         while (reader.Read())
         {
             var message = new OutboxMessage(reader.GetString(1), (OutboxMessageKind)reader.GetInt32(2), (byte[])reader.GetValue(3))
@@ -215,18 +220,16 @@ internal sealed class OutboxTable(SqliteConnection connection)
                 ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
                 ClockSynced = reader.GetInt32(6) != 0,
             };
+            // This lease is an attempt too; it is written only if the lease ends without delivery (CountAttempts).
             entries.Add(new OutboxEntry(reader.GetInt64(0), message, reader.GetInt32(7) + 1));
         }
     }
 
-    /// <summary>Leases the rows of <paramref name="ids"/> until <paramref name="until"/>, counting an attempt, in one statement.</summary>
-    public void SetLeases(IEnumerable<long> ids, long until) =>
-        Execute("UPDATE outbox SET lease_until = $u, attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each($a))", ("$u", until), ("$a", IdArray(ids)));
+    /// <summary>Counts one more attempt for the rows of <paramref name="ids"/> that are there, in one statement; returns how many.</summary>
+    public int CountAttempts(IEnumerable<long> ids) =>
+        Execute("UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each($a))", ("$a", IdArray(ids)));
 
-    /// <summary>Ends the leases of the rows of <paramref name="ids"/> that are there; returns how many.</summary>
-    public int ReleaseLeases(IEnumerable<long> ids) =>
-        Execute("UPDATE outbox SET lease_until = NULL WHERE id IN (SELECT value FROM json_each($a))", ("$a", IdArray(ids)));
-
+    /// <summary>Clears the leases that versions before in-memory leases wrote into the table (lease_until is no longer set).</summary>
     public int ReleaseAll() => Execute("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL");
 
     public void AddDrops(IReadOnlyDictionary<DropKey, long> drops)
@@ -287,7 +290,7 @@ internal sealed class OutboxTable(SqliteConnection connection)
     }
 
     /// <summary>Ids as a JSON array, the one parameter of an <c>id IN (SELECT value FROM json_each(…))</c> statement.</summary>
-    private static string IdArray(IEnumerable<long> ids)
+    internal static string IdArray(IEnumerable<long> ids)
     {
         var text = new System.Text.StringBuilder("[");
         foreach (var id in ids)

@@ -9,8 +9,9 @@ namespace Gateway.Storage.Outbox;
 /// The durable <see cref="IOutbox"/> on SQLite. Enqueues go through one writer loop that commits
 /// everything that arrived while the previous commit was in flight as one transaction (group
 /// commit: one WAL fsync per batch, not per row) and completes each caller only after that commit.
-/// The other operations share the same connection under a lock. One process owns the outbox: leases
-/// of a previous run are released when it opens; the CLI reads figures with <see cref="ReadStats"/>.
+/// The other operations share the same connection under a lock. One process owns the outbox and holds
+/// its leases in memory (<see cref="OutboxLeases"/>), so a lease is a read and every lease ends when the
+/// process does; the CLI reads figures with <see cref="ReadStats"/>.
 /// </summary>
 public sealed class SqliteOutbox : IOutbox
 {
@@ -28,6 +29,7 @@ public sealed class SqliteOutbox : IOutbox
     private readonly Func<long> _freeBytes;
     private readonly SqliteConnection _connection;
     private readonly OutboxTable _table;
+    private readonly OutboxLeases _leases = new();
     private readonly StoreClock _clock;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Channel<PendingEnqueue> _pending = Channel.CreateUnbounded<PendingEnqueue>(new UnboundedChannelOptions { SingleReader = true });
@@ -55,11 +57,11 @@ public sealed class SqliteOutbox : IOutbox
         var directory = Path.GetDirectoryName(database.Path)!;
         _freeBytes = freeBytes ?? (() => OutboxPolicy.FreeBytesOf(directory));
         _connection = database.OpenConnection();
-        _table = new OutboxTable(_connection);
+        _table = new OutboxTable(_connection, _leases);
         _clock = new StoreClock(_time, _table.ReadClock());
         _drops = _table.ReadDrops();
         (_depth, _bytes, _deadLetters) = _table.ReadTotals();
-        // Nothing is in flight when the owner starts: a lease of the previous run would only delay redelivery.
+        // Nothing is in flight when the owner starts; versions before in-memory leases left theirs in the table.
         var released = _table.ReleaseAll();
         // From here a reader can carry the clock forward (ReadStats) even before the first commit saves it.
         _lastClockSave = _clock.NowMs;
@@ -124,19 +126,22 @@ public sealed class SqliteOutbox : IOutbox
     public ValueTask<IReadOnlyList<OutboxEntry>> LeaseAsync(int maxMessages, TimeSpan leaseFor, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
+        // A read: nothing is written (and nothing fsync'd) unless a lease ran out since the last one.
         return InTransactionAsync<IReadOnlyList<OutboxEntry>>(_ =>
         {
             var now = _clock.NowMs;
+            EndExpiredLeases(now);
             var entries = _table.LeaseCandidates(now, maxMessages);
-            if (entries.Count > 0) _table.SetLeases(entries.Select(e => e.Id), now + (long)leaseFor.TotalMilliseconds);
+            _leases.Add(entries.Select(e => e.Id), now + (long)leaseFor.TotalMilliseconds);
             return entries;
-        }, cancellationToken);
+        }, cancellationToken, deferred: true);
     }
 
     public ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
         InTransactionAsync(delta =>
         {
             if (ids.Count == 0) return 0;
+            foreach (var id in ids) _leases.Remove(id);
             var sizes = _table.DeleteAll(ids);
             foreach (var size in sizes) delta.Bytes -= size;
             delta.Depth -= sizes.Count;
@@ -144,7 +149,27 @@ public sealed class SqliteOutbox : IOutbox
         }, cancellationToken);
 
     public ValueTask<int> ReleaseAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
-        InTransactionAsync(_ => ids.Count == 0 ? 0 : _table.ReleaseLeases(ids), cancellationToken);
+        InTransactionAsync(_ => _table.CountAttempts(EndLeases(ids)), cancellationToken);
+
+    /// <summary>
+    /// A lease its holder never ended (its turn failed) returns its rows to the queue, as one attempt; from
+    /// then on they may be leased, dropped or expired again. In every transaction that looks at leases.
+    /// </summary>
+    private void EndExpiredLeases(long now)
+    {
+        if (_leases.TakeExpired(now) is { Count: > 0 } expired) _table.CountAttempts(expired);
+    }
+
+    /// <summary>Ends the leases of <paramref name="ids"/>; returns the ids that held one.</summary>
+    private List<long> EndLeases(IEnumerable<long> ids)
+    {
+        var ended = new List<long>();
+        foreach (var id in ids)
+        {
+            if (_leases.Remove(id)) ended.Add(id);
+        }
+        return ended;
+    }
 
     public ValueTask<int> DeadLetterAsync(IReadOnlyCollection<long> ids, DeadLetterCause cause, string reason, CancellationToken cancellationToken = default) =>
         InTransactionAsync(delta =>
@@ -153,7 +178,7 @@ public sealed class SqliteOutbox : IOutbox
             var wallMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             foreach (var id in ids)
             {
-                if (_table.MoveToDeadLetter(id, cause, reason, wallMs) && _table.Delete(id) is { } row)
+                if (_table.MoveToDeadLetter(id, cause, reason, wallMs, _leases.Remove(id) ? 1 : 0) && _table.Delete(id) is { } row)
                 {
                     delta.Bytes -= row.Size;
                     delta.Depth--;
@@ -168,6 +193,7 @@ public sealed class SqliteOutbox : IOutbox
         InTransactionAsync(delta =>
         {
             var now = _clock.NowMs;
+            EndExpiredLeases(now);
             var expired = Purge(now, delta);
             _table.AddDrops(delta.Drops);
             _table.SaveClock(now, _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -202,6 +228,8 @@ public sealed class SqliteOutbox : IOutbox
         try
         {
             _table.Transaction = null;
+            // A clean stop ends the leases in flight without delivery: each was an attempt. (A crash loses that count.)
+            if (_leases.TakeExpired(long.MaxValue) is { Count: > 0 } inFlight) _table.CountAttempts(inFlight);
             _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             _table.Dispose();
             _connection.Dispose();
@@ -249,6 +277,7 @@ public sealed class SqliteOutbox : IOutbox
         {
             transaction = _connection.BeginTransaction(deferred: false);
             _table.Transaction = transaction;
+            EndExpiredLeases(now);
             var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeBytes);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -336,7 +365,7 @@ public sealed class SqliteOutbox : IOutbox
     {
         var cutoff = now - (long)_options.MaxAge.TotalMilliseconds;
         var expired = 0;
-        foreach (var (id, kind, leased) in _table.EnqueuedUpTo(cutoff, now))
+        foreach (var (id, kind, leased) in _table.EnqueuedUpTo(cutoff))
         {
             if (OutboxPolicy.Expires(kind) && !leased && _table.Delete(id) is { } row)
             {
@@ -359,7 +388,8 @@ public sealed class SqliteOutbox : IOutbox
         return expired;
     }
 
-    private async ValueTask<T> InTransactionAsync<T>(Func<OutboxBatchDelta, T> work, CancellationToken cancellationToken)
+    /// <param name="deferred">For work that mostly reads: the transaction takes the write lock only if it writes.</param>
+    private async ValueTask<T> InTransactionAsync<T>(Func<OutboxBatchDelta, T> work, CancellationToken cancellationToken, bool deferred = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -367,7 +397,7 @@ public sealed class SqliteOutbox : IOutbox
         {
             var delta = new OutboxBatchDelta();
             T result;
-            using (var transaction = _connection.BeginTransaction(deferred: false))
+            using (var transaction = _connection.BeginTransaction(deferred))
             {
                 _table.Transaction = transaction;
                 try

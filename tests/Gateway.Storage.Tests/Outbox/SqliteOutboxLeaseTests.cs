@@ -1,0 +1,133 @@
+using System.Text;
+using Gateway.Storage.Outbox;
+using Gateway.TestKit;
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Storage.Tests.Outbox;
+
+/// <summary>
+/// Leases live in the owning process (<see cref="OutboxLeases"/>): leasing writes nothing to the
+/// database, and what must outlive the process, how often a row was tried, is written when a lease
+/// ends without delivery (release, dead letter, expiry, a clean stop).
+/// </summary>
+public sealed class SqliteOutboxLeaseTests : IDisposable
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _directory = new();
+    private readonly ManualTimeProvider _time = new();
+
+    private static OutboxMessage Telemetry(string device, int n) => new(device, OutboxMessageKind.Telemetry, Encoding.UTF8.GetBytes($"{{\"n\":{n}}}"));
+
+    private async Task<T> WithOutbox<T>(Func<SqliteOutbox, Task<T>> work)
+    {
+        using var database = SqliteDatabase.Open(_directory.Options());
+        await using var outbox = new SqliteOutbox(database, _time);
+        return await work(outbox);
+    }
+
+    /// <summary>SQLite's count of commits by other connections, as another connection sees it.</summary>
+    private static long DataVersion(SqliteConnection watcher)
+    {
+        using var command = watcher.CreateCommand();
+        command.CommandText = "PRAGMA data_version";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task A_lease_writes_nothing_an_acknowledgement_commits()
+    {
+        using var database = SqliteDatabase.Open(_directory.Options());
+        await using var outbox = new SqliteOutbox(database, _time);
+        for (int i = 0; i < 5; i++) await outbox.EnqueueAsync(Telemetry($"dev-{i % 2}", i));
+        using var watcher = database.OpenConnection();
+        var before = DataVersion(watcher);
+
+        var leased = await outbox.LeaseAsync(10, Lease);
+
+        Assert.Equal(5, leased.Count);
+        Assert.Equal(before, DataVersion(watcher));
+        Assert.Empty(await outbox.LeaseAsync(10, Lease)); // in flight: not leased twice
+        Assert.Equal(before, DataVersion(watcher));
+
+        Assert.Equal(5, await outbox.AckAsync(leased.Select(e => e.Id).ToList()));
+        Assert.NotEqual(before, DataVersion(watcher));
+    }
+
+    [Fact]
+    public async Task A_released_attempt_is_counted_in_the_database()
+    {
+        await WithOutbox(async outbox =>
+        {
+            await outbox.EnqueueAsync(Telemetry("dev-a", 1));
+            var first = await outbox.LeaseAsync(10, Lease);
+            Assert.Equal(1, await outbox.ReleaseAsync(first.Select(e => e.Id).ToList()));
+            // Released twice (the first time ended the lease): counted once.
+            Assert.Equal(0, await outbox.ReleaseAsync(first.Select(e => e.Id).ToList()));
+            return 0;
+        });
+
+        var again = await WithOutbox(async outbox => await outbox.LeaseAsync(10, Lease));
+
+        Assert.Equal(2, Assert.Single(again).Attempts);
+    }
+
+    [Fact]
+    public async Task A_lease_that_ran_out_is_counted_once_and_its_rows_lease_again_in_order()
+    {
+        var ids = await WithOutbox(async outbox =>
+        {
+            var a = (await outbox.EnqueueAsync(Telemetry("dev-a", 1))).Id;
+            var b = (await outbox.EnqueueAsync(Telemetry("dev-a", 2))).Id;
+            await outbox.LeaseAsync(10, Lease); // its turn failed: never acknowledged nor released
+            _time.Advance(Lease);
+            var again = await outbox.LeaseAsync(10, Lease);
+            Assert.Equal([a, b], again.Select(e => e.Id));
+            Assert.All(again, e => Assert.Equal(2, e.Attempts));
+            await outbox.ReleaseAsync(again.Select(e => e.Id).ToList());
+            return new[] { a, b };
+        });
+
+        var third = await WithOutbox(async outbox => await outbox.LeaseAsync(10, Lease));
+
+        Assert.Equal(ids, third.Select(e => e.Id));
+        Assert.All(third, e => Assert.Equal(3, e.Attempts));
+    }
+
+    [Fact]
+    public async Task A_dead_letter_records_the_attempt_that_ended_in_it()
+    {
+        using var database = SqliteDatabase.Open(_directory.Options());
+        await using (var outbox = new SqliteOutbox(database, _time))
+        {
+            await outbox.EnqueueAsync(Telemetry("dev-a", 1));
+            var first = await outbox.LeaseAsync(10, Lease);
+            await outbox.ReleaseAsync(first.Select(e => e.Id).ToList());
+            var second = await outbox.LeaseAsync(10, Lease);
+
+            Assert.Equal(1, await outbox.DeadLetterAsync(second.Select(e => e.Id).ToList(), DeadLetterCause.Refused, "broker refused: PayloadFormatInvalid (0x99)"));
+        }
+
+        var dead = Assert.Single(DeadLetterRegister.List(database));
+        Assert.Equal(2, dead.Attempts);
+    }
+
+    [Fact]
+    public async Task Leases_of_an_older_version_left_in_the_table_end_when_the_outbox_opens()
+    {
+        long id = await WithOutbox(async outbox => (await outbox.EnqueueAsync(Telemetry("dev-a", 1))).Id);
+        using (var database = SqliteDatabase.Open(_directory.Options()))
+        using (var connection = database.OpenConnection())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "UPDATE outbox SET lease_until = 9223372036854775807, attempts = 1";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var leased = await WithOutbox(async outbox => await outbox.LeaseAsync(10, Lease));
+
+        Assert.Equal(id, Assert.Single(leased).Id);
+        Assert.Equal(2, leased[0].Attempts);
+    }
+
+    public void Dispose() => _directory.Dispose();
+}
