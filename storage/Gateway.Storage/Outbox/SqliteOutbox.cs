@@ -43,6 +43,10 @@ public sealed class SqliteOutbox : IOutbox
     private long _failuresSinceSuccess;
     private long _lastClockSave;
     private bool _disposed;
+    private int _writerWaiting;
+
+    /// <summary>Rows per DELETE of an acknowledgement, between which device writes may go first.</summary>
+    private const int AckChunk = 128;
 
     /// <param name="database">The opened database.</param>
     /// <param name="time">Clock for the store clock and the group-commit window; the system clock if null.</param>
@@ -137,16 +141,36 @@ public sealed class SqliteOutbox : IOutbox
         }, cancellationToken, deferred: true);
     }
 
-    public ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
-        InTransactionAsync(delta =>
+    /// <summary>
+    /// Deletes in chunks of <see cref="AckChunk"/> rows and, when device writes wait for the connection
+    /// after a chunk, commits what it has and lets them go first: a device's write waits for one chunk,
+    /// not for a whole batch's acknowledgement (README, "Device writes before the drain").
+    /// </summary>
+    public async ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        var all = ids as List<long> ?? [.. ids];
+        int done = 0, deleted = 0;
+        while (done < all.Count)
         {
-            if (ids.Count == 0) return 0;
-            foreach (var id in ids) _leases.Remove(id);
-            var sizes = _table.DeleteAll(ids);
-            foreach (var size in sizes) delta.Bytes -= size;
-            delta.Depth -= sizes.Count;
-            return sizes.Count;
-        }, cancellationToken);
+            deleted += await InTransactionAsync(delta =>
+            {
+                int rows = 0;
+                do
+                {
+                    var chunk = all.GetRange(done, Math.Min(AckChunk, all.Count - done));
+                    foreach (var id in chunk) _leases.Remove(id);
+                    var sizes = _table.DeleteAll(chunk);
+                    foreach (var size in sizes) delta.Bytes -= size;
+                    delta.Depth -= sizes.Count;
+                    rows += sizes.Count;
+                    done += chunk.Count;
+                }
+                while (done < all.Count && Volatile.Read(ref _writerWaiting) == 0);
+                return rows;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        return deleted;
+    }
 
     public ValueTask<int> ReleaseAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
         InTransactionAsync(_ => _table.CountAttempts(EndLeases(ids)), cancellationToken);
@@ -254,7 +278,9 @@ public sealed class SqliteOutbox : IOutbox
             {
                 batch.Add(item);
             }
+            Volatile.Write(ref _writerWaiting, 1);
             await _gate.WaitAsync().ConfigureAwait(false);
+            Volatile.Write(ref _writerWaiting, 0);
             try
             {
                 CommitBatch(batch);

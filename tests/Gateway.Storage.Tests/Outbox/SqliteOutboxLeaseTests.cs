@@ -129,5 +129,37 @@ public sealed class SqliteOutboxLeaseTests : IDisposable
         Assert.Equal(2, leased[0].Attempts);
     }
 
+    [Fact]
+    public async Task Device_writes_during_a_large_acknowledgement_are_all_kept_and_counted()
+    {
+        using var database = SqliteDatabase.Open(_directory.Options());
+        await using var outbox = new SqliteOutbox(database, _time);
+        for (int i = 0; i < 3000; i++) await outbox.EnqueueAsync(Telemetry($"dev-{i % 100}", i));
+        var leased = await outbox.LeaseAsync(3000, Lease);
+        Assert.Equal(3000, leased.Count);
+
+        // 16 devices keep writing while the acknowledgement, chunk by chunk, gives them the connection.
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+        {
+            var ids = new List<long>();
+            for (int n = 0; !stop.IsCancellationRequested || n < 5; n++)
+            {
+                var result = await outbox.EnqueueAsync(Telemetry($"live-{w}", n));
+                Assert.Equal(EnqueueStatus.Committed, result.Status);
+                ids.Add(result.Id);
+            }
+            return ids;
+        })).ToList();
+        var acked = await outbox.AckAsync(leased.Select(e => e.Id).ToList());
+        await stop.CancelAsync();
+        var written = (await Task.WhenAll(writers)).SelectMany(ids => ids).ToHashSet();
+
+        Assert.Equal(3000, acked);
+        Assert.Equal(written.Count, (await outbox.GetStatsAsync()).Depth);
+        var rest = await outbox.LeaseAsync(100_000, Lease);
+        Assert.True(written.SetEquals(rest.Select(e => e.Id)), "the device writes are exactly what is left");
+    }
+
     public void Dispose() => _directory.Dispose();
 }
