@@ -212,7 +212,7 @@ public sealed class Forwarder
     private async ValueTask PaceAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         await _pacer.WaitAsync(message.RowCount, cancellationToken).ConfigureAwait(false);
-        await _limits.WaitAsync(message.Entries, cancellationToken, _status.Beat).ConfigureAwait(false);
+        await _limits.WaitAsync(() => message.Entries, cancellationToken, _status.Beat).ConfigureAwait(false);
     }
 
     /// <summary>Bridge:MaxInFlight, or the session's <c>maxInflightMessages</c> when smaller (§4.1).</summary>

@@ -35,6 +35,28 @@ public class SessionPacerTests
     }
 
     [Fact]
+    public async Task The_entries_are_counted_only_while_limits_are_in_force()
+    {
+        var time = new ManualTimeProvider();
+        var pacer = new SessionPacer(time, share: 1);
+        int counted = 0;
+        IReadOnlyList<UplinkEntry> Count() { counted++; return [Telemetry("a", 60)]; }
+
+        await pacer.WaitAsync(Count, default).AsTask().WaitAsync(Bound);       // no limits (a plain broker): nothing to count
+        Assert.Equal(0, counted);
+
+        pacer.Apply(Gateway(dataPoints: "100:1"));
+        await pacer.WaitAsync(Count, default).AsTask().WaitAsync(Bound);       // 60 of 100
+        var next = pacer.WaitAsync(Count, default).AsTask();                   // 60 more: waits for the refill
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.False(next.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await next.WaitAsync(Bound);
+        Assert.Equal(2, counted);                                               // once per message, not per wait
+        Assert.Equal(1, pacer.Paced);
+    }
+
+    [Fact]
     public async Task TheTightestWindowWins()
     {
         var time = new ManualTimeProvider();
