@@ -12,6 +12,7 @@ namespace Gateway.Bridge.Forwarding;
 internal static class RowValidator
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64 };
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = Options.MaxDepth };
 
     /// <summary>Null when the row can be sent; otherwise a short reason (stored with the dead letter).</summary>
     public static string? Validate(OutboxEntry row)
@@ -19,6 +20,8 @@ internal static class RowValidator
         var message = row.Message;
         if (string.IsNullOrEmpty(message.Device)) return "empty device name";
         if (message.ContentFormat != 50) return $"content format {message.ContentFormat} is not JSON (50)";
+        // The drain's bulk: checked in one pass; only a row that fails it is parsed again, for the reason.
+        if (message.Kind is OutboxMessageKind.Telemetry or OutboxMessageKind.GatewayTelemetry && TelemetryIsValid(message.Payload.Span)) return null;
         JsonDocument document;
         try
         {
@@ -52,7 +55,45 @@ internal static class RowValidator
         }
     }
 
-    private static string? Telemetry(JsonElement root)
+    /// <summary>
+    /// True exactly when the payload is JSON (as <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/>
+    /// with <see cref="Options"/> reads it) and <see cref="Telemetry(JsonElement)"/> finds nothing wrong, read once
+    /// with <see cref="Utf8JsonReader"/> and no document: building one per row was a twentieth of the drain's CPU.
+    /// A repeated "ts" or "values" counts by its last occurrence, as <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> finds it.
+    /// </summary>
+    internal static bool TelemetryIsValid(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) return false;
+            int entries = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject) return false;
+                entries++;
+                bool? tsIsInteger = null, valuesIsObject = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool ts = reader.ValueTextEquals("ts"u8), values = !ts && reader.ValueTextEquals("values"u8);
+                    reader.Read();
+                    if (ts) tsIsInteger = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out _);
+                    else if (values) valuesIsObject = reader.TokenType == JsonTokenType.StartObject;
+                    reader.Skip();
+                }
+                if (reader.TokenType != JsonTokenType.EndObject) return false;
+                if (tsIsInteger is { } integer && valuesIsObject is { } isObject && !(integer && isObject)) return false;
+            }
+            // Nothing may follow the array but white space (the reader throws on anything else).
+            return reader.TokenType == JsonTokenType.EndArray && entries > 0 && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    internal static string? Telemetry(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Array) return "telemetry: not an array";
         if (root.GetArrayLength() == 0) return "telemetry: empty array";
