@@ -58,7 +58,7 @@ internal static class RowValidator
     /// <summary>
     /// True exactly when the payload is JSON (as <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/>
     /// with <see cref="Options"/> reads it) and <see cref="Telemetry(JsonElement)"/> finds nothing wrong, read once
-    /// with <see cref="Utf8JsonReader"/> and no document: building one per row was a twentieth of the drain's CPU.
+    /// with <see cref="Utf8JsonReader"/> and no document: building one per row was 7 % of the drain's CPU samples.
     /// A repeated "ts" or "values" counts by its last occurrence, as <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> finds it.
     /// </summary>
     internal static bool TelemetryIsValid(ReadOnlySpan<byte> json)
