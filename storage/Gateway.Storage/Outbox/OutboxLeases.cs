@@ -6,15 +6,13 @@ namespace Gateway.Storage.Outbox;
 /// into the table cost a write transaction and an fsync per batch for nothing that must survive a
 /// crash, and made every device write wait behind it (README, "Leases in memory"). What must survive,
 /// how often a row was tried, is written when a lease ends without delivery (release, dead letter,
-/// expiry). Not thread-safe: the outbox uses it under its one gate.
+/// expiry, a clean stop). Not thread-safe: the outbox uses it under its one gate.
 /// </summary>
 internal sealed class OutboxLeases
 {
     private readonly Dictionary<long, long> _until = [];
     private long _earliest = long.MaxValue;
     private string? _json = "[]";
-
-    public int Count => _until.Count;
 
     /// <summary>Whether <paramref name="id"/> is leased (a lease that ran out counts until <see cref="TakeExpired"/> takes it back).</summary>
     public bool IsLeased(long id) => _until.ContainsKey(id);
