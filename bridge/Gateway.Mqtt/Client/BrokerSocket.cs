@@ -25,11 +25,10 @@ internal sealed class BrokerSocket : IMqttClientStreamProvider
     {
         ArgumentNullException.ThrowIfNull(brokerEndPoint);
         // Dual-mode where IPv6 is there, so a host name reaches either family (as MQTTnet's own socket does).
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // Linger 0 is MQTTnet's default: close with a reset instead of lingering in FIN_WAIT (a reconnect must not wait).
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, LingerState = new LingerOption(true, 0) };
         try
         {
-            // MQTTnet's default: close with a reset instead of lingering in FIN_WAIT (a reconnect must not wait).
-            socket.LingerState = new LingerOption(true, 0);
             await socket.ConnectAsync(brokerEndPoint, cancellationToken).ConfigureAwait(false);
             return new QuickAckStream(socket);
         }

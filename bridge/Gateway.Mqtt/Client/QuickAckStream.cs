@@ -13,8 +13,7 @@ namespace Gateway.Mqtt.Client;
 /// </summary>
 internal sealed class QuickAckStream(Socket socket) : NetworkStream(socket, ownsSocket: true), IMqttClientStreamEndPoints
 {
-    // tcp(7): SOL_TCP level, TCP_QUICKACK option (Linux only).
-    private const int SolTcp = 6;
+    // tcp(7): TCP_QUICKACK, an option of the TCP level (SOL_TCP) that .NET has no name for; Linux only.
     private const int TcpQuickAck = 12;
     private static readonly bool Supported = OperatingSystem.IsLinux();
     private static readonly byte[] On = BitConverter.GetBytes(1);
@@ -45,7 +44,7 @@ internal sealed class QuickAckStream(Socket socket) : NetworkStream(socket, owns
         {
             try
             {
-                Socket.SetRawSocketOption(SolTcp, TcpQuickAck, On);
+                Socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpQuickAck, On);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

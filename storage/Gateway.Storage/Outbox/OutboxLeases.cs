@@ -17,8 +17,10 @@ internal sealed class OutboxLeases
     /// <summary>Whether <paramref name="id"/> is leased (a lease that ran out counts until <see cref="TakeExpired"/> takes it back).</summary>
     public bool IsLeased(long id) => _until.ContainsKey(id);
 
-    public void Add(IEnumerable<long> ids, long until)
+    public void Add(IReadOnlyCollection<long> ids, long until)
     {
+        // An empty lease (an idle forwarder's poll) changes nothing, and keeps the cached JSON.
+        if (ids.Count == 0) return;
         foreach (var id in ids) _until[id] = until;
         _earliest = Math.Min(_earliest, until);
         _json = null;
@@ -33,9 +35,9 @@ internal sealed class OutboxLeases
     }
 
     /// <summary>Removes the leases that ran out at <paramref name="now"/> and returns their rows, which go back to the queue.</summary>
-    public List<long> TakeExpired(long now)
+    public IReadOnlyList<long> TakeExpired(long now)
     {
-        // Called before every commit: a glance unless a lease ran out.
+        // Called before every commit, device writes included: a glance, and no allocation, unless a lease ran out.
         if (now < _earliest) return [];
         var expired = new List<long>();
         _earliest = long.MaxValue;

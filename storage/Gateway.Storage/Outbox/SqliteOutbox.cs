@@ -136,7 +136,7 @@ public sealed class SqliteOutbox : IOutbox
             var now = _clock.NowMs;
             EndExpiredLeases(now);
             var entries = _table.LeaseCandidates(now, maxMessages);
-            _leases.Add(entries.Select(e => e.Id), now + (long)leaseFor.TotalMilliseconds);
+            _leases.Add(entries.ConvertAll(e => e.Id), now + (long)leaseFor.TotalMilliseconds);
             return entries;
         }, cancellationToken, deferred: true);
     }

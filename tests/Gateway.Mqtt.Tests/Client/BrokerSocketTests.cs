@@ -13,7 +13,7 @@ namespace Gateway.Mqtt.Tests.Client;
 /// </summary>
 public sealed class BrokerSocketTests : IDisposable
 {
-    private const int SolTcp = 6;
+    private const int SolTcp = (int)SocketOptionLevel.Tcp;
     private const int TcpQuickAck = 12;
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
 
