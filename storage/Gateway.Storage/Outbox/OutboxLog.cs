@@ -23,8 +23,8 @@ internal static partial class OutboxLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Outbox commits succeed again after {Failures} failed commits")]
     public static partial void StorageRecovered(ILogger logger, long failures);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Outbox opened: {Depth} rows, {Bytes} bytes queued, {Released} leases of the previous run released")]
-    public static partial void Opened(ILogger logger, long depth, long bytes, int released);
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Outbox opened: {Depth} rows, {Bytes} bytes queued")]
+    public static partial void Opened(ILogger logger, long depth, long bytes);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Dead letter {Id} moved back to the outbox (marked for retry by the operator)")]
     public static partial void DeadLetterRetried(ILogger logger, long id);

@@ -229,9 +229,6 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
     public int CountAttempts(IEnumerable<long> ids) =>
         Execute("UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each($a))", ("$a", IdArray(ids)));
 
-    /// <summary>Clears the leases that versions before in-memory leases wrote into the table (lease_until is no longer set).</summary>
-    public int ReleaseAll() => Execute("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL");
-
     public void AddDrops(IReadOnlyDictionary<DropKey, long> drops)
     {
         foreach (var (key, count) in drops)

@@ -65,12 +65,10 @@ public sealed class SqliteOutbox : IOutbox
         _clock = new StoreClock(_time, _table.ReadClock());
         _drops = _table.ReadDrops();
         (_depth, _bytes, _deadLetters) = _table.ReadTotals();
-        // Nothing is in flight when the owner starts; versions before in-memory leases left theirs in the table.
-        var released = _table.ReleaseAll();
         // From here a reader can carry the clock forward (ReadStats) even before the first commit saves it.
         _lastClockSave = _clock.NowMs;
         _table.SaveClock(_lastClockSave, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        OutboxLog.Opened(_logger, _depth, _bytes, released);
+        OutboxLog.Opened(_logger, _depth, _bytes);
         _writer = Task.Run(WriteLoopAsync);
     }
 

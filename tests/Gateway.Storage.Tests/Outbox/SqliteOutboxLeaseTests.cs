@@ -112,7 +112,7 @@ public sealed class SqliteOutboxLeaseTests : IDisposable
     }
 
     [Fact]
-    public async Task Leases_of_an_older_version_left_in_the_table_end_when_the_outbox_opens()
+    public async Task Leases_an_older_version_wrote_into_the_table_hold_nothing_back()
     {
         long id = await WithOutbox(async outbox => (await outbox.EnqueueAsync(Telemetry("dev-a", 1))).Id);
         using (var database = SqliteDatabase.Open(_directory.Options()))
