@@ -83,6 +83,40 @@ internal sealed class RawStatement : IDisposable
         }
     }
 
+    /// <summary>The number of a named parameter (<c>$name</c>), for binding by name without a lookup per execution.</summary>
+    public int ParameterIndex(string name) =>
+        raw.sqlite3_bind_parameter_index(_statement, name) is > 0 and var index ? index : throw new ArgumentException($"no parameter {name}", nameof(name));
+
+    /// <summary>
+    /// Steps a query to its next row; false at its end, when the statement is reset for the next execution. A caller
+    /// that stops before the end calls <see cref="Reset"/> (in a finally): an unfinished statement holds its read open.
+    /// </summary>
+    public bool Read()
+    {
+        int rc = raw.sqlite3_step(_statement);
+        if (rc == SqliteRow) return true;
+        try
+        {
+            if (rc != SqliteDone) SqliteException.ThrowExceptionForRC(rc, _db);
+            return false;
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    public void Reset() => raw.sqlite3_reset(_statement);
+
+    // Column accessors of the current row (after Read returned true); SQLite converts the stored type if it differs.
+    public long GetInt64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public int GetInt32(int column) => raw.sqlite3_column_int(_statement, column);
+
+    public string GetString(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
+
+    public byte[] GetBlob(int column) => raw.sqlite3_column_blob(_statement, column).ToArray();
+
     public void Dispose() => _statement.Dispose();
 
     private void Check(int rc)
