@@ -93,7 +93,12 @@ public sealed class GatewayProcess : IAsyncDisposable
             dataDir ??= Path.Combine(Path.GetTempPath(), $"coapgw-interop-{Guid.NewGuid():N}");
             var process = Launch(["run", $"--Coap:Port={port}", "--Coap:Address=::", $"--data-dir={dataDir}", "--Http:Port=0", .. extra], output, environment);
             var gateway = new GatewayProcess(process, port, output);
-            if (await gateway.WaitUntilAnsweringAsync()) return gateway;
+            if (await gateway.WaitUntilAnsweringAsync())
+            {
+                // Kestrel binds just after CoAP answers: a test that gave the gateway an HTTP port may use it at once.
+                if (HttpPortOf(extra) is not (null or "0")) await gateway.WaitForOutputAsync("HTTP listening on");
+                return gateway;
+            }
             await gateway.DisposeAsync();
             failures += $"attempt {attempt + 1}, port {port}, exit {(process.HasExited ? process.ExitCode : "none")}:\n{gateway.Output}\n";
             // Exit 1 with "cannot listen" is the port race the retry is for; anything else will not improve.
@@ -101,6 +106,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
         throw new InvalidOperationException($"The gateway did not answer within {ReadyLimit.TotalSeconds} s.\n{failures}");
     }
+
+    /// <summary>The last <c>--Http:Port=</c> among the arguments (the one that counts), or null.</summary>
+    private static string? HttpPortOf(string[] arguments) =>
+        arguments.LastOrDefault(a => a.StartsWith("--Http:Port=", StringComparison.Ordinal))?["--Http:Port=".Length..];
 
     private async Task<bool> WaitUntilAnsweringAsync()
     {
