@@ -83,7 +83,7 @@ internal sealed class RawStatement : IDisposable
         }
     }
 
-    /// <summary>The number of a named parameter (<c>$name</c>), for binding by name without a lookup per execution.</summary>
+    /// <summary>The number of a named parameter (<c>$name</c>), to bind it by.</summary>
     public int ParameterIndex(string name) =>
         raw.sqlite3_bind_parameter_index(_statement, name) is > 0 and var index ? index : throw new ArgumentException($"no parameter {name}", nameof(name));
 
