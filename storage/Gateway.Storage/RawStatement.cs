@@ -72,14 +72,11 @@ internal sealed class RawStatement : IDisposable
     {
         try
         {
-            int rc = raw.sqlite3_step(_statement);
-            if (rc == SqliteDone) return null;
-            if (rc != SqliteRow) SqliteException.ThrowExceptionForRC(rc, _db);
-            return raw.sqlite3_column_blob(_statement, 0).ToArray();
+            return Read() ? GetBlob(0) : null;
         }
         finally
         {
-            raw.sqlite3_reset(_statement);
+            Reset();
         }
     }
 

@@ -82,6 +82,7 @@ internal static class RowValidator
                     reader.Skip();
                 }
                 if (reader.TokenType != JsonTokenType.EndObject) return false;
+                // thingsboard.md §1.2: "ts form" only with both keys; then ts an integer and values an object.
                 if (tsIsInteger is { } integer && valuesIsObject is { } isObject && !(integer && isObject)) return false;
             }
             // Nothing may follow the array but white space (the reader throws on anything else).

@@ -96,19 +96,25 @@ public sealed class SessionPacer(TimeProvider time, double share = 0.95, bool ho
         IReadOnlyList<UplinkEntry>? counted = null;
         while (true)
         {
-            if (counted is null && Limiting) counted = entries();
-            TimeSpan wait;
+            TimeSpan wait = TimeSpan.Zero;
             lock (_gate)
             {
                 if (!LimitingLocked) break;
-                // Limits that came in since the check above: count the entries first.
-                if (counted is null) continue;
-                wait = TimeUntil(counted);
-                if (wait <= TimeSpan.Zero)
+                if (counted is not null)
                 {
-                    TakeLocked(counted);
-                    break;
+                    wait = TimeUntil(counted);
+                    if (wait <= TimeSpan.Zero)
+                    {
+                        TakeLocked(counted);
+                        break;
+                    }
                 }
+            }
+            // Limits are in force: count the entries (outside the lock; it parses rows) and look again.
+            if (counted is null)
+            {
+                counted = entries();
+                continue;
             }
             if (!waited) Interlocked.Increment(ref _paced);
             waited = true;
@@ -126,11 +132,6 @@ public sealed class SessionPacer(TimeProvider time, double share = 0.95, bool ho
     public void Charge(IReadOnlyList<UplinkEntry> entries)
     {
         lock (_gate) TakeLocked(entries);
-    }
-
-    private bool Limiting
-    {
-        get { lock (_gate) return LimitingLocked; }
     }
 
     private bool LimitingLocked => _gateway is not null || !_limits.Device.IsEmpty;

@@ -19,8 +19,11 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
         "INSERT INTO outbox (device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-    // The statements of the hot paths (a device's insert, the drain's lease read and acknowledgement), prepared once and
-    // run without Microsoft.Data.Sqlite's per-call parameter objects and per-column checks (README, "The drain's SQL").
+    private RawStatement? _insert;
+
+    // The drain's statements (lease read, acknowledgement), prepared once and run without Microsoft.Data.Sqlite's
+    // per-call parameter objects and per-column checks (README, "The drain's SQL"). The insert keeps a field of its
+    // own: it runs for every durable write, and a lookup by SQL text would hash the statement each time.
     private readonly Dictionary<string, RawStatement> _raw = [];
 
     /// <summary>The CoAP deduplication records, on the same connection and in the same transaction.</summary>
@@ -28,7 +31,7 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
 
     public long Insert(OutboxMessage message, long size, long now)
     {
-        var insert = Raw(InsertSql);
+        var insert = _insert ??= new RawStatement(connection, InsertSql);
         insert.Bind(1, message.Device);
         insert.Bind(2, (long)message.Kind);
         insert.Bind(3, message.Payload.Span);
@@ -306,6 +309,8 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
 
     public void Dispose()
     {
+        _insert?.Dispose();
+        _insert = null;
         foreach (var statement in _raw.Values) statement.Dispose();
         _raw.Clear();
         Dedup.Dispose();
