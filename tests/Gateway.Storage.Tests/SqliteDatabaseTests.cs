@@ -23,7 +23,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal("wal", Pragma(connection, "journal_mode"));
         Assert.Equal("2", Pragma(connection, "synchronous"));
         Assert.Equal("5000", Pragma(connection, "busy_timeout"));
-        Assert.Equal("10", Pragma(connection, "user_version"));  // 0004_dtls_credentials, 0005_cloud_names, 0006_dead_letter_causes, 0007_outbox_by_device, 0008_content_files, 0009_dedup_blocks, 0010_outbox_by_kind_partial
+        Assert.Equal("11", Pragma(connection, "user_version"));  // 0004_dtls_credentials, 0005_cloud_names, 0006_dead_letter_causes, 0007_outbox_by_device, 0008_content_files, 0009_dedup_blocks, 0010_outbox_by_kind_partial, 0011_outbox_by_device_dropped
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(database.Path));
     }
 

@@ -43,6 +43,7 @@ internal sealed class OutboxAdmission
         }
 
         transaction.Save("admit");
+        _table.DeviceRows.Save();
         var local = new OutboxBatchDelta();
         var selfId = _table.Insert(message, size, _now);
         local.Bytes += size;
@@ -81,10 +82,12 @@ internal sealed class OutboxAdmission
         {
             transaction.Rollback("admit");
             transaction.Release("admit");
+            _table.DeviceRows.RollbackSavepoint();
             LastRefusal = OutboxPolicy.RefusalFor(_binding);
             return null;
         }
         transaction.Release("admit");
+        _table.DeviceRows.ReleaseSavepoint();
         delta.Add(local);
         return selfId;
     }

@@ -11,6 +11,9 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
 {
     private readonly OutboxLeases _leases = leases ?? new OutboxLeases();
 
+    /// <summary>Rows per device, kept by every insert and delete here; <see cref="LoadDeviceRows"/> fills it at open.</summary>
+    public OutboxDeviceRows DeviceRows { get; } = new();
+
     private readonly Dictionary<string, SqliteCommand> _commands = [];
 
     public SqliteTransaction? Transaction { get; set; }
@@ -41,6 +44,7 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
         insert.Bind(7, now);
         insert.Bind(8, size);
         var id = insert.ExecuteInsert();
+        DeviceRows.Change(message.Device, 1);
         if (!OutboxPolicy.Compactable(message.Kind)) return id;
         foreach (var key in OutboxPolicy.KeysOf(message))
         {
@@ -49,44 +53,51 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
         return id;
     }
 
-    private const string SelectKindSizeSql = "SELECT kind, size FROM outbox WHERE id IN (SELECT value FROM json_each(?1))";
+    // Per device, so the rows per device (DeviceRows) follow without a string per row.
+    private static readonly string SelectDeletedSql =
+        $"SELECT device, count(*), sum(size), max(kind = {(int)OutboxMessageKind.ClientAttributes}) FROM outbox WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY device";
     private const string DeleteIdsSql = "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?1))";
 
     /// <summary>
-    /// Deletes the rows of <paramref name="ids"/> that are there and returns the size of each. One
-    /// statement per batch (and one to read the sizes) instead of one per row: per-statement overhead was most of an
+    /// Deletes the rows of <paramref name="ids"/> that are there and returns how many and their accounted bytes. One
+    /// statement per batch (and one to read what goes) instead of one per row: per-statement overhead was most of an
     /// acknowledgement's cost in the drain bench (README "Performance").
     /// </summary>
-    public List<long> DeleteAll(IReadOnlyCollection<long> ids)
+    public (int Rows, long Bytes) DeleteAll(IReadOnlyCollection<long> ids)
     {
-        var sizes = new List<long>(ids.Count);
+        int rows = 0;
+        long bytes = 0;
         bool keyed = false;
         var array = IdArray(ids);
         // A SELECT, then a DELETE: RETURNING would run as a trigger program filling an ephemeral table (README,
         // "Two SQLite costs per durable write"). Both under the caller's transaction, so they see the same rows.
-        var select = Raw(SelectKindSizeSql);
+        var select = Raw(SelectDeletedSql);
         select.Bind(1, array);
         while (select.Read())
         {
-            keyed |= (OutboxMessageKind)select.GetInt32(0) == OutboxMessageKind.ClientAttributes;
-            sizes.Add(select.GetInt64(1));
+            int count = select.GetInt32(1);
+            DeviceRows.Change(select.GetString(0), -count);
+            rows += count;
+            bytes += select.GetInt64(2);
+            keyed |= select.GetInt32(3) != 0;
         }
         var delete = Raw(DeleteIdsSql);
         delete.Bind(1, array);
         delete.Execute();
         if (keyed) Execute("DELETE FROM outbox_key WHERE id IN (SELECT value FROM json_each($a))", ("$a", array));
-        return sizes;
+        return (rows, bytes);
     }
 
     /// <summary>Deletes a row; returns its kind and size, or null if it was not there.</summary>
     public (OutboxMessageKind Kind, long Size)? Delete(long id)
     {
         (OutboxMessageKind, long)? deleted = null;
-        using (var reader = Reader("DELETE FROM outbox WHERE id = $i RETURNING kind, size", ("$i", id)))
+        using (var reader = Reader("DELETE FROM outbox WHERE id = $i RETURNING kind, size, device", ("$i", id)))
         {
             if (reader.Read())
             {
                 deleted = ((OutboxMessageKind)reader.GetInt32(0), reader.GetInt64(1));
+                DeviceRows.Change(reader.GetString(2), -1);
             }
         }
         if (deleted is { Item1: OutboxMessageKind.ClientAttributes })
@@ -125,10 +136,11 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
     {
         var size = Scalar("SELECT size FROM dead_letter WHERE id = $i", ("$i", id)) as long?;
         if (size is null) return null;
-        Execute(
+        var device = (string)Scalar(
             "INSERT INTO outbox (id, device, kind, payload, content_format, received_at_ms, clock_synced, enqueued_clock, size) " +
-            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, $n, size FROM dead_letter WHERE id = $i",
-            ("$i", id), ("$n", now));
+            "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, $n, size FROM dead_letter WHERE id = $i RETURNING device",
+            ("$i", id), ("$n", now))!;
+        DeviceRows.Change(device, 1);
         Execute("DELETE FROM dead_letter WHERE id = $i", ("$i", id));
         return size;
     }
@@ -184,8 +196,7 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
     internal static readonly string LeasableAwaited = Leasable + $"AND {NotTelemetry} AND kind IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
     private static readonly string LeasableOthers = Leasable + $"AND kind NOT IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
 
-    private static readonly string LeasableLive = Leasable +
-        $"AND kind NOT IN ({AwaitedKinds}) AND id >= $y AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.device = outbox.device AND p.id < $y) ORDER BY id LIMIT $m";
+    private static readonly string LeasableLive = Leasable + $"AND kind NOT IN ({AwaitedKinds}) AND id IN (SELECT value FROM json_each($y)) ORDER BY id LIMIT $m";
 
     /// <summary>Rows looked at from the newest backwards to find where the live ones begin (more young rows count as backlog).</summary>
     private const int LiveScan = 2048;
@@ -199,7 +210,7 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
     {
         var entries = new List<OutboxEntry>();
         Read(entries, LeasableAwaited, max);
-        if (entries.Count < max && FirstLiveId(now) is { } firstLive) Read(entries, LeasableLive, max - entries.Count, firstLive);
+        if (entries.Count < max && LiveIds(now) is { } live) Read(entries, LeasableLive, max - entries.Count, live);
         if (entries.Count >= max) return entries;
         var taken = entries.Select(e => e.Id).ToHashSet();
         var others = new List<OutboxEntry>();
@@ -212,21 +223,45 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
         return entries;
     }
 
-    /// <summary>The smallest id of the young tail (ids grow with the store clock), or null when the newest row is old.</summary>
-    private long? FirstLiveId(long now)
+    private const string YoungTailSql = "SELECT id, device, enqueued_clock FROM outbox ORDER BY id DESC LIMIT ?1";
+
+    /// <summary>
+    /// The rows of the young tail (the newest rows back to the first old one; ids grow with the store clock) whose
+    /// device has every one of its rows there, i.e. no older row; as a JSON array, or null when there are none.
+    /// </summary>
+    private string? LiveIds(long now)
     {
-        long? first = null;
-        using var reader = Reader("SELECT id, enqueued_clock FROM outbox ORDER BY id DESC LIMIT $l", ("$l", LiveScan));
-        while (reader.Read() && reader.GetInt64(1) > now - OutboxPolicy.LiveWindowMs) first = reader.GetInt64(0);
-        return first;
+        var tail = new List<(long Id, string Device)>();
+        var scan = Raw(YoungTailSql);
+        scan.Bind(1, LiveScan);
+        try
+        {
+            while (scan.Read() && scan.GetInt64(2) > now - OutboxPolicy.LiveWindowMs) tail.Add((scan.GetInt64(0), scan.GetString(1)));
+        }
+        finally
+        {
+            scan.Reset();
+        }
+        if (tail.Count == 0) return null;
+        var inTail = tail.CountBy(r => r.Device, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
+        var live = tail.Where(r => inTail[r.Device] == DeviceRows.Count(r.Device)).Select(r => r.Id).ToList();
+        return live.Count == 0 ? null : IdArray(live);
     }
 
-    private void Read(List<OutboxEntry> entries, string sql, int max, long firstLive = 0)
+    /// <summary>Fills <see cref="DeviceRows"/> from the table (at open; a scan of every row).</summary>
+    public void LoadDeviceRows()
+    {
+        using var reader = Reader("SELECT device, count(*) FROM outbox GROUP BY device");
+        while (reader.Read()) DeviceRows.Change(reader.GetString(0), reader.GetInt32(1));
+        DeviceRows.Commit();
+    }
+
+    private void Read(List<OutboxEntry> entries, string sql, int max, string? liveIds = null)
     {
         var query = Raw(sql);
         query.Bind(query.ParameterIndex("$l"), _leases.Json);
         query.Bind(query.ParameterIndex("$m"), max);
-        if (sql == LeasableLive) query.Bind(query.ParameterIndex("$y"), firstLive);
+        if (liveIds is not null) query.Bind(query.ParameterIndex("$y"), liveIds);
         // A lease names its devices over and over: one string per device, not per row.
         var devices = new Dictionary<string, string>(StringComparer.Ordinal);
         try

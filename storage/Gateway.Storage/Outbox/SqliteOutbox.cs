@@ -65,6 +65,7 @@ public sealed class SqliteOutbox : IOutbox
         _clock = new StoreClock(_time, _table.ReadClock());
         _drops = _table.ReadDrops();
         (_depth, _bytes, _deadLetters) = _table.ReadTotals();
+        _table.LoadDeviceRows();
         // From here a reader can carry the clock forward (ReadStats) even before the first commit saves it.
         _lastClockSave = _clock.NowMs;
         _table.SaveClock(_lastClockSave, _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -157,10 +158,10 @@ public sealed class SqliteOutbox : IOutbox
                 {
                     var chunk = all.GetRange(done, Math.Min(AckChunk, all.Count - done));
                     foreach (var id in chunk) _leases.Remove(id);
-                    var sizes = _table.DeleteAll(chunk);
-                    foreach (var size in sizes) delta.Bytes -= size;
-                    delta.Depth -= sizes.Count;
-                    rows += sizes.Count;
+                    var (deleted, bytes) = _table.DeleteAll(chunk);
+                    delta.Bytes -= bytes;
+                    delta.Depth -= deleted;
+                    rows += deleted;
                     done += chunk.Count;
                 }
                 while (done < all.Count && Volatile.Read(ref _writerWaiting) == 0);
@@ -331,6 +332,7 @@ public sealed class SqliteOutbox : IOutbox
                 _table.SaveClock(now, _time.GetUtcNow().ToUnixTimeMilliseconds());
             }
             transaction.Commit();
+            _table.DeviceRows.Commit();
             if (saveClock)
             {
                 _lastClockSave = now;
@@ -369,6 +371,7 @@ public sealed class SqliteOutbox : IOutbox
         {
             transaction?.Dispose();
             _table.Transaction = null;
+            _table.DeviceRows.Discard();
         }
 
         Apply(delta);
@@ -428,10 +431,12 @@ public sealed class SqliteOutbox : IOutbox
                 {
                     result = work(delta);
                     transaction.Commit();
+                    _table.DeviceRows.Commit();
                 }
                 finally
                 {
                     _table.Transaction = null;
+                    _table.DeviceRows.Discard();
                 }
             }
             Apply(delta);

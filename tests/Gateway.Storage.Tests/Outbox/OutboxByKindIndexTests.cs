@@ -68,7 +68,7 @@ public sealed class OutboxByKindIndexTests : IDisposable
 
         using var reopened = SqliteDatabase.Open(_directory.Options());
         using var check = reopened.OpenConnection();
-        Assert.Equal(["10"], Rows(check, "PRAGMA user_version"));
+        Assert.Equal(["11"], Rows(check, "PRAGMA user_version"));
         AssertPartialIndex(check);
     }
 
