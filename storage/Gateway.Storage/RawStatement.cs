@@ -114,9 +114,6 @@ internal sealed class RawStatement : IDisposable
 
     public byte[] GetBlob(int column) => raw.sqlite3_column_blob(_statement, column).ToArray();
 
-    /// <summary>A text column's UTF-8 bytes, valid until the next <see cref="Read"/> or reset: no string made.</summary>
-    public ReadOnlySpan<byte> GetUtf8(int column) => raw.sqlite3_column_blob(_statement, column);
-
     public void Dispose() => _statement.Dispose();
 
     private void Check(int rc)
