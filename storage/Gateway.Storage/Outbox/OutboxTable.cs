@@ -248,12 +248,23 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
         return live.Count == 0 ? null : IdArray(live);
     }
 
-    /// <summary>Fills <see cref="DeviceRows"/> from the table (at open; a scan of every row).</summary>
-    public void LoadDeviceRows()
+    /// <summary>
+    /// Fills <see cref="DeviceRows"/> from the table and returns the depth and bytes of the same scan, so the owner's
+    /// open reads every row once (<see cref="ReadTotals"/> is for a reader that needs no counts per device).
+    /// </summary>
+    public (long Depth, long Bytes) LoadDeviceRows()
     {
-        using var reader = Reader("SELECT device, count(*) FROM outbox GROUP BY device");
-        while (reader.Read()) DeviceRows.Change(reader.GetString(0), reader.GetInt32(1));
+        long depth = 0, bytes = 0;
+        using var reader = Reader("SELECT device, count(*), sum(size) FROM outbox GROUP BY device");
+        while (reader.Read())
+        {
+            int rows = reader.GetInt32(1);
+            DeviceRows.Change(reader.GetString(0), rows);
+            depth += rows;
+            bytes += reader.GetInt64(2);
+        }
         DeviceRows.Commit();
+        return (depth, bytes);
     }
 
     private void Read(List<OutboxEntry> entries, string sql, int max, string? liveIds = null)
@@ -320,10 +331,12 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
 
     public (long Depth, long Bytes, long DeadLetters) ReadTotals()
     {
-        using var reader = Reader("SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(sum(size), 0) FROM outbox), (SELECT coalesce(sum(moved), 0) FROM dead_letter_totals)");
+        using var reader = Reader("SELECT count(*), coalesce(sum(size), 0) FROM outbox");
         reader.Read();
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return (reader.GetInt64(0), reader.GetInt64(1), ReadDeadLetterTotal());
     }
+
+    public long ReadDeadLetterTotal() => (long)Scalar("SELECT coalesce(sum(moved), 0) FROM dead_letter_totals")!;
 
     public long? OldestEnqueuedAt() => Scalar("SELECT enqueued_clock FROM outbox ORDER BY id LIMIT 1") as long?;
 

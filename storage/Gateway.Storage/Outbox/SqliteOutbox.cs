@@ -64,8 +64,8 @@ public sealed class SqliteOutbox : IOutbox
         _table = new OutboxTable(_connection, _leases);
         _clock = new StoreClock(_time, _table.ReadClock());
         _drops = _table.ReadDrops();
-        (_depth, _bytes, _deadLetters) = _table.ReadTotals();
-        _table.LoadDeviceRows();
+        (_depth, _bytes) = _table.LoadDeviceRows();
+        _deadLetters = _table.ReadDeadLetterTotal();
         // From here a reader can carry the clock forward (ReadStats) even before the first commit saves it.
         _lastClockSave = _clock.NowMs;
         _table.SaveClock(_lastClockSave, _time.GetUtcNow().ToUnixTimeMilliseconds());
