@@ -84,6 +84,13 @@ public sealed partial class CoapEndpoint : IDisposable
 
     public long DeduplicationEvictions { get { lock (_gate) return _deduplicator.EvictedEarly; } }
 
+    /// <summary>
+    /// Until the returned scope is disposed, the answers the calling thread completes leave together (one <c>sendmmsg</c>
+    /// per batch on Linux) instead of one system call each: for a thread that completes many requests' handlers at once,
+    /// as the outbox's writer does after a group commit. Null when the transport cannot (each answer is then sent at once).
+    /// </summary>
+    public IDisposable? CoalesceAnswers() => _batching?.CoalesceAnswers(_options.MaxMessageSize);
+
     /// <summary>Starts the receive threads (blocking receive, one per core unless configured).</summary>
     public void Start()
     {

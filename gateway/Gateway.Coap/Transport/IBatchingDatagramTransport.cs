@@ -23,4 +23,11 @@ internal interface IBatchingDatagramTransport : IDatagramTransport
     /// other threads act on as "sent": a message they send next must not overtake it.
     /// </summary>
     void SendQueued();
+
+    /// <summary>
+    /// Until the returned scope is disposed, what the calling thread sends through this transport is queued and leaves in
+    /// one <c>sendmmsg</c> per batch: for a thread that completes many exchanges at once, such as the outbox's writer
+    /// after a group commit. Null (each answer sent at once) on a receive thread, or while another thread holds the scope.
+    /// </summary>
+    IDisposable? CoalesceAnswers(int maxDatagramBytes);
 }

@@ -27,6 +27,9 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
     [ThreadStatic] private static UdpDatagramTransport? t_answersFor;
 
     private readonly Socket _socket;
+    private readonly AnswerScope? _answerScope;
+    private DatagramBatch? _answerBatch; // null while a thread holds it (CoalesceAnswers)
+    private volatile bool _answerBatchMade;
     private volatile bool _closed;
 
     /// <param name="shareWithGroups">
@@ -60,6 +63,7 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
             throw;
         }
         LocalEndPoint = _socket.LocalEndPoint!;
+        if (BatchSize > 1) _answerScope = new AnswerScope(this);
     }
 
     public AddressFamily AddressFamily => _socket.AddressFamily;
@@ -164,6 +168,39 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         return (int)_socket.SafeHandle.DangerousGetHandle();
     }
 
+    IDisposable? IBatchingDatagramTransport.CoalesceAnswers(int maxDatagramBytes)
+    {
+        if (_answerScope is null || t_batch is not null || _closed) return null;
+        if (!_answerBatchMade)
+        {
+            lock (_answerScope)
+            {
+                if (!_answerBatchMade) _answerBatch = new DatagramBatch(BatchSize, maxDatagramBytes, new BusyPoll(0));
+                _answerBatchMade = true;
+            }
+        }
+        // One thread at a time holds the batch; another one meanwhile sends at once.
+        if (Interlocked.Exchange(ref _answerBatch, null) is not { } batch) return null;
+        t_batch = batch;
+        t_answersFor = this;
+        t_queueAnswers = true;
+        return _answerScope;
+    }
+
+    /// <summary>Ends <see cref="IBatchingDatagramTransport.CoalesceAnswers"/> on the thread that began it: sends what it queued.</summary>
+    private sealed class AnswerScope(UdpDatagramTransport transport) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (t_batch is not { } batch || !ReferenceEquals(t_answersFor, transport)) return;
+            ((IBatchingDatagramTransport)transport).SendQueued();
+            t_batch = null;
+            t_answersFor = null;
+            t_queueAnswers = false;
+            Volatile.Write(ref transport._answerBatch, batch);
+        }
+    }
+
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
         if (_closed) return;
@@ -171,7 +208,7 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         if (t_batch is { } batch && ReferenceEquals(t_answersFor, this))
         {
             batch.Poll.Answered();
-            if (t_queueAnswers && batch.TryQueue(datagram, remote)) return;
+            if (t_queueAnswers && (batch.TryQueue(datagram, remote) || (batch.Queued == batch.Capacity && SendFullBatch(batch) && batch.TryQueue(datagram, remote)))) return;
         }
         try
         {
@@ -182,6 +219,25 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
             // Unreachable peers and full send buffers: the CoAP retransmission layer recovers.
         }
         catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>A thread answering more than a batch holds sends the full batch and queues on.</summary>
+    private bool SendFullBatch(DatagramBatch batch)
+    {
+        bool added = false;
+        try
+        {
+            batch.Send(AddRefDescriptor(ref added));
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added) _socket.SafeHandle.DangerousRelease();
+        }
     }
 
     private static bool IsTransient(SocketError error) =>
@@ -195,5 +251,6 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         // Shutdown wakes threads blocked in recvfrom/recvmmsg on Linux; Dispose alone may not.
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
         _socket.Dispose();
+        Interlocked.Exchange(ref _answerBatch, null)?.Dispose();
     }
 }

@@ -3,6 +3,7 @@ using Gateway.Coap.Multicast;
 using Gateway.Coap.Server;
 using Gateway.Coap.Transport;
 using Gateway.Coap.Transport.Dtls;
+using Gateway.Storage.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -54,6 +55,8 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         }
         _endpoint = new CoapEndpoint(transport, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();
+        // The answers to a group commit's writers leave in one system call (README, "Answers after a group commit").
+        services.GetService<OutboxCompletionScope>()?.Use(_endpoint.CoalesceAnswers);
         if (multicastOptions.Value.Enabled) StartMulticast(transport, settings, multicastOptions.Value);
         if (dtlsOptions.Value.Enabled) StartDtls(settings, dtlsOptions.Value);
         return Task.CompletedTask;
@@ -104,6 +107,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        services.GetService<OutboxCompletionScope>()?.Use(null);
         _multicast?.Dispose();
         _dtlsEndpoint?.Dispose();
         _endpoint?.Dispose();

@@ -30,8 +30,9 @@ public static class StorageHostingExtensions
 
         services.AddSingleton(sp => SqliteDatabase.Open(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         // Only the service process owns a SqliteOutbox (it keeps the counters and the group-commit writer); the CLI reads stats.
+        services.AddSingleton<OutboxCompletionScope>();
         services.AddSingleton<IOutbox>(sp => new SqliteOutbox(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<SqliteOutbox>>()));
+            sp.GetRequiredService<ILogger<SqliteOutbox>>(), completionScope: sp.GetRequiredService<OutboxCompletionScope>()));
         services.AddSingleton<IDeviceStore>(sp => new SqliteDeviceStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICloudNameStore>(sp => new SqliteCloudNameStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IContentStore>(sp => new SqliteContentStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));

@@ -24,8 +24,9 @@ public sealed record OutboxMessage(string Device, OutboxMessageKind Kind, ReadOn
 
     /// <summary>
     /// True when what the caller does after the enqueue completes is short and never blocks (e.g. sending a
-    /// CoAP answer): it then runs on the thread that completes the committed batch, saving a pool hop per
-    /// message. Leave false for a caller that goes on to write elsewhere (it would hold up the batch's others).
+    /// CoAP answer): it then runs on the outbox's writer as it completes the committed batch, before its next
+    /// commit, saving a pool hop per message. Leave false for a caller that goes on to write elsewhere (it would
+    /// hold up the batch's others and the next commit).
     /// </summary>
     public bool ContinuesBriefly { get; init; }
 }

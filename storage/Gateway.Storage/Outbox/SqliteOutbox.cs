@@ -27,6 +27,7 @@ public sealed class SqliteOutbox : IOutbox
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<long> _freeBytes;
+    private readonly OutboxCompletionScope? _completionScope;
     private readonly SqliteConnection _connection;
     private readonly OutboxTable _table;
     private readonly OutboxLeases _leases = new();
@@ -52,7 +53,9 @@ public sealed class SqliteOutbox : IOutbox
     /// <param name="time">Clock for the store clock and the group-commit window; the system clock if null.</param>
     /// <param name="logger">Logger; none if null.</param>
     /// <param name="freeBytes">Free-space probe; defaults to the free space of the database directory's file system.</param>
-    public SqliteOutbox(SqliteDatabase database, TimeProvider? time = null, ILogger<SqliteOutbox>? logger = null, Func<long>? freeBytes = null)
+    /// <param name="completionScope">Opened around the completion of each committed batch's writers; none if null.</param>
+    public SqliteOutbox(SqliteDatabase database, TimeProvider? time = null, ILogger<SqliteOutbox>? logger = null, Func<long>? freeBytes = null,
+        OutboxCompletionScope? completionScope = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _options = database.Options;
@@ -60,6 +63,7 @@ public sealed class SqliteOutbox : IOutbox
         _logger = logger ?? (ILogger)NullLogger.Instance;
         var directory = Path.GetDirectoryName(database.Path)!;
         _freeBytes = freeBytes ?? (() => OutboxPolicy.FreeBytesOf(directory));
+        _completionScope = completionScope;
         _connection = database.OpenConnection();
         _table = new OutboxTable(_connection, _leases);
         _clock = new StoreClock(_time, _table.ReadClock());
@@ -288,8 +292,13 @@ public sealed class SqliteOutbox : IOutbox
             {
                 _gate.Release();
             }
-            ThreadPool.UnsafeQueueUserWorkItem(CompleteAll, batch, preferLocal: false);
-            batch = new List<PendingEnqueue>(batch.Capacity);
+            // On this thread, before the next commit: a pool thread's wake-up cost each write more than the completions
+            // take here, once their answers leave together (README, "Answers after a group commit").
+            using (_completionScope?.Open())
+            {
+                CompleteAll(batch);
+            }
+            batch.Clear();
         }
     }
 
@@ -476,7 +485,7 @@ public sealed class SqliteOutbox : IOutbox
         }
     }
 
-    /// <summary>Completes a committed batch's callers on one pool thread, while the writer goes on to the next batch.</summary>
+    /// <summary>Completes a committed batch's callers; the brief continuations run here, the others on the pool.</summary>
     private static void CompleteAll(List<PendingEnqueue> batch)
     {
         foreach (var pending in batch)
@@ -490,7 +499,7 @@ public sealed class SqliteOutbox : IOutbox
     {
         public OutboxMessage Message { get; } = message;
         public DedupRecord? Dedup { get; } = dedup;
-        // A brief continuation runs where the batch is completed (CompleteAll), without a pool hop of its own.
+        // A brief continuation runs on the writer as the batch is completed (CompleteAll), without a pool hop of its own.
         public TaskCompletionSource<EnqueueResult> Completion { get; } =
             new(message.ContinuesBriefly ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         public EnqueueResult Result { get; set; }

@@ -184,11 +184,18 @@ public sealed class BatchedUdpTransportTests : IDisposable
         Assert.Equal(Datagram(200), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
     }
 
+    /// <summary>Runs <paramref name="action"/> on a thread of its own (no batch of this one's) and rethrows what it threw here.</summary>
     private static void OnAnotherThread(Action action)
     {
-        var thread = new Thread(() => action());
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { action(); }
+            catch (Exception e) { failure = e; }
+        });
         thread.Start();
         Assert.True(thread.Join(Patience));
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
     [Fact]
@@ -221,9 +228,97 @@ public sealed class BatchedUdpTransportTests : IDisposable
 
         transport.Send(Datagram(70), remote);
         transport.Send(Datagram(71), remote);
-        transport.Send(Datagram(72), remote); // the batch holds two: the third goes out alone, first
-        Assert.Equal(2, batch.Queued);
-        Assert.Equal(Datagram(72), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+        transport.Send(Datagram(72), remote); // the batch holds two: they leave, in order, and the third waits for the next
+        Assert.Equal(1, batch.Queued);
+        Assert.Equal(Datagram(70), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+        Assert.Equal(Datagram(71), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+        Assert.Equal(0, client.Available);
+    }
+
+    [Fact]
+    public void CoalescedAnswers_WaitForTheScopesEnd_ThenLeaveInOrder_AFullBatchAtATime()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, _) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4);
+        var client = Client(IPAddress.Loopback);
+        var remote = ((IPEndPoint)client.LocalEndPoint!).Serialize();
+        var buffer = new byte[64];
+
+        OnAnotherThread(() =>
+        {
+            using (var scope = batching.CoalesceAnswers(1408))
+            {
+                Assert.NotNull(scope);
+                for (byte i = 0; i < 3; i++) transport.Send(Datagram((byte)(10 * i)), remote);
+                Assert.Equal(0, client.Available); // queued
+                for (byte i = 3; i < 6; i++) transport.Send(Datagram((byte)(10 * i)), remote);
+                // The fifth found the batch full: the first four left then.
+                Assert.Equal(Datagram(0), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+            }
+        });
+        for (byte i = 1; i < 6; i++) Assert.Equal(Datagram((byte)(10 * i)), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+
+        // The batch went back: the next thread's scope gets it, and its answer leaves at the end too.
+        OnAnotherThread(() =>
+        {
+            using (var scope = batching.CoalesceAnswers(1408))
+            {
+                Assert.NotNull(scope);
+                transport.Send(Datagram(99), remote);
+                Assert.Equal(0, client.Available);
+            }
+        });
+        Assert.Equal(Datagram(99), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+    }
+
+    [Fact]
+    public void WhileOneThreadCoalesces_AnotherSendsAtOnce_AndAReceiveThreadNeverCoalesces()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4);
+        var client = Client(IPAddress.Loopback);
+        var remote = ((IPEndPoint)client.LocalEndPoint!).Serialize();
+        var buffer = new byte[64];
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            using (batching.CoalesceAnswers(1408))
+            {
+                transport.Send(Datagram(1), remote);
+                holding.Set();
+                release.Wait(Patience);
+            }
+        });
+        holder.Start();
+        Assert.True(holding.Wait(Patience));
+
+        OnAnotherThread(() =>
+        {
+            Assert.Null(batching.CoalesceAnswers(1408)); // one holder at a time
+            transport.Send(Datagram(2), remote);
+        });
+        Assert.Equal(Datagram(2), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+        release.Set();
+        Assert.True(holder.Join(Patience));
+        Assert.Equal(Datagram(1), buffer.AsSpan(0, client.Receive(buffer)).ToArray());
+
+        // A receive thread already queues its answers with its batch.
+        client.SendTo(Datagram(3), Port(transport, IPAddress.Loopback));
+        Assert.Equal(1, batching.ReceiveBatch(batch));
+        Assert.Null(batching.CoalesceAnswers(1408));
+    }
+
+    [Fact]
+    public void NothingCoalesces_OnThePortablePath_OrAfterDispose()
+    {
+        var portable = Own(new UdpDatagramTransport(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 1));
+        Assert.Null(((IBatchingDatagramTransport)portable).CoalesceAnswers(1408));
+        if (!OperatingSystem.IsLinux()) return;
+        var (transport, batching, _) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4);
+        OnAnotherThread(() => batching.CoalesceAnswers(1408)!.Dispose()); // the batch made once, and given back
+        transport.Dispose();
+        OnAnotherThread(() => Assert.Null(batching.CoalesceAnswers(1408)));
     }
 
     [Fact]

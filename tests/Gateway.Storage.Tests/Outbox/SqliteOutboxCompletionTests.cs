@@ -1,0 +1,110 @@
+using System.Text;
+using Gateway.Storage.Outbox;
+
+namespace Gateway.Storage.Tests.Outbox;
+
+/// <summary>
+/// Where a committed batch's writers are completed: brief continuations on the writer, inside the
+/// <see cref="OutboxCompletionScope"/> (the CoAP listener's: their answers leave in one system call), after the commit;
+/// the others on the pool, outside it.
+/// </summary>
+public sealed class SqliteOutboxCompletionTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly TempDirectory _directory = new();
+    private readonly SqliteDatabase _database;
+
+    public SqliteOutboxCompletionTests()
+    {
+        _database = SqliteDatabase.Open(new StorageOptions { DataDir = _directory.Path });
+    }
+
+    public void Dispose()
+    {
+        _database.Dispose();
+        _directory.Dispose();
+    }
+
+    /// <summary>A scope that tells a continuation whether it runs inside it, on which thread, and how often it was opened.</summary>
+    private sealed class RecordingScope : IDisposable
+    {
+        [ThreadStatic] private static RecordingScope? t_open;
+        public int Opened, Closed;
+
+        public static bool IsOpenOnThisThread => t_open is not null;
+
+        public IDisposable Open()
+        {
+            Assert.Null(t_open); // never nested
+            t_open = this;
+            Interlocked.Increment(ref Opened);
+            return this;
+        }
+
+        public void Dispose()
+        {
+            Assert.Same(this, t_open);
+            t_open = null;
+            Interlocked.Increment(ref Closed);
+        }
+    }
+
+    /// <summary>Rows another connection sees: only committed ones (WAL).</summary>
+    private long CommittedRows()
+    {
+        using var connection = _database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM outbox";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static OutboxMessage Message(int i, bool brief) =>
+        new("sensor", OutboxMessageKind.Telemetry, Encoding.UTF8.GetBytes($"{{\"ts\":{i},\"values\":{{\"t\":{i}}}}}")) { ContinuesBriefly = brief };
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task ABriefContinuation_RunsInsideTheScope_AfterTheCommit_AndTheOthersOnThePool(bool brief, bool inside)
+    {
+        var recording = new RecordingScope();
+        var scope = new OutboxCompletionScope();
+        scope.Use(recording.Open);
+        var outbox = new SqliteOutbox(_database, completionScope: scope);
+        try
+        {
+            var seen = new List<Task<(bool Inside, long Depth)>>();
+            for (int i = 0; i < 50; i++)
+            {
+                seen.Add(outbox.EnqueueAsync(Message(i, brief)).AsTask().ContinueWith(
+                    t => (RecordingScope.IsOpenOnThisThread, t.Result.Status == EnqueueStatus.Committed ? CommittedRows() : -1),
+                    TaskContinuationOptions.ExecuteSynchronously));
+            }
+            var results = await Task.WhenAll(seen).WaitAsync(Patience);
+
+            Assert.All(results, r => Assert.Equal(inside, r.Inside));
+            // Committed before anyone is told: the row is there when the continuation runs.
+            Assert.All(results, r => Assert.True(r.Depth >= 1, $"depth {r.Depth} seen by a continuation"));
+            Assert.InRange(recording.Opened, 1, 50); // once per committed batch
+            Assert.Equal(recording.Opened, recording.Closed);
+        }
+        finally
+        {
+            await outbox.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAScope_OrWhenItOpensNothing_WritersAreCompletedAsBefore()
+    {
+        var scope = new OutboxCompletionScope();
+        scope.Use(() => null); // what the listener's endpoint gives when its transport cannot batch
+        await using var outbox = new SqliteOutbox(_database, completionScope: scope);
+        var result = await outbox.EnqueueAsync(Message(1, brief: true)).AsTask().WaitAsync(Patience);
+        Assert.Equal(EnqueueStatus.Committed, result.Status);
+
+        scope.Use(null);
+        result = await outbox.EnqueueAsync(Message(2, brief: true)).AsTask().WaitAsync(Patience);
+        Assert.Equal(EnqueueStatus.Committed, result.Status);
+        Assert.Equal(2, (await outbox.GetStatsAsync()).Depth);
+    }
+}
