@@ -70,6 +70,7 @@ public sealed class SqliteOutboxCompletionTests : IDisposable
         var scope = new OutboxCompletionScope();
         scope.Use(recording.Open);
         var outbox = new SqliteOutbox(_database, completionScope: scope);
+        (bool Inside, long Depth)[] results;
         try
         {
             var seen = new List<Task<(bool Inside, long Depth)>>();
@@ -79,18 +80,19 @@ public sealed class SqliteOutboxCompletionTests : IDisposable
                     t => (RecordingScope.IsOpenOnThisThread, t.Result.Status == EnqueueStatus.Committed ? CommittedRows() : -1),
                     TaskContinuationOptions.ExecuteSynchronously));
             }
-            var results = await Task.WhenAll(seen).WaitAsync(Patience);
-
-            Assert.All(results, r => Assert.Equal(inside, r.Inside));
-            // Committed before anyone is told: the row is there when the continuation runs.
-            Assert.All(results, r => Assert.True(r.Depth >= 1, $"depth {r.Depth} seen by a continuation"));
-            Assert.InRange(recording.Opened, 1, 50); // once per committed batch
-            Assert.Equal(recording.Opened, recording.Closed);
+            results = await Task.WhenAll(seen).WaitAsync(Patience);
         }
         finally
         {
+            // The writer has ended once this returns: the last batch's scope is closed (its writers may be told first).
             await outbox.DisposeAsync();
         }
+
+        Assert.All(results, r => Assert.Equal(inside, r.Inside));
+        // Committed before anyone is told: the row is there when the continuation runs.
+        Assert.All(results, r => Assert.True(r.Depth >= 1, $"depth {r.Depth} seen by a continuation"));
+        Assert.InRange(recording.Opened, 1, 50); // once per committed batch
+        Assert.Equal(recording.Opened, recording.Closed);
     }
 
     [Fact]
