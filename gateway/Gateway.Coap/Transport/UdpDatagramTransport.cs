@@ -145,13 +145,23 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
 
     void IBatchingDatagramTransport.SendQueued()
     {
-        if (t_batch is not { Queued: > 0 } batch || !ReferenceEquals(t_answersFor, this) || _closed) return;
+        if (t_batch is { Queued: > 0 } batch && ReferenceEquals(t_answersFor, this)) SendBatch(batch);
+    }
+
+    /// <summary>Sends what <paramref name="batch"/> holds; false once the transport is closed.</summary>
+    private bool SendBatch(DatagramBatch batch)
+    {
+        if (_closed) return false;
         bool added = false;
         try
         {
             batch.Send(AddRefDescriptor(ref added));
+            return true;
         }
-        catch (ObjectDisposedException) { }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
         finally
         {
             if (added) _socket.SafeHandle.DangerousRelease();
@@ -193,7 +203,7 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         public void Dispose()
         {
             if (t_batch is not { } batch || !ReferenceEquals(t_answersFor, transport)) return;
-            ((IBatchingDatagramTransport)transport).SendQueued();
+            if (batch.Queued > 0) transport.SendBatch(batch);
             t_batch = null;
             t_answersFor = null;
             t_queueAnswers = false;
@@ -208,7 +218,7 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         if (t_batch is { } batch && ReferenceEquals(t_answersFor, this))
         {
             batch.Poll.Answered();
-            if (t_queueAnswers && (batch.TryQueue(datagram, remote) || (batch.Queued == batch.Capacity && SendFullBatch(batch) && batch.TryQueue(datagram, remote)))) return;
+            if (t_queueAnswers && TryQueueAnswer(batch, datagram, remote)) return;
         }
         try
         {
@@ -221,24 +231,12 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
         catch (ObjectDisposedException) { }
     }
 
-    /// <summary>A thread answering more than a batch holds sends the full batch and queues on.</summary>
-    private bool SendFullBatch(DatagramBatch batch)
-    {
-        bool added = false;
-        try
-        {
-            batch.Send(AddRefDescriptor(ref added));
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-        finally
-        {
-            if (added) _socket.SafeHandle.DangerousRelease();
-        }
-    }
+    /// <summary>
+    /// Queues an answer; a full batch is sent first, so answers keep their order (a thread may answer more than a batch
+    /// holds). False when the answer does not fit a slot, or the transport closed: it is then sent alone.
+    /// </summary>
+    private bool TryQueueAnswer(DatagramBatch batch, ReadOnlySpan<byte> datagram, SocketAddress remote) =>
+        batch.TryQueue(datagram, remote) || (batch.Queued == batch.Capacity && SendBatch(batch) && batch.TryQueue(datagram, remote));
 
     private static bool IsTransient(SocketError error) =>
         error is SocketError.ConnectionReset or SocketError.MessageSize or SocketError.HostUnreachable
