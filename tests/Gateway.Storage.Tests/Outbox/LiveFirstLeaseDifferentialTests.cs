@@ -10,38 +10,28 @@ namespace Gateway.Storage.Tests.Outbox;
 /// a fixed-seed random run of enqueues, drops for space, leases, acknowledgements, releases, lease expiry, clock
 /// steps across the live window and reopenings, after each of which both must lease the same rows in the same order.
 /// </summary>
-public sealed class LiveFirstLeaseDifferentialTests : IAsyncLifetime
+public sealed class LiveFirstLeaseDifferentialTests : StoreTestBase, IAsyncLifetime
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(30);
-    private readonly TempDirectory _directory = new();
     private readonly ManualTimeProvider _clock = new();
-    private readonly List<SqliteDatabase> _databases = [];
-    private StorageOptions _options = null!;
     private InMemoryOutbox _model = null!;
     private SqliteOutbox _outbox = null!;
 
     public Task InitializeAsync()
     {
         // Room for about 40 rows: enqueues past that drop the oldest telemetry that is not leased.
-        _options = new StorageOptions { DataDir = _directory.Path, MaxQueueBytes = 40 * 100, MaxAge = TimeSpan.FromDays(7) };
-        _model = new InMemoryOutbox(_options, _clock);
+        Options.MaxQueueBytes = 40 * 100;
+        Options.MaxAge = TimeSpan.FromDays(7);
+        _model = new InMemoryOutbox(Options, _clock);
         _outbox = Open();
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _outbox.DisposeAsync();
-        _databases.ForEach(d => d.Dispose());
-        _directory.Dispose();
-    }
+    // The databases and their directory go with the base's Dispose, which xunit calls after this.
+    public async Task DisposeAsync() => await _outbox.DisposeAsync();
 
-    private SqliteOutbox Open()
-    {
-        var database = SqliteDatabase.Open(_options);
-        _databases.Add(database);
-        return new SqliteOutbox(database, _clock, freeBytes: () => 1L << 40);
-    }
+    /// <summary>The outbox on the file opened afresh, as a restarted service opens it.</summary>
+    private SqliteOutbox Open() => new(Reopen(), _clock, freeBytes: () => 1L << 40);
 
     [Theory]
     [InlineData(2112)]

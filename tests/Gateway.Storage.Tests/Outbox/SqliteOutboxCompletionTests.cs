@@ -8,22 +8,9 @@ namespace Gateway.Storage.Tests.Outbox;
 /// <see cref="OutboxCompletionScope"/> (the CoAP listener's: their answers leave in one system call), after the commit;
 /// the others on the pool, outside it.
 /// </summary>
-public sealed class SqliteOutboxCompletionTests : IDisposable
+public sealed class SqliteOutboxCompletionTests : StoreTestBase
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
-    private readonly TempDirectory _directory = new();
-    private readonly SqliteDatabase _database;
-
-    public SqliteOutboxCompletionTests()
-    {
-        _database = SqliteDatabase.Open(new StorageOptions { DataDir = _directory.Path });
-    }
-
-    public void Dispose()
-    {
-        _database.Dispose();
-        _directory.Dispose();
-    }
 
     /// <summary>A scope that tells a continuation whether it runs inside it, on which thread, and how often it was opened.</summary>
     private sealed class RecordingScope : IDisposable
@@ -52,7 +39,7 @@ public sealed class SqliteOutboxCompletionTests : IDisposable
     /// <summary>Rows another connection sees: only committed ones (WAL).</summary>
     private long CommittedRows()
     {
-        using var connection = _database.OpenConnection();
+        using var connection = Database.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM outbox";
         return (long)command.ExecuteScalar()!;
@@ -69,7 +56,7 @@ public sealed class SqliteOutboxCompletionTests : IDisposable
         var recording = new RecordingScope();
         var scope = new OutboxCompletionScope();
         scope.Use(recording.Open);
-        var outbox = new SqliteOutbox(_database, completionScope: scope);
+        var outbox = new SqliteOutbox(Database, completionScope: scope);
         (bool Inside, long Depth)[] results;
         try
         {
@@ -100,7 +87,7 @@ public sealed class SqliteOutboxCompletionTests : IDisposable
     {
         var scope = new OutboxCompletionScope();
         scope.Use(() => null); // what the listener's endpoint gives when its transport cannot batch
-        await using var outbox = new SqliteOutbox(_database, completionScope: scope);
+        await using var outbox = new SqliteOutbox(Database, completionScope: scope);
         var result = await outbox.EnqueueAsync(Message(1, brief: true)).AsTask().WaitAsync(Patience);
         Assert.Equal(EnqueueStatus.Committed, result.Status);
 

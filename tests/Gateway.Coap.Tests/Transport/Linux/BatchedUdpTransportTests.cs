@@ -43,6 +43,9 @@ public sealed class BatchedUdpTransportTests : IDisposable
         return socket;
     }
 
+    /// <summary>Where the transport's answers to <paramref name="client"/> go.</summary>
+    private static SocketAddress AddressOf(Socket client) => ((IPEndPoint)client.LocalEndPoint!).Serialize();
+
     private static IPEndPoint Port(UdpDatagramTransport transport, IPAddress address) => new(address, ((IPEndPoint)transport.LocalEndPoint).Port);
 
     private static byte[] Datagram(byte tag, int length = 8) => Enumerable.Range(0, length).Select(i => (byte)(tag + i)).ToArray();
@@ -241,7 +244,7 @@ public sealed class BatchedUdpTransportTests : IDisposable
         if (!OperatingSystem.IsLinux()) return;
         var (transport, batching, _) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4);
         var client = Client(IPAddress.Loopback);
-        var remote = ((IPEndPoint)client.LocalEndPoint!).Serialize();
+        var remote = AddressOf(client);
         var buffer = new byte[64];
 
         OnAnotherThread(() =>
@@ -277,7 +280,7 @@ public sealed class BatchedUdpTransportTests : IDisposable
         if (!OperatingSystem.IsLinux()) return;
         var (transport, batching, batch) = Open(new IPEndPoint(IPAddress.Loopback, 0), batchSize: 4);
         var client = Client(IPAddress.Loopback);
-        var remote = ((IPEndPoint)client.LocalEndPoint!).Serialize();
+        var remote = AddressOf(client);
         var buffer = new byte[64];
         using var holding = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
