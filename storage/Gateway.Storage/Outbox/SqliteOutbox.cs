@@ -44,6 +44,7 @@ public sealed class SqliteOutbox : IOutbox
     private long _failuresSinceSuccess;
     private long _lastClockSave;
     private bool _disposed;
+    private bool _durable = true;
     private int _writerWaiting;
 
     /// <summary>Rows per DELETE of an acknowledgement, between which device writes may go first.</summary>
@@ -138,16 +139,19 @@ public sealed class SqliteOutbox : IOutbox
         {
             var now = _clock.NowMs;
             EndExpiredLeases(now);
-            var entries = _table.LeaseCandidates(now, maxMessages);
-            _leases.Add(entries.ConvertAll(e => e.Id), now + (long)leaseFor.TotalMilliseconds);
-            return entries;
+            var candidates = _table.LeaseCandidates(now, maxMessages);
+            _leases.Add(candidates, now + (long)leaseFor.TotalMilliseconds);
+            return candidates.ConvertAll(c => c.Entry);
         }, cancellationToken, deferred: true);
     }
 
     /// <summary>
     /// Deletes in chunks of <see cref="AckChunk"/> rows and, when device writes wait for the connection
     /// after a chunk, commits what it has and lets them go first: a device's write waits for one chunk,
-    /// not for a whole batch's acknowledgement (README, "Device writes before the drain").
+    /// not for a whole batch's acknowledgement (README, "Device writes before the drain"). Leased rows are
+    /// deleted from what their leases kept, without reading them, and the commit does not wait for an fsync:
+    /// if power fails before a later commit syncs the WAL, they are sent again, a duplicate and never a loss
+    /// (README, "Acknowledgements without a read or an fsync").
     /// </summary>
     public async ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
     {
@@ -160,17 +164,21 @@ public sealed class SqliteOutbox : IOutbox
                 int rows = 0;
                 do
                 {
-                    var chunk = all.GetRange(done, Math.Min(AckChunk, all.Count - done));
-                    foreach (var id in chunk) _leases.Remove(id);
-                    var (deleted, bytes) = _table.DeleteAll(chunk);
-                    delta.Bytes -= bytes;
-                    delta.Depth -= deleted;
-                    rows += deleted;
-                    done += chunk.Count;
+                    int end = Math.Min(done + AckChunk, all.Count);
+                    List<OutboxLeases.LeasedRow>? leased = null;
+                    List<long>? others = null;
+                    for (; done < end; done++)
+                    {
+                        if (_leases.Remove(all[done], out var row)) (leased ??= []).Add(row);
+                        else (others ??= []).Add(all[done]);
+                    }
+                    // The leased ones first: an id given twice is then not there for the read of the others.
+                    if (leased is not null) rows += Deleted(_table.DeleteLeased(leased), delta);
+                    if (others is not null) rows += Deleted(_table.DeleteAll(others), delta);
                 }
                 while (done < all.Count && Volatile.Read(ref _writerWaiting) == 0);
                 return rows;
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, durable: false).ConfigureAwait(false);
         }
         return deleted;
     }
@@ -255,6 +263,7 @@ public sealed class SqliteOutbox : IOutbox
         try
         {
             _table.Transaction = null;
+            CommitDurably(true);
             // A clean stop ends the leases in flight without delivery: each was an attempt. (A crash loses that count.)
             if (_leases.TakeExpired(long.MaxValue) is { Count: > 0 } inFlight) _table.CountAttempts(inFlight);
             _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -309,6 +318,7 @@ public sealed class SqliteOutbox : IOutbox
         SqliteTransaction? transaction = null;
         try
         {
+            CommitDurably(true);
             transaction = _connection.BeginTransaction(deferred: false);
             _table.Transaction = transaction;
             EndExpiredLeases(now);
@@ -424,13 +434,39 @@ public sealed class SqliteOutbox : IOutbox
         return expired;
     }
 
+    /// <summary>
+    /// Sets whether this connection's commits wait for the WAL's fsync (synchronous=FULL) before a transaction begins
+    /// (SQLite refuses the change inside one). Every transaction says what it needs, so a device write never commits
+    /// at the level an acknowledgement left, and a failed change leaves the level unknown, to be set again.
+    /// </summary>
+    private void CommitDurably(bool durable)
+    {
+        if (_durable == durable) return;
+        _durable = false;
+        SqliteDatabase.Execute(_connection, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        _durable = durable;
+    }
+
+    private static int Deleted((int Rows, long Bytes) deleted, OutboxBatchDelta delta)
+    {
+        delta.Depth -= deleted.Rows;
+        delta.Bytes -= deleted.Bytes;
+        return deleted.Rows;
+    }
+
     /// <param name="deferred">For work that mostly reads: the transaction takes the write lock only if it writes.</param>
-    private async ValueTask<T> InTransactionAsync<T>(Func<OutboxBatchDelta, T> work, CancellationToken cancellationToken, bool deferred = false)
+    /// <param name="durable">
+    /// False for work whose loss in a power cut costs nothing but a repetition (an acknowledgement): the commit does
+    /// not wait for the WAL's fsync (synchronous=NORMAL for this transaction only). The next durable commit syncs the
+    /// WAL, this transaction's frames with it; a checkpoint syncs it first in either mode.
+    /// </param>
+    private async ValueTask<T> InTransactionAsync<T>(Func<OutboxBatchDelta, T> work, CancellationToken cancellationToken, bool deferred = false, bool durable = true)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            CommitDurably(durable);
             var delta = new OutboxBatchDelta();
             T result;
             using (var transaction = _connection.BeginTransaction(deferred))
