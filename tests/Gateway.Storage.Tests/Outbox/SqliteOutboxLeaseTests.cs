@@ -54,6 +54,45 @@ public sealed class SqliteOutboxLeaseTests : IDisposable
     }
 
     [Fact]
+    public async Task An_acknowledgement_deletes_from_what_the_lease_kept_and_agrees_with_the_table()
+    {
+        using var database = SqliteDatabase.Open(_directory.Options());
+        await using (var outbox = new SqliteOutbox(database, _time))
+        {
+            for (int i = 0; i < 6; i++) await outbox.EnqueueAsync(Telemetry($"dev-{i % 3}", i));
+            await outbox.EnqueueAsync(new OutboxMessage("dev-0", OutboxMessageKind.ClientAttributes, "{\"fw\":\"2\",\"mode\":\"eco\"}"u8.ToArray()) { AttributeKeys = ["fw", "mode"] });
+            await outbox.EnqueueAsync(Telemetry("dev-9", 99));
+            var leased = await outbox.LeaseAsync(100, Lease);
+            Assert.Equal(8, leased.Count);
+            var unleased = leased[^1].Id;
+            await outbox.ReleaseAsync([unleased]);
+
+            // Leased rows (the attribute row among them), one of them twice, an id never there, and a row not leased.
+            var acked = leased.Take(7).Select(e => e.Id).Append(leased[0].Id).Append(987654).Append(unleased).ToList();
+            Assert.Equal(8, await outbox.AckAsync(acked));
+
+            var stats = await outbox.GetStatsAsync();
+            Assert.Equal(0, stats.Depth);
+            Assert.Equal(0, stats.Bytes);
+            // The devices' row counts went down with them: a new row of dev-0 is live (its device has no older row)
+            // and is leased ahead of an older row of another device.
+            await outbox.EnqueueAsync(Telemetry("dev-5", 50));
+            _time.Advance(TimeSpan.FromMilliseconds(OutboxPolicy.LiveWindowMs + 1));
+            await outbox.EnqueueAsync(Telemetry("dev-0", 100));
+            Assert.Equal("{\"n\":100}", Encoding.UTF8.GetString(Assert.Single(await outbox.LeaseAsync(1, Lease)).Message.Payload.Span));
+        }
+
+        using var connection = database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM outbox_key)";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(2, reader.GetInt64(0));
+        Assert.Equal(0, reader.GetInt64(1));
+        Assert.Equal(2, SqliteOutbox.ReadStats(database).Depth);
+    }
+
+    [Fact]
     public async Task A_released_attempt_is_counted_in_the_database()
     {
         await WithOutbox(async outbox =>
