@@ -25,8 +25,7 @@ public sealed class SqliteOutboxAckDurabilityTests(ITestOutputHelper output)
     {
         var payloads = await AfterPowerCut(async outbox =>
         {
-            await outbox.EnqueueAsync(Telemetry("dev-a", 1));
-            await outbox.EnqueueAsync(Telemetry("dev-b", 2));
+            await TwoRows(outbox);
             var leased = await outbox.LeaseAsync(10, Lease);
             Assert.Equal(2, await outbox.AckAsync(leased.Select(e => e.Id).ToList()));
         });
@@ -40,8 +39,7 @@ public sealed class SqliteOutboxAckDurabilityTests(ITestOutputHelper output)
     {
         var payloads = await AfterPowerCut(async outbox =>
         {
-            await outbox.EnqueueAsync(Telemetry("dev-a", 1));
-            await outbox.EnqueueAsync(Telemetry("dev-b", 2));
+            await TwoRows(outbox);
             var leased = await outbox.LeaseAsync(1, Lease);
             Assert.Equal(1, await outbox.AckAsync(leased.Select(e => e.Id).ToList()));
             Assert.Equal(EnqueueStatus.Committed, (await outbox.EnqueueAsync(Telemetry("dev-c", 3))).Status);
@@ -56,8 +54,7 @@ public sealed class SqliteOutboxAckDurabilityTests(ITestOutputHelper output)
     {
         var attempts = await AfterPowerCut(async outbox =>
         {
-            await outbox.EnqueueAsync(Telemetry("dev-a", 1));
-            await outbox.EnqueueAsync(Telemetry("dev-b", 2));
+            await TwoRows(outbox);
             var first = await outbox.LeaseAsync(1, Lease);
             var second = await outbox.LeaseAsync(1, Lease);
             await outbox.AckAsync(first.Select(e => e.Id).ToList());
@@ -66,6 +63,13 @@ public sealed class SqliteOutboxAckDurabilityTests(ITestOutputHelper output)
         if (attempts is null) return;
 
         Assert.Equal(["1"], attempts);
+    }
+
+    /// <summary>Rows {"n":1} of dev-a and {"n":2} of dev-b, committed (synchronous=FULL).</summary>
+    private static async Task TwoRows(SqliteOutbox outbox)
+    {
+        await outbox.EnqueueAsync(Telemetry("dev-a", 1));
+        await outbox.EnqueueAsync(Telemetry("dev-b", 2));
     }
 
     /// <summary>Runs <paramref name="work"/> on an outbox on a fresh power-cut mount, cuts the power, and reads the outbox's rows (or <paramref name="query"/>) from what survived; null where FUSE is unavailable.</summary>
