@@ -39,7 +39,10 @@ public interface IOutbox : IAsyncDisposable
     /// </summary>
     ValueTask<IReadOnlyList<OutboxEntry>> LeaseAsync(int maxMessages, TimeSpan leaseFor, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes delivered rows. Unknown ids are ignored. Returns rows deleted.</summary>
+    /// <summary>
+    /// Deletes delivered rows. Unknown ids are ignored. Returns rows deleted. The delete need not be durable by itself
+    /// (the SQLite outbox does not wait for an fsync here): a power cut may bring the rows back, to be sent again.
+    /// </summary>
     ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 
     /// <summary>Ends the lease of rows that could not be delivered now, so they are leased again first. Returns rows released.</summary>
