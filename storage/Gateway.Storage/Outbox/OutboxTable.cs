@@ -81,10 +81,7 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
             bytes += select.GetInt64(2);
             keyed |= select.GetInt32(3) != 0;
         }
-        var delete = Raw(DeleteIdsSql);
-        delete.Bind(1, array);
-        delete.Execute();
-        if (keyed) Execute("DELETE FROM outbox_key WHERE id IN (SELECT value FROM json_each($a))", ("$a", array));
+        DeleteIds(array, keyed);
         return (rows, bytes);
     }
 
@@ -103,12 +100,17 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
             bytes += row.Size;
             keyed |= row.Keyed;
         }
-        var array = IdArray(rows.Select(r => r.Id));
+        DeleteIds(IdArray(rows.Select(r => r.Id)), keyed);
+        return (rows.Count, bytes);
+    }
+
+    /// <summary>Deletes the rows of the JSON id array and, when some of them have attribute keys, their keys.</summary>
+    private void DeleteIds(string array, bool keyed)
+    {
         var delete = Raw(DeleteIdsSql);
         delete.Bind(1, array);
         delete.Execute();
         if (keyed) Execute("DELETE FROM outbox_key WHERE id IN (SELECT value FROM json_each($a))", ("$a", array));
-        return (rows.Count, bytes);
     }
 
     /// <summary>Deletes a row; returns its kind and size, or null if it was not there.</summary>
