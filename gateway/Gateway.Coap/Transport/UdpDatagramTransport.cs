@@ -208,6 +208,8 @@ public sealed class UdpDatagramTransport : IBatchingDatagramTransport
             t_answersFor = null;
             t_queueAnswers = false;
             Volatile.Write(ref transport._answerBatch, batch);
+            // Closed while this thread held it: the close found no batch to free, so it is freed here.
+            if (transport._closed) Interlocked.Exchange(ref transport._answerBatch, null)?.Dispose();
         }
     }
 
