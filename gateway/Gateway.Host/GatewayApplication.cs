@@ -137,7 +137,10 @@ public static class GatewayApplication
                 .FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true });
             if (crashed is not null)
             {
-                Log.BackgroundServiceFailed(logger, crashed.GetType().Name, crashed.ExecuteTask!.Exception!.GetBaseException());
+                var failure = crashed.ExecuteTask!.Exception!.GetBaseException();
+                // A damaged outbox found after READY (its rows are counted then) gets the same one line as one found before.
+                if (failure is StorageCorruptException corrupt) return await FailAsync([corrupt.Message], 1).ConfigureAwait(false);
+                Log.BackgroundServiceFailed(logger, crashed.GetType().Name, failure);
                 return 1;
             }
             // gateway_restart (a service RPC): a non-zero exit, so systemd's Restart=on-failure starts us again.

@@ -1,4 +1,7 @@
+using System.Text;
 using Gateway.Host.Tests.Support;
+using Gateway.Storage;
+using Gateway.Storage.Outbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -52,5 +55,33 @@ public sealed class BackgroundFailureTests : IDisposable
         Assert.True(exitCode == 1, $"exit {exitCode}\n{gateway.Output}");
         Assert.Contains("coap-gateway: The gateway database", gateway.Output, StringComparison.Ordinal);
         Assert.Contains("is damaged", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DamagedOutboxRows_FoundAfterReady_OneLine_ExitCodeOne()
+    {
+        var data = _dir.Combine("data");
+        var options = new StorageOptions { DataDir = data };
+        using (var database = SqliteDatabase.Open(options))
+        {
+            await using var outbox = new SqliteOutbox(database);
+            for (var i = 0; i < 3000; i++)
+            {
+                await outbox.EnqueueAsync(new OutboxMessage($"dev-{i % 7}", OutboxMessageKind.Telemetry, Encoding.UTF8.GetBytes($"{{\"n\":{i},\"pad\":\"{new string('x', 200)}\"}}")));
+            }
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var file = await File.ReadAllBytesAsync(options.DatabasePath);
+        // The rows stored last fill the file's last pages; the integrity check that would find this is turned off.
+        new Random(5).NextBytes(file.AsSpan(file.Length - 4096 * 30, 4096 * 8));
+        await File.WriteAllBytesAsync(options.DatabasePath, file);
+
+        await using var gateway = RunningGateway.Launch(data, ["--Storage:IntegrityCheckOnOpen=None"], http: false);
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exitCode == 1, $"exit {exitCode}\n{gateway.Output}");
+        Assert.Contains("coap-gateway: The gateway database", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("is damaged", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", gateway.Output, StringComparison.Ordinal);
     }
 }

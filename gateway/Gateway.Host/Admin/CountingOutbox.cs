@@ -7,6 +7,8 @@ public sealed class CountingOutbox(IOutbox inner, DeviceActivity activity) : IOu
 {
     public IOutbox Inner => inner;
 
+    public Task Opened => inner.Opened;
+
     public async ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

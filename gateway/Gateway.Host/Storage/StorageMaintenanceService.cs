@@ -19,6 +19,14 @@ public sealed class StorageMaintenanceService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await outbox.Opened.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return; // StorageService reports it and stops the gateway: nothing to maintain
+        }
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.MaintenanceIntervalSeconds), time);
         do
         {

@@ -6,21 +6,23 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Host.Storage;
 
 /// <summary>
-/// Opens the database (migrations, integrity check) and the outbox in <see cref="StartAsync"/>, so
-/// the host starts nothing that accepts data before storage is usable and READY=1 implies it;
-/// on stop, after the listeners registered later have stopped, lets the outbox finish the commits
-/// in flight and closes the file.
+/// The database is opened (migrations, integrity check) and the outbox created before anything that accepts data
+/// starts, so READY=1 implies storage is usable. The outbox then counts its rows (<see cref="IOutbox.Opened"/>; writes
+/// that arrive meanwhile wait for it); if that fails the service fails and the host stops with it. On stop, after the
+/// listeners registered later have stopped, lets the outbox finish the commits in flight and closes the file.
 /// </summary>
-public sealed class StorageService(SqliteDatabase database, IOutbox outbox, OutboxStatsSampler stats, ILogger<StorageService> logger) : IHostedService
+public sealed class StorageService(SqliteDatabase database, IOutbox outbox, OutboxStatsSampler stats, ILogger<StorageService> logger) : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var figures = await stats.RefreshAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        await outbox.Opened.WaitAsync(stoppingToken).ConfigureAwait(false);
+        var figures = await stats.RefreshAsync(TimeSpan.Zero, stoppingToken).ConfigureAwait(false);
         Log.StorageOpened(logger, database.Path, figures.Depth, figures.Bytes);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await outbox.DisposeAsync().ConfigureAwait(false);
         database.Dispose();
         Log.StorageClosed(logger, database.Path);

@@ -19,6 +19,12 @@ namespace Gateway.Storage.Outbox;
 public interface IOutbox : IAsyncDisposable
 {
     /// <summary>
+    /// Completes when the outbox serves. An implementation may return from its constructor before (the SQLite one counts
+    /// its rows after it); operations called meanwhile wait for it. Faults if the outbox cannot be opened.
+    /// </summary>
+    Task Opened => Task.CompletedTask;
+
+    /// <summary>
     /// Stores <paramref name="message"/> and, if given, <paramref name="dedup"/> in one transaction.
     /// If <paramref name="dedup"/>'s (peer, MID) is already recorded and unexpired, nothing is written
     /// and the cached response is returned. Cancelling stops the wait, not a commit already under way:

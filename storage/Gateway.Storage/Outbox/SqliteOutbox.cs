@@ -11,7 +11,8 @@ namespace Gateway.Storage.Outbox;
 /// commit: one WAL fsync per batch, not per row) and completes each caller only after that commit.
 /// The other operations share the same connection under a lock. One process owns the outbox and holds
 /// its leases in memory (<see cref="OutboxLeases"/>), so a lease is a read and every lease ends when the
-/// process does; the CLI reads figures with <see cref="ReadStats"/>.
+/// process does; the CLI reads figures with <see cref="ReadStats"/>. The constructor opens the outbox without reading
+/// its rows: they are counted per device after it returns (<see cref="Opened"/>), and every operation waits for that.
 /// </summary>
 public sealed class SqliteOutbox : IOutbox
 {
@@ -22,8 +23,10 @@ public sealed class SqliteOutbox : IOutbox
     // file system (an ext4 "errors=remount-ro"), a file that cannot be opened, a lock not obtained in time.
     // SQLITE_CORRUPT and anything unexpected stay exceptions (5.00): retrying does not help there.
     private const int SqliteBusy = 5, SqliteLocked = 6, SqliteReadOnly = 8, SqliteIoErr = 10, SqliteCantOpen = 14;
+    private const int SqliteCorrupt = 11, SqliteNotADb = 26;
 
     private readonly StorageOptions _options;
+    private readonly string _databasePath;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<long> _freeBytes;
@@ -35,6 +38,8 @@ public sealed class SqliteOutbox : IOutbox
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Channel<PendingEnqueue> _pending = Channel.CreateUnbounded<PendingEnqueue>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly Task _opened;
+    private Exception? _openFailure;
     private readonly Dictionary<DropKey, long> _drops;
     private long _depth;
     private long _bytes;
@@ -60,6 +65,7 @@ public sealed class SqliteOutbox : IOutbox
     {
         ArgumentNullException.ThrowIfNull(database);
         _options = database.Options;
+        _databasePath = database.Path;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         var directory = Path.GetDirectoryName(database.Path)!;
@@ -69,14 +75,58 @@ public sealed class SqliteOutbox : IOutbox
         _table = new OutboxTable(_connection, _leases);
         _clock = new StoreClock(_time, _table.ReadClock());
         _drops = _table.ReadDrops();
-        (_depth, _bytes) = _table.LoadDeviceRows();
         _deadLetters = _table.ReadDeadLetterTotal();
-        // From here a reader can carry the clock forward (ReadStats) even before the first commit saves it.
         _lastClockSave = _clock.NowMs;
-        _table.SaveClock(_lastClockSave, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        OutboxLog.Opened(_logger, _depth, _bytes);
+        // Counting reads every row (a quarter of a second for a backlog of a million): the gate is held until it is done,
+        // so the process can bind its sockets and report READY meanwhile and every operation waits for the count.
+        _gate.Wait();
+        _opened = Task.Run(CountRows);
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>
+    /// Completes once the rows are counted and the outbox serves; faults (with <see cref="StorageCorruptException"/> for a
+    /// damaged table) if they cannot be read; every operation then fails, naming that error.
+    /// </summary>
+    public Task Opened => _opened;
+
+    private void CountRows()
+    {
+        try
+        {
+            (_depth, _bytes) = _table.LoadDeviceRows();
+            // After the count, so a damaged table is reported unmodified. From here a reader can carry the clock forward
+            // (ReadStats) even before the first commit saves it.
+            _table.SaveClock(_lastClockSave, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            OutboxLog.Opened(_logger, _depth, _bytes);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADb)
+        {
+            throw _openFailure = new StorageCorruptException(_databasePath, e.Message, e);
+        }
+        catch (Exception e)
+        {
+            _openFailure = e;
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Takes the connection; throws what the count at open failed with, if it did.</summary>
+    private async ValueTask EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_openFailure is not null)
+        {
+            _gate.Release();
+            throw OpenFailed();
+        }
+    }
+
+    private InvalidOperationException OpenFailed() => new($"The outbox could not be opened: {_openFailure!.Message}", _openFailure);
 
     /// <summary>Reads the figures of an outbox owned by another process (the CLI's <c>status</c>), writing nothing.</summary>
     /// <param name="serviceRunningAt">Now, when the owning service is known to be running (its queue ages keep growing); null otherwise.</param>
@@ -119,7 +169,7 @@ public sealed class SqliteOutbox : IOutbox
 
     public async ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _table.Transaction = null;
@@ -237,7 +287,7 @@ public sealed class SqliteOutbox : IOutbox
 
     public async ValueTask<OutboxStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _table.Transaction = null;
@@ -263,6 +313,12 @@ public sealed class SqliteOutbox : IOutbox
         try
         {
             _table.Transaction = null;
+            if (_openFailure is not null)
+            {
+                _table.Dispose();
+                _connection.Dispose();
+                return;
+            }
             CommitDurably(true);
             // A clean stop ends the leases in flight without delivery: each was an attempt. (A crash loses that count.)
             if (_leases.TakeExpired(long.MaxValue) is { Count: > 0 } inFlight) _table.CountAttempts(inFlight);
@@ -295,7 +351,8 @@ public sealed class SqliteOutbox : IOutbox
             Volatile.Write(ref _writerWaiting, 0);
             try
             {
-                CommitBatch(batch);
+                if (_openFailure is not null) batch.ForEach(p => p.Error = OpenFailed());
+                else CommitBatch(batch);
             }
             finally
             {
@@ -463,7 +520,7 @@ public sealed class SqliteOutbox : IOutbox
     private async ValueTask<T> InTransactionAsync<T>(Func<OutboxBatchDelta, T> work, CancellationToken cancellationToken, bool deferred = false, bool durable = true)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             CommitDurably(durable);
