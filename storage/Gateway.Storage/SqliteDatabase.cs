@@ -150,11 +150,14 @@ public sealed class SqliteDatabase : IDisposable
             }
             SchemaMigrator.Migrate(connection);
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADb)
+        catch (SqliteException e) when (IsDamage(e))
         {
             throw new StorageCorruptException(Path, e.Message, e);
         }
     }
+
+    /// <summary>Whether SQLite found the file damaged or not a database at all (reported as <see cref="StorageCorruptException"/>).</summary>
+    internal static bool IsDamage(SqliteException e) => e.SqliteErrorCode is SqliteCorrupt or SqliteNotADb;
 
     internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {

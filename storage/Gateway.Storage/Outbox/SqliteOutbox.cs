@@ -23,7 +23,6 @@ public sealed class SqliteOutbox : IOutbox
     // file system (an ext4 "errors=remount-ro"), a file that cannot be opened, a lock not obtained in time.
     // SQLITE_CORRUPT and anything unexpected stay exceptions (5.00): retrying does not help there.
     private const int SqliteBusy = 5, SqliteLocked = 6, SqliteReadOnly = 8, SqliteIoErr = 10, SqliteCantOpen = 14;
-    private const int SqliteCorrupt = 11, SqliteNotADb = 26;
 
     private readonly StorageOptions _options;
     private readonly string _databasePath;
@@ -100,7 +99,7 @@ public sealed class SqliteOutbox : IOutbox
             _table.SaveClock(_lastClockSave, _time.GetUtcNow().ToUnixTimeMilliseconds());
             OutboxLog.Opened(_logger, _depth, _bytes);
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADb)
+        catch (SqliteException e) when (SqliteDatabase.IsDamage(e))
         {
             throw _openFailure = new StorageCorruptException(_databasePath, e.Message, e);
         }
