@@ -203,6 +203,12 @@ internal static class DtlsBench
 
         public static BenchDtlsServer WaitUntilServing(Process process, IPEndPoint endPoint, string path, string? dataDir)
         {
+            // Read and dropped: an output pipe left full would hold the server's logging threads, and with them the
+            // server (the gateway logs a line per handshake).
+            process.OutputDataReceived += static (_, _) => { };
+            process.ErrorDataReceived += static (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
             var server = new BenchDtlsServer(process, endPoint, path, dataDir);
             var deadline = Stopwatch.StartNew();
             while (true)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Gateway.Host.Systemd;
 
@@ -26,6 +27,10 @@ public static class SystemdHostingExtensions
             o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
             o.UseUtcTimestamp = false;
         });
+        // A standard output that stalls (journald under pressure, a pipe nobody drains) must not stall the threads that
+        // log, among them the ones answering devices: once the console's queue (2,500 lines) is full, lines are dropped
+        // and the console says how many, instead of each logging call blocking until there is room.
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite);
         // Switches the console to the journal's format and the lifetime to SystemdLifetime, but only when
         // systemd is our parent (the library's own check).
         builder.Services.AddSystemd();
