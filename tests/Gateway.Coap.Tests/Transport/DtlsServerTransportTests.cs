@@ -146,6 +146,38 @@ public sealed class DtlsServerTransportTests : IDisposable
         Assert.True(_server.Statistics.RecordsMalformed > 0 && _server.Statistics.RecordsDiscarded > 0);
     }
 
+    /// <summary>
+    /// A record without application data (here a replayed one, discarded by the replay window, RFC 6347 §4.1.2.6) ends
+    /// its read at once: the record layer asks for a next datagram once instead of polling for the rest of its wait
+    /// (a busy loop of up to 1 ms on the receive thread per such record), and the session goes on.
+    /// </summary>
+    [Fact]
+    public void RecordWithoutApplicationData_EndsItsReadAtOnce_AndTheSessionGoesOn()
+    {
+        const int Replays = 50;
+        var client = NewClient(40040);
+        var session = client.Connect("dev-1", "key-of-dev-1");
+        session.Send(Encoding.UTF8.GetBytes("first"));
+        Assert.Equal("first", ReceiveText(TimeSpan.FromSeconds(5)));
+        var replayed = client.Sent.Last();
+        var serverSession = _server.FindSession(PeerAddress.From(client.Local))!;
+        long reads = serverSession.ReadsPastDatagram, discarded = _server.Statistics.RecordsDiscarded;
+
+        var plaintext = new byte[2048];
+        for (int i = 0; i < Replays; i++)
+        {
+            var buffer = replayed.ToArray();
+            _server.Dispatch(buffer, buffer.Length, client.Local.Serialize(), plaintext);
+        }
+
+        Assert.Equal(Replays, serverSession.ReadsPastDatagram - reads);
+        Assert.Equal(Replays, _server.Statistics.RecordsDiscarded - discarded);
+        session.Send(Encoding.UTF8.GetBytes("second"));
+        Assert.Equal("second", ReceiveText(TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, _server.Statistics.SessionsClosed);
+        Assert.Empty(_log.Errors);
+    }
+
     public void Dispose()
     {
         foreach (var client in _clients.Values) client.Close();

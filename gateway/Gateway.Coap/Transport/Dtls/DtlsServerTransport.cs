@@ -129,6 +129,9 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         if (failed) Remove(session, "send failed", notify: false, closed: true);
     }
 
+    /// <summary>The session named <paramref name="peer"/>, for tests.</summary>
+    internal DtlsSession? FindSession(PeerAddress peer) => _byKey.TryGetValue(peer, out var session) ? session : null;
+
     public string? GetSessionIdentity(PeerAddress peer) =>
         _byKey.TryGetValue(peer, out var session) && session.IsEstablished ? session.Identity : null;
 

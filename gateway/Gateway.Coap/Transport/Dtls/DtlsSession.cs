@@ -90,6 +90,9 @@ internal sealed class DtlsSession : DatagramTransport
 
     public DtlsRecordFlags LastRecordFlags { get; set; }
 
+    /// <summary>How often the record layer asked an established session for a datagram beyond the one being decrypted.</summary>
+    internal long ReadsPastDatagram { get; private set; }
+
     /// <summary>
     /// Queues a datagram (copied) for the handshake, with the address it came from when that is not the session's
     /// (a peer that moved right after its Finished). Under the session's lock, so a datagram is either queued before
@@ -138,7 +141,7 @@ internal sealed class DtlsSession : DatagramTransport
         LastRecordFlags = DtlsRecordFlags.None;
         try
         {
-            // waitMillis 1: the library's smallest wait (0 means forever); our Receive never blocks here.
+            // waitMillis 1: the library's smallest wait (0 means forever); our Receive never blocks or polls here.
             return Dtls!.Receive(plaintext, 1, RecordCallback);
         }
         finally
@@ -190,9 +193,18 @@ internal sealed class DtlsSession : DatagramTransport
         if (!IsHandshaking)
         {
             // Established: exactly the datagram the receive loop is decrypting, once; never block.
-            if (_slot is not { } slot) return -1;
+            if (_slot is not { } slot || _slotLength > buffer.Length)
+            {
+                _slot = null;
+                // Asked again: that datagram held no application data (an alert, a replay, a handshake retransmission).
+                // Returning -1 would have the record layer poll for the rest of its wait, a busy loop of up to 1 ms on the
+                // receive thread per such record; this alert ends the read at once, and because the server ignores corrupt
+                // records (GatewayTlsServer.IgnoreCorruptDtlsRecords) DtlsTransport.Receive turns it into -1 and keeps the
+                // session. Every record of the datagram was processed before the record layer asks for the next one.
+                ReadsPastDatagram++;
+                throw new TlsFatalAlert(AlertDescription.bad_record_mac);
+            }
             _slot = null;
-            if (_slotLength > buffer.Length) return -1;
             slot.AsSpan(0, _slotLength).CopyTo(buffer);
             return _slotLength;
         }
