@@ -25,6 +25,7 @@ internal static class DtlsBench
     public static int Run(string[] args)
     {
         int seconds = 5, sessions = 16, rounds = 3, handshakeThreads = 2;
+        string? binary = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -32,8 +33,9 @@ internal static class DtlsBench
                 case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--sessions": sessions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--gateway-binary": binary = Path.GetFullPath(args[++i]); break;
                 case "--help":
-                    Console.WriteLine("Bench dtls [--seconds 5] [--sessions 16] [--rounds 3]   (build gateway/Gateway.Host in Release first)");
+                    Console.WriteLine("Bench dtls [--seconds 5] [--sessions 16] [--rounds 3] [--gateway-binary PATH]   (without a binary: build gateway/Gateway.Host in Release first)");
                     return 0;
                 default:
                     Console.Error.WriteLine($"dtls bench: unknown option {args[i]}");
@@ -41,11 +43,26 @@ internal static class DtlsBench
             }
         }
         var root = CoapBench.FindRepositoryRoot();
-        var dll = root is null ? null : Path.Combine(root, GatewayDllRelative);
-        if (dll is null || !File.Exists(dll))
+        // The gateway as "dotnet coap-gateway.dll" (JIT), or the executable given (the NativeAOT build users run).
+        string[] gateway;
+        if (binary is not null)
         {
-            Console.Error.WriteLine($"dtls bench: {GatewayDllRelative} not found; dotnet build -c Release gateway/Gateway.Host");
-            return 2;
+            if (!File.Exists(binary))
+            {
+                Console.Error.WriteLine($"dtls bench: {binary} not found");
+                return 2;
+            }
+            gateway = [binary];
+        }
+        else
+        {
+            var dll = root is null ? null : Path.Combine(root, GatewayDllRelative);
+            if (dll is null || !File.Exists(dll))
+            {
+                Console.Error.WriteLine($"dtls bench: {GatewayDllRelative} not found; dotnet build -c Release gateway/Gateway.Host");
+                return 2;
+            }
+            gateway = ["dotnet", dll];
         }
 
         var results = new Dictionary<string, List<(double Handshakes, double Gets)>> { ["libcoap"] = [], ["gateway"] = [] };
@@ -53,7 +70,7 @@ internal static class DtlsBench
         {
             foreach (var name in round % 2 == 1 ? new[] { "libcoap", "gateway" } : ["gateway", "libcoap"])
             {
-                using var server = name == "libcoap" ? StartLibcoap() : StartGateway(dll);
+                using var server = name == "libcoap" ? StartLibcoap() : StartGateway(gateway);
                 var handshakes = MeasureHandshakes(server.EndPoint, handshakeThreads, TimeSpan.FromSeconds(seconds));
                 var gets = MeasureGets(server.EndPoint, server.Path, sessions, TimeSpan.FromSeconds(seconds));
                 results[name].Add((handshakes, gets));
@@ -156,17 +173,17 @@ internal static class DtlsBench
         return BenchDtlsServer.WaitUntilServing(process, new IPEndPoint(IPAddress.Loopback, port + 1), "/", null);
     }
 
-    private static BenchDtlsServer StartGateway(string dll)
+    private static BenchDtlsServer StartGateway(string[] gateway)
     {
         var data = Path.Combine(Path.GetTempPath(), $"coapgw-dtls-bench-{Guid.NewGuid():N}");
-        var add = Process.Start(new ProcessStartInfo("dotnet", [dll, "devices", "add", "bench-psk", "--psk-identity", Identity, "--psk-key", Key, $"--data-dir={data}"])
+        var add = Process.Start(new ProcessStartInfo(gateway[0], [.. gateway[1..], "devices", "add", "bench-psk", "--psk-identity", Identity, "--psk-key", Key, $"--data-dir={data}"])
             { UseShellExecute = false, RedirectStandardOutput = true })!;
         add.StandardOutput.ReadToEnd();
         add.WaitForExit();
         if (add.ExitCode != 0) throw new InvalidOperationException($"coap-gateway devices add failed (exit {add.ExitCode})");
         int port = FreePort(2);
-        var process = Process.Start(new ProcessStartInfo("dotnet",
-            [dll, "run", "--Coap:Address=127.0.0.1", $"--Coap:Port={port}", "--Coap:Dtls:Enabled=true", $"--Coap:Dtls:Port={port + 1}", "--Http:Port=0", "--Admin:Enabled=false", $"--data-dir={data}"])
+        var process = Process.Start(new ProcessStartInfo(gateway[0],
+            [.. gateway[1..], "run", "--Coap:Address=127.0.0.1", $"--Coap:Port={port}", "--Coap:Dtls:Enabled=true", $"--Coap:Dtls:Port={port + 1}", "--Http:Port=0", "--Admin:Enabled=false", $"--data-dir={data}"])
             { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })
             ?? throw new InvalidOperationException("coap-gateway did not start");
         return BenchDtlsServer.WaitUntilServing(process, new IPEndPoint(IPAddress.Loopback, port + 1), "/.well-known/core", data);

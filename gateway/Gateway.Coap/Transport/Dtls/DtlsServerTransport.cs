@@ -45,6 +45,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
     private readonly BlockingCollection<Inbound> _inbox = new(InboxCapacity);
     private readonly object _admission = new();
     private readonly ITimer _sweeper;
+    private readonly HandshakeWorkers _handshakeWorkers = new(TimeSpan.FromMinutes(1));
     private Thread? _loop;
     private int _started, _disposed;
 
@@ -335,8 +336,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         Interlocked.Increment(ref Statistics._sessions);
         Interlocked.Increment(ref Statistics._handshaking);
         Interlocked.Increment(ref Statistics._handshakesStarted);
-        var thread = new Thread(() => RunHandshake(session, request)) { IsBackground = true, Name = "dtls-handshake" };
-        thread.Start();
+        _handshakeWorkers.Run(() => RunHandshake(session, request));
     }
 
     /// <summary>Under the admission lock: evicts the oldest handshake and the least recently active session when at their caps.</summary>
@@ -529,6 +529,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         foreach (var session in _byKey.Values) Remove(session, "shutdown", notify: session.IsEstablished, aborted: session.IsHandshaking);
         _socket.Dispose();
         _loop?.Join(TimeSpan.FromSeconds(5));
+        _handshakeWorkers.Dispose(); // after the loop: nothing starts a handshake any more
         _inbox.CompleteAdding();
         while (_inbox.TryTake(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
     }

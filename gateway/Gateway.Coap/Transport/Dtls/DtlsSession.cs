@@ -6,7 +6,7 @@ using Org.BouncyCastle.Tls;
 namespace Gateway.Coap.Transport.Dtls;
 
 /// <summary>
-/// One peer's DTLS state: its handshake (run on its own thread, fed through a bounded queue) and then
+/// One peer's DTLS state: its handshake (run on a handshake worker's thread, fed through a bounded queue) and then
 /// its record layer (fed one datagram at a time by the receive loop, under the session's lock). To the
 /// library it is the <see cref="DatagramTransport"/> of that peer; records it sends go out on the
 /// shared socket to the peer's current address.
