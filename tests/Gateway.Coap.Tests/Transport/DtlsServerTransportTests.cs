@@ -147,6 +147,42 @@ public sealed class DtlsServerTransportTests : IDisposable
     }
 
     /// <summary>
+    /// Each server flight of a PSK handshake leaves as one datagram of whole records (RFC 6347 §4.1.1): the
+    /// HelloVerifyRequest, then ServerHello + ServerHelloDone, then ChangeCipherSpec + Finished.
+    /// </summary>
+    [Fact]
+    public void Handshake_SendsEachFlightAsOneDatagramOfWholeRecords()
+    {
+        var client = NewClient(40050);
+        var session = client.Connect("dev-1", "key-of-dev-1");
+        session.Send(Encoding.UTF8.GetBytes("hello"));
+        Assert.Equal("hello", ReceiveText(TimeSpan.FromSeconds(5)));
+
+        var flights = client.Received.Select(RecordTypes).ToArray();
+        const byte ChangeCipherSpec = 20, Handshake = 22;
+        Assert.Equal(3, flights.Length);
+        Assert.Equal([Handshake], flights[0]);                                          // HelloVerifyRequest
+        Assert.Equal([Handshake, Handshake], flights[1]);                               // ServerHello, ServerHelloDone
+        Assert.Equal([ChangeCipherSpec, Handshake], flights[2]);                        // ChangeCipherSpec, Finished (epoch 1)
+    }
+
+    /// <summary>The content types of the records a datagram holds; fails unless the records fill it exactly.</summary>
+    private static byte[] RecordTypes(byte[] datagram)
+    {
+        var types = new List<byte>();
+        int offset = 0;
+        while (offset < datagram.Length)
+        {
+            Assert.True(datagram.Length - offset >= 13, $"a partial record header at {offset} of {datagram.Length}");
+            int length = datagram[offset + 11] << 8 | datagram[offset + 12];
+            types.Add(datagram[offset]);
+            offset += 13 + length;
+        }
+        Assert.Equal(datagram.Length, offset);
+        return [.. types];
+    }
+
+    /// <summary>
     /// A record without application data (here a replayed one, discarded by the replay window, RFC 6347 §4.1.2.6) ends
     /// its read at once: the record layer asks for a next datagram once instead of polling for the rest of its wait
     /// (a busy loop of up to 1 ms on the receive thread per such record), and the session goes on.

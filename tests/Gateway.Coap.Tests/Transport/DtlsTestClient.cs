@@ -32,11 +32,15 @@ internal sealed class DtlsTestClient : DatagramTransport
 
     public ConcurrentQueue<byte[]> Sent { get; } = new();
 
+    /// <summary>Every datagram routed to this client, in order.</summary>
+    public ConcurrentQueue<byte[]> Received { get; } = new();
+
     public DtlsTransport? Session { get; private set; }
 
     /// <summary>Delivers what the network routes to this client into its queue (call once per network, from the test).</summary>
     public void Accept(byte[] datagram)
     {
+        Received.Enqueue(datagram);
         try { _inbox.Add(datagram); }
         catch (InvalidOperationException) { } // closed: the datagram is lost, as on a closed socket
     }

@@ -388,6 +388,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            session.FlushFlight(); // the alert the library sent on its way out
             // An aborted handshake (evicted, timed out, shut down) was counted and logged when it was aborted.
             if (!session.Aborted)
             {

@@ -25,6 +25,9 @@ internal sealed class DtlsSession : DatagramTransport
     // The datagram the receive loop hands the record layer (established sessions; set and cleared under the lock).
     private byte[]? _slot;
     private int _slotLength;
+    // The handshake's outgoing flight, gathered until it waits for the peer (handshake thread only).
+    private byte[]? _flight;
+    private int _flightLength;
     // Where the peer is now, swapped as one reference so a reader never sees half of a rebinding.
     private volatile Location _location;
 
@@ -115,6 +118,7 @@ internal sealed class DtlsSession : DatagramTransport
     /// </summary>
     public List<HandshakeDatagram>? Establish(DtlsTransport dtls, string? identity, int minCiphertextLength)
     {
+        FlushFlight(); // the final flight: the handshake returns without waiting for the peer again
         lock (Gate)
         {
             if (IsClosed) return null;
@@ -208,6 +212,7 @@ internal sealed class DtlsSession : DatagramTransport
             slot.AsSpan(0, _slotLength).CopyTo(buffer);
             return _slotLength;
         }
+        FlushFlight();
         byte[]? datagram;
         try
         {
@@ -229,7 +234,30 @@ internal sealed class DtlsSession : DatagramTransport
 
     public void Send(ReadOnlySpan<byte> buffer)
     {
+        // A handshake flight's records (each handshake message is a record of its own) leave together, as one datagram
+        // up to the send limit (RFC 6347 §4.1.1), when the handshake next waits for the peer or ends: one send and one
+        // wake-up of the peer per flight instead of one per message. Only the handshake's own thread sends meanwhile.
+        if (IsHandshaking)
+        {
+            _flight ??= new byte[_sendLimit];
+            if (_flightLength + buffer.Length > _flight.Length) FlushFlight();
+            if (buffer.Length <= _flight.Length)
+            {
+                buffer.CopyTo(_flight.AsSpan(_flightLength));
+                _flightLength += buffer.Length;
+                return;
+            }
+        }
         if (!IsClosed || buffer.Length <= 64) _socket.Send(buffer, SendAddress); // an alert may follow the close
+    }
+
+    /// <summary>Sends the records of the handshake's flight so far; called by the handshake's thread.</summary>
+    public void FlushFlight()
+    {
+        if (_flightLength == 0) return;
+        int length = _flightLength;
+        _flightLength = 0;
+        if (!IsClosed || length <= 64) _socket.Send(_flight.AsSpan(0, length), SendAddress); // as Send: an alert, not a flight, after a close
     }
 
     /// <summary>The record layer closed (close_notify, a fatal alert or failure): the owner drops the session.</summary>
