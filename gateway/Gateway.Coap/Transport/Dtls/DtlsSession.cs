@@ -186,7 +186,9 @@ internal sealed class DtlsSession : DatagramTransport
 
     // --- DatagramTransport: what the BouncyCastle record layer reads from and writes to ---
 
-    public int GetReceiveLimit() => _receiveLimit;
+    // While a datagram is decrypted, the record layer allocates its record buffer by this on every read: the datagram's
+    // own length (a few dozen bytes for a GET) instead of the 2 KB limit.
+    public int GetReceiveLimit() => _slot is not null ? _slotLength : _receiveLimit;
 
     public int GetSendLimit() => _sendLimit;
 
