@@ -312,16 +312,14 @@ public sealed class SqliteOutbox : IOutbox
         try
         {
             _table.Transaction = null;
-            if (_openFailure is not null)
+            // An outbox whose rows could not be counted is closed as it was found: nothing is written to it.
+            if (_openFailure is null)
             {
-                _table.Dispose();
-                _connection.Dispose();
-                return;
+                CommitDurably(true);
+                // A clean stop ends the leases in flight without delivery: each was an attempt. (A crash loses that count.)
+                if (_leases.TakeExpired(long.MaxValue) is { Count: > 0 } inFlight) _table.CountAttempts(inFlight);
+                _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             }
-            CommitDurably(true);
-            // A clean stop ends the leases in flight without delivery: each was an attempt. (A crash loses that count.)
-            if (_leases.TakeExpired(long.MaxValue) is { Count: > 0 } inFlight) _table.CountAttempts(inFlight);
-            _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             _table.Dispose();
             _connection.Dispose();
         }

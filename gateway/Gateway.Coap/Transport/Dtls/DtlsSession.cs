@@ -202,10 +202,11 @@ internal sealed class DtlsSession : DatagramTransport
             if (_slot is not { } slot || _slotLength > buffer.Length)
             {
                 _slot = null;
-                // Asked again: that datagram held no application data (an alert, a replay, a handshake retransmission).
-                // Returning -1 would have the record layer poll for the rest of its wait, a busy loop of up to 1 ms on the
-                // receive thread per such record; this alert ends the read at once, and because the server ignores corrupt
-                // records (GatewayTlsServer.IgnoreCorruptDtlsRecords) DtlsTransport.Receive turns it into -1 and keeps the
+                // Asked again: that datagram held no application data (an alert, a handshake retransmission, or a record
+                // discarded as a replay or forgery, which RFC 6347 §4.1.2.6 and §4.1.2.7 drop silently). Returning -1 would
+                // have the record layer poll for the rest of its wait, a busy loop of up to 1 ms on the receive thread per
+                // such record; this alert ends the read at once, and because the server ignores corrupt records
+                // (GatewayTlsServer.IgnoreCorruptDtlsRecords) DtlsTransport.Receive turns it into -1 and keeps the
                 // session. Every record of the datagram was processed before the record layer asks for the next one.
                 ReadsPastDatagram++;
                 throw new TlsFatalAlert(AlertDescription.bad_record_mac);
