@@ -43,6 +43,16 @@ public sealed class DtlsServerTransportTests : IDisposable
         return client;
     }
 
+    /// <summary>A client of dev-1 on <paramref name="port"/> whose session works: its first record, <paramref name="text"/>, reached the server.</summary>
+    private (DtlsTestClient Client, Org.BouncyCastle.Tls.DtlsTransport Session) Established(int port, string text)
+    {
+        var client = NewClient(port);
+        var session = client.Connect("dev-1", "key-of-dev-1");
+        session.Send(Encoding.UTF8.GetBytes(text));
+        Assert.Equal(text, ReceiveText(TimeSpan.FromSeconds(5)));
+        return (client, session);
+    }
+
     private string ReceiveText(TimeSpan timeout)
     {
         var buffer = new byte[2048];
@@ -56,11 +66,7 @@ public sealed class DtlsServerTransportTests : IDisposable
     [Fact]
     public void Handshake_WithKnownPsk_DeliversPlaintextWithTheSessionsIdentity()
     {
-        var client = NewClient(40000);
-        var session = client.Connect("dev-1", "key-of-dev-1");
-        session.Send(Encoding.UTF8.GetBytes("hello"));
-
-        Assert.Equal("hello", ReceiveText(TimeSpan.FromSeconds(5)));
+        var (client, _) = Established(40000, "hello");
         Assert.Equal("Device 1", _server.GetSessionIdentity(PeerAddress.From(client.Local)));
         Assert.Null(_server.GetSessionIdentity(PeerAddress.From(new IPEndPoint(IPAddress.Parse("10.0.0.2"), 40001))));
         Assert.Equal(1, _server.Statistics.HandshakesCompleted);
@@ -112,10 +118,7 @@ public sealed class DtlsServerTransportTests : IDisposable
     [Fact]
     public void RecordPath_FixedSeedMutations_NoExceptionEscapes_AndTheSessionSurvives()
     {
-        var client = NewClient(40030);
-        var session = client.Connect("dev-1", "key-of-dev-1");
-        session.Send(Encoding.UTF8.GetBytes("before"));
-        Assert.Equal("before", ReceiveText(TimeSpan.FromSeconds(5)));
+        var (client, session) = Established(40030, "before");
         var corpus = client.Sent.ToArray();
         var random = new Random(16);
         var plaintext = new byte[2048];
@@ -153,10 +156,7 @@ public sealed class DtlsServerTransportTests : IDisposable
     [Fact]
     public void Handshake_SendsEachFlightAsOneDatagramOfWholeRecords()
     {
-        var client = NewClient(40050);
-        var session = client.Connect("dev-1", "key-of-dev-1");
-        session.Send(Encoding.UTF8.GetBytes("hello"));
-        Assert.Equal("hello", ReceiveText(TimeSpan.FromSeconds(5)));
+        var (client, _) = Established(40050, "hello");
 
         var flights = client.Received.Select(RecordTypes).ToArray();
         const byte ChangeCipherSpec = 20, Handshake = 22;
@@ -191,10 +191,7 @@ public sealed class DtlsServerTransportTests : IDisposable
     public void RecordWithoutApplicationData_EndsItsReadAtOnce_AndTheSessionGoesOn()
     {
         const int Replays = 50;
-        var client = NewClient(40040);
-        var session = client.Connect("dev-1", "key-of-dev-1");
-        session.Send(Encoding.UTF8.GetBytes("first"));
-        Assert.Equal("first", ReceiveText(TimeSpan.FromSeconds(5)));
+        var (client, session) = Established(40040, "first");
         var replayed = client.Sent.Last();
         var serverSession = _server.FindSession(PeerAddress.From(client.Local))!;
         long reads = serverSession.ReadsPastDatagram, discarded = _server.Statistics.RecordsDiscarded;

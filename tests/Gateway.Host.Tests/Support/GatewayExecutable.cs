@@ -66,15 +66,21 @@ public static class GatewayExecutable
         return new CliResult(commandLine, process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Starts a long-running command, collecting its output lines.</summary>
-    public static Process Launch(string workingDirectory, IEnumerable<string> arguments, StringBuilder output, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts a long-running command, collecting its output lines; with <paramref name="readOutput"/> false nothing reads
+    /// them until the caller calls <see cref="Process.BeginOutputReadLine"/> and <see cref="Process.BeginErrorReadLine"/>.
+    /// </summary>
+    public static Process Launch(string workingDirectory, IEnumerable<string> arguments, StringBuilder output, IReadOnlyDictionary<string, string>? environment = null, bool readOutput = true)
     {
         var process = new Process { StartInfo = StartInfo(workingDirectory, arguments, environment) };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        if (readOutput)
+        {
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
         return process;
     }
 }

@@ -41,22 +41,25 @@ public sealed class RunningGateway : IAsyncDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    /// <summary>Launches the service; does not wait for it (use <see cref="WaitHealthyAsync"/> or the notify socket).</summary>
-    public static RunningGateway Launch(string dataDir, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null, bool http = true)
+    /// <summary>
+    /// Launches the service; does not wait for it (use <see cref="WaitHealthyAsync"/> or the notify socket). With
+    /// <paramref name="readOutput"/> false its standard output and error stay unread (a stalled log) until <see cref="ReadOutput"/>.
+    /// </summary>
+    public static RunningGateway Launch(string dataDir, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null, bool http = true, bool readOutput = true)
     {
         var coapPort = FreePort.Udp();
         var httpPort = http ? FreePort.Tcp() : 0;
         var output = new StringBuilder();
         string[] arguments = ["run", $"--Coap:Port={coapPort}", "--Coap:Address=::", $"--Http:Port={httpPort}", "--data-dir", dataDir, .. extra ?? []];
-        var process = GatewayExecutable.Launch(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, arguments, output, environment);
+        var process = GatewayExecutable.Launch(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, arguments, output, environment, readOutput);
         return new RunningGateway(process, output, coapPort, httpPort, dataDir);
     }
 
     /// <summary>Starts the service and waits until <c>/healthz</c> answers 200.</summary>
-    public static async Task<RunningGateway> StartAsync(string dataDir, IEnumerable<string>? extra = null)
+    public static async Task<RunningGateway> StartAsync(string dataDir, IEnumerable<string>? extra = null, bool readOutput = true)
     {
         Directory.CreateDirectory(dataDir);
-        var gateway = Launch(dataDir, extra);
+        var gateway = Launch(dataDir, extra, readOutput: readOutput);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(20) && !gateway.HasExited)
@@ -77,6 +80,13 @@ public sealed class RunningGateway : IAsyncDisposable
         var output = gateway.Output;
         await gateway.DisposeAsync();
         throw new InvalidOperationException($"The gateway did not become healthy.\n{output}");
+    }
+
+    /// <summary>Starts reading the output of a gateway launched without reading it.</summary>
+    public void ReadOutput()
+    {
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
     }
 
     public void Signal(int signal)
