@@ -93,7 +93,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         UdpDatagramTransport socket;
         try
         {
-            socket = new UdpDatagramTransport(bind);
+            socket = new UdpDatagramTransport(bind, batchSize: settings.SocketBatch, busyPoll: TimeSpan.FromMicroseconds(settings.BusyPollMicroseconds));
         }
         catch (System.Net.Sockets.SocketException e)
         {

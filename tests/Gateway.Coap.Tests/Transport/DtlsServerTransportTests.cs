@@ -19,6 +19,7 @@ public sealed class DtlsServerTransportTests : IDisposable
     private readonly InMemoryNetwork _network = new();
     private readonly InMemoryDatagramTransport _serverSocket;
     private readonly DtlsServerTransport _server;
+    private readonly DtlsPlaintextReceiver _received;
     private readonly RecordingLogger _log = new();
     private readonly ConcurrentDictionary<IPEndPoint, DtlsTestClient> _clients = new();
 
@@ -33,7 +34,7 @@ public sealed class DtlsServerTransportTests : IDisposable
             if (_clients.TryGetValue(to, out var client)) { client.Accept(bytes); return false; }
             return true;
         };
-        _server.Start();
+        _received = new DtlsPlaintextReceiver(_server);
     }
 
     private DtlsTestClient NewClient(int port)
@@ -55,12 +56,10 @@ public sealed class DtlsServerTransportTests : IDisposable
 
     private string ReceiveText(TimeSpan timeout)
     {
-        var buffer = new byte[2048];
-        var remote = new System.Net.SocketAddress(_server.AddressFamily);
-        var receive = Task.Run(() => _server.Receive(buffer, remote));
+        var received = _received.TryTake(timeout);
         var st = _server.Statistics;
-        Assert.True(receive.Wait(timeout), $"the server delivered no plaintext (sessions {st.Sessions}, handshakes {st.HandshakesStarted}/{st.HandshakesCompleted}, closed {st.SessionsClosed}, malformed {st.RecordsMalformed}, discarded {st.RecordsDiscarded}, no session {st.RecordsWithoutSession}, identity {_server.GetSessionIdentity(PeerAddress.From(new IPEndPoint(IPAddress.Parse("10.0.0.2"), 40030)))}; errors {string.Join(" | ", _log.Errors)})");
-        return Encoding.UTF8.GetString(buffer, 0, receive.Result);
+        Assert.True(received is not null, $"the server delivered no plaintext (sessions {st.Sessions}, handshakes {st.HandshakesStarted}/{st.HandshakesCompleted}, closed {st.SessionsClosed}, malformed {st.RecordsMalformed}, discarded {st.RecordsDiscarded}, no session {st.RecordsWithoutSession}, identity {_server.GetSessionIdentity(PeerAddress.From(new IPEndPoint(IPAddress.Parse("10.0.0.2"), 40030)))}; errors {string.Join(" | ", _log.Errors)})");
+        return Encoding.UTF8.GetString(received.Value.Data);
     }
 
     [Fact]
@@ -87,7 +86,7 @@ public sealed class DtlsServerTransportTests : IDisposable
             var spoofed = new IPEndPoint(new IPAddress([192, 0, 2, (byte)(i % 250 + 1)]), 1024 + i).Serialize();
             spoofed.Buffer.Span.CopyTo(from.Buffer.Span);
             from.Size = spoofed.Size;
-            _server.Dispatch(clientHello, clientHello.Length, from, new byte[2048]);
+            Assert.Equal(-1, _server.Dispatch(clientHello, clientHello.Length, from, new byte[2048], out _));
         }
 
         Assert.Equal(sessionsBefore, _server.Statistics.Sessions);
@@ -136,7 +135,7 @@ public sealed class DtlsServerTransportTests : IDisposable
             var from = clientHello || random.Next(3) == 0 ? other : sessionAddress;
             var buffer = new byte[Math.Max(datagram.Length, 1)];
             datagram.CopyTo(buffer, 0);
-            _server.Dispatch(buffer, datagram.Length, from, plaintext); // throws = the test fails
+            _server.Dispatch(buffer, datagram.Length, from, plaintext, out _); // throws = the test fails
             Assert.True(_server.Statistics.SessionsClosed == 0, $"mutation {i} ended the session: {Convert.ToHexString(datagram)}");
         }
 
@@ -200,7 +199,7 @@ public sealed class DtlsServerTransportTests : IDisposable
         for (int i = 0; i < Replays; i++)
         {
             var buffer = replayed.ToArray();
-            _server.Dispatch(buffer, buffer.Length, client.Local.Serialize(), plaintext);
+            Assert.Equal(-1, _server.Dispatch(buffer, buffer.Length, client.Local.Serialize(), plaintext, out _));
         }
 
         Assert.Equal(Replays, serverSession.ReadsPastDatagram - reads);
@@ -209,6 +208,24 @@ public sealed class DtlsServerTransportTests : IDisposable
         Assert.Equal("second", ReceiveText(TimeSpan.FromSeconds(5)));
         Assert.Equal(0, _server.Statistics.SessionsClosed);
         Assert.Empty(_log.Errors);
+    }
+
+    /// <summary>
+    /// Data a handshake worker decrypts from its backlog is handed to a receive thread woken by an empty datagram to the
+    /// transport's own socket: on a real socket bound to a wildcard or to an address, that datagram arrives.
+    /// </summary>
+    [Theory]
+    [InlineData("::")]
+    [InlineData("0.0.0.0")]
+    [InlineData("127.0.0.1")]
+    public async Task WakeAddress_ReachesTheSocketItself(string bind)
+    {
+        using var socket = new UdpDatagramTransport(new IPEndPoint(IPAddress.Parse(bind), 0), batchSize: 1);
+        socket.Send(ReadOnlySpan<byte>.Empty, DtlsServerTransport.WakeAddress((IPEndPoint)socket.LocalEndPoint));
+        var buffer = new byte[16];
+        var remote = new System.Net.SocketAddress(socket.AddressFamily);
+        int length = await Task.Run(() => socket.Receive(buffer, remote)).WaitAsync(TimeSpan.FromSeconds(30)); // a timeout fails the test
+        Assert.Equal(0, length);
     }
 
     public void Dispose()

@@ -32,11 +32,15 @@ internal sealed class DtlsTestNetwork : IDisposable
 
     public DtlsServerTransport Server { get; private set; } = null!;
 
-    public DtlsServerTransport Start(DtlsServerOptions options, TimeProvider? time = null, ILogger? logger = null)
+    /// <summary>What the server's receive thread returned (null when a test's endpoint receives instead).</summary>
+    public DtlsPlaintextReceiver? Received { get; private set; }
+
+    /// <summary>Starts the server with a thread receiving its plaintext, unless <paramref name="withReceiver"/> is false (an endpoint's threads will).</summary>
+    public DtlsServerTransport Start(DtlsServerOptions options, TimeProvider? time = null, ILogger? logger = null, bool withReceiver = true)
     {
         Server = new DtlsServerTransport(new InMemoryDatagramTransport(ServerAddress, Network), new DtlsTestStore(), options: options,
             timeProvider: time, logger: logger);
-        Server.Start();
+        if (withReceiver) Received = new DtlsPlaintextReceiver(Server);
         return Server;
     }
 

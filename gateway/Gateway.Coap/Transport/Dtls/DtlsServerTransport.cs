@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Gateway.Coap.Transport.Linux;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Org.BouncyCastle.Security;
@@ -15,18 +16,20 @@ namespace Gateway.Coap.Transport.Dtls;
 /// CoAP over DTLS 1.2 (RFC 7252 §9; RFC 6347) on a datagram transport, behind the same
 /// <see cref="IDatagramTransport"/> contract as plain UDP: the endpoint above receives plaintext
 /// datagrams from, and sends them to, the session's peer address.
-/// <para>One demultiplexing loop reads the socket. A peer without a session gets nothing but a
-/// stateless HelloVerifyRequest until it echoes a valid cookie (RFC 6347 §4.2.1), so spoofed
-/// ClientHellos create no state; then its handshake runs on a thread of its own (BouncyCastle's
-/// <see cref="DtlsServerProtocol"/> is blocking), at most <see cref="DtlsServerOptions.MaxHandshakes"/>
-/// at once, the oldest evicted. Established sessions' records are decrypted on the loop, under the
-/// session's lock, and queued (bounded) for the endpoint's receive threads. Every failure stays in its
-/// session: counted in <see cref="Statistics"/>, logged without secrets, never thrown out of the loop.</para>
+/// <para>The endpoint's receive threads read the socket themselves (<see cref="Receive"/>): each datagram is routed,
+/// and an established session's record decrypted under the session's lock, on the thread that received it, which
+/// then handles the plaintext and sends the answer: no hand-off per datagram (DESIGN.md "Threading"), and on Linux
+/// the socket's batches of <c>recvmmsg</c>/<c>sendmmsg</c> and its polling serve DTLS as they serve plain CoAP. A peer
+/// without a session gets nothing but a stateless HelloVerifyRequest until it echoes a valid cookie (RFC 6347
+/// §4.2.1), so spoofed ClientHellos create no state; then its handshake runs on a worker thread (BouncyCastle's
+/// <see cref="DtlsServerProtocol"/> is blocking), at most <see cref="DtlsServerOptions.MaxHandshakes"/> at once, the
+/// oldest evicted. Every failure stays in its session: counted in <see cref="Statistics"/>, logged without secrets,
+/// never thrown out of <see cref="Receive"/>.</para>
 /// </summary>
-public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityProvider
+public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionIdentityProvider
 {
     private const int ReceiveLimit = 2048;
-    private const int InboxCapacity = 4096;
+    private const int PendingCapacity = 4096;
     private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
 
     private readonly IDatagramTransport _socket;
@@ -42,12 +45,16 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
     private readonly ConcurrentDictionary<PeerAddress, DtlsSession> _byAddress = new();
     private readonly ConcurrentDictionary<UInt128, DtlsSession> _byConnectionId = new();
     private readonly ConcurrentDictionary<DtlsSession, byte> _handshakes = new();
-    private readonly BlockingCollection<Inbound> _inbox = new(InboxCapacity);
+    // Plaintext not handed out by the Receive that decrypted it: further records of one datagram, and data a handshake
+    // worker decrypted from its backlog (records that came between the peer's Finished and the session's establishing).
+    private readonly ConcurrentQueue<Inbound> _pending = new();
+    private readonly IBatchingDatagramTransport? _batching;
+    private readonly ThreadLocal<Receiver> _receivers;
+    private SocketAddress? _wakeAddress;
     private readonly object _admission = new();
     private readonly ITimer _sweeper;
     private readonly HandshakeWorkers _handshakeWorkers = new(TimeSpan.FromMinutes(1));
-    private Thread? _loop;
-    private int _started, _disposed;
+    private int _pendingCount, _disposed;
 
     public DtlsServerTransport(IDatagramTransport socket, IDtlsCredentialStore store, DtlsCertificates? certificates = null,
         DtlsServerOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
@@ -61,6 +68,9 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         _logger = logger ?? NullLogger.Instance;
         _verifier = new DtlsVerifier(_crypto);
         _sweeper = _time.CreateTimer(static s => ((DtlsServerTransport)s!).Sweep(), this, SweepPeriod, SweepPeriod);
+        _batching = socket as IBatchingDatagramTransport;
+        _receivers = new ThreadLocal<Receiver>(() => new Receiver(_socket.AddressFamily, _batching?.CreateBatch(ReceiveLimit)));
+        DtlsLog.Listening(_logger, LocalEndPoint, _certificates.HasServerCertificate ? "PSK and certificate suites" : "PSK suites", _options.ConnectionIdLength);
     }
 
     public DtlsStatistics Statistics { get; } = new();
@@ -73,31 +83,53 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
     public IReadOnlyList<(PeerAddress Peer, string? Device)> Sessions =>
         [.. _byKey.Values.Where(s => s.IsEstablished).Select(s => (s.Address, s.Identity))];
 
-    /// <summary>Starts the demultiplexing loop (also done by the first <see cref="Receive"/>).</summary>
-    public void Start()
-    {
-        if (Interlocked.Exchange(ref _started, 1) != 0) return;
-        _loop = new Thread(DemuxLoop) { IsBackground = true, Name = "dtls-rx" };
-        _loop.Start();
-        DtlsLog.Listening(_logger, LocalEndPoint, _certificates.HasServerCertificate ? "PSK and certificate suites" : "PSK suites", _options.ConnectionIdLength);
-    }
-
+    /// <summary>
+    /// Reads the socket on the calling thread until a datagram yields application data: routes each datagram (cookie
+    /// exchange, a handshake's queue, or the session's record layer) and returns the first plaintext, with the session's
+    /// name as the sender. -1 once the transport is closed.
+    /// </summary>
     public int Receive(Span<byte> buffer, SocketAddress remote)
     {
-        Start();
-        Inbound item;
-        try
+        var receiver = _receivers.Value!;
+        while (true)
         {
-            item = _inbox.Take();
+            if (Volatile.Read(ref _pendingCount) > 0 && _pending.TryDequeue(out var item))
+            {
+                Interlocked.Decrement(ref _pendingCount);
+                int copied = HandOut(item.Session, item.Buffer.AsSpan(0, item.Length), buffer, remote);
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+                return copied;
+            }
+            int length = receiver.Next(_socket, _batching, Statistics);
+            if (length < 0)
+            {
+                receiver.Dispose(); // its thread stops receiving: the transport is closed
+                return -1;
+            }
+            if (length == 0) continue; // no record (also what Wake sends)
+            DtlsSession? session;
+            int received;
+            try
+            {
+                received = Dispatch(receiver.Datagram, length, receiver.From, receiver.Plaintext, out session);
+            }
+#pragma warning disable CA1031 // nothing a peer sends may stop the receive thread; a bug here is logged, not fatal
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                DtlsLog.DatagramFailed(_logger, e, PeerAddress.From(receiver.From).ToString());
+                continue;
+            }
+            if (received >= 0) return HandOut(session!, receiver.Plaintext.AsSpan(0, received), buffer, remote);
         }
-        catch (InvalidOperationException)
-        {
-            return -1; // completed: disposed
-        }
-        int length = Math.Min(item.Length, buffer.Length);
-        item.Buffer.AsSpan(0, length).CopyTo(buffer);
-        ArrayPool<byte>.Shared.Return(item.Buffer);
-        var address = item.Session.KeyAddress;
+    }
+
+    /// <summary>Copies a session's plaintext to the caller, named by the session's key address.</summary>
+    private static int HandOut(DtlsSession session, ReadOnlySpan<byte> plaintext, Span<byte> buffer, SocketAddress remote)
+    {
+        int length = Math.Min(plaintext.Length, buffer.Length);
+        plaintext[..length].CopyTo(buffer);
+        var address = session.KeyAddress;
         address.Buffer.Span[..address.Size].CopyTo(remote.Buffer.Span);
         remote.Size = address.Size;
         return length;
@@ -136,41 +168,24 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
     public string? GetSessionIdentity(PeerAddress peer) =>
         _byKey.TryGetValue(peer, out var session) && session.IsEstablished ? session.Identity : null;
 
-    private void DemuxLoop()
+    /// <summary>
+    /// Routes one datagram: to a session's handshake, its record layer, or the cookie exchange. Returns the length of the
+    /// application data it yielded in <paramref name="plaintext"/>, from <paramref name="session"/>, or -1; data of
+    /// further records in the datagram waits for the next <see cref="Receive"/>.
+    /// </summary>
+    internal int Dispatch(byte[] datagram, int length, SocketAddress from, byte[] plaintext, out DtlsSession? session)
     {
-        var datagram = new byte[ReceiveLimit];
-        var plaintext = new byte[ReceiveLimit];
-        var from = new SocketAddress(_socket.AddressFamily);
-        while (true)
-        {
-            int length = _socket.Receive(datagram, from);
-            if (length < 0) break;
-            try
-            {
-                Dispatch(datagram, length, from, plaintext);
-            }
-#pragma warning disable CA1031 // nothing a peer sends may stop the loop; a bug here is logged, not fatal
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                DtlsLog.DatagramFailed(_logger, e, PeerAddress.From(from).ToString());
-            }
-        }
-    }
-
-    /// <summary>Routes one datagram: to a session's handshake, its record layer, or the cookie exchange.</summary>
-    internal void Dispatch(byte[] datagram, int length, SocketAddress from, byte[] plaintext)
-    {
+        session = null;
         var span = datagram.AsSpan(0, length);
         if (!DtlsRecordHeader.TryRead(span, _options.ConnectionIdLength, out var header))
         {
             Interlocked.Increment(ref Statistics._recordsMalformed);
-            return;
+            return -1;
         }
         var peer = PeerAddress.From(from);
         // A record with a connection id names its session (RFC 9146 §6), from any address; the id is indexed when it is
         // issued, in the handshake, before the peer's first record with it (its Finished).
-        var session = header.ContentType == DtlsRecordHeader.Tls12Cid
+        session = header.ContentType == DtlsRecordHeader.Tls12Cid
             ? _byConnectionId.GetValueOrDefault(ConnectionIdKey(span.Slice(header.ConnectionIdOffset, header.ConnectionIdLength)))
             : _byAddress.GetValueOrDefault(peer);
         if (DtlsRecordHeader.IsClientHello(span, header))
@@ -180,12 +195,12 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             {
                 OnClientHello(datagram, length, peer, from);
             }
-            return;
+            return -1;
         }
         if (session is null || session.IsClosed)
         {
             Interlocked.Increment(ref Statistics._recordsNoSession);
-            return;
+            return -1;
         }
         if (session.IsHandshaking)
         {
@@ -194,14 +209,14 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             if (session.Address != peer && header.ContentType != DtlsRecordHeader.Tls12Cid)
             {
                 Interlocked.Increment(ref Statistics._recordsNoSession);
-                return;
+                return -1;
             }
-            if (OfferHandshake(session, span, header, session.Address == peer ? null : Copy(from))) return;
+            if (OfferHandshake(session, span, header, session.Address == peer ? null : Copy(from))) return -1;
             // The handshake ended between the check and the offer: the record layer takes the datagram.
             if (!session.IsEstablished)
             {
                 Interlocked.Increment(ref Statistics._recordsNoSession);
-                return;
+                return -1;
             }
         }
         if (!DtlsRecordHeader.AllRecordsDecodable(span, _options.ConnectionIdLength, session.MinCiphertextLength))
@@ -209,7 +224,7 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             // BouncyCastle fails the whole session (decode_error) on an encrypted record too short for its cipher,
             // where RFC 6347 §4.1.2.7 wants it silently discarded: such a record never reaches the library.
             Interlocked.Increment(ref Statistics._recordsDiscarded);
-            return;
+            return -1;
         }
         if (header.Epoch == 0 && session.PeerConfirmed)
         {
@@ -217,9 +232,9 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             // application data, RFC 6347 §4.2.4); after that one could only be a forgery, which the library might
             // treat as a fatal error of the whole session.
             Interlocked.Increment(ref Statistics._recordsDiscarded);
-            return;
+            return -1;
         }
-        Deliver(session, datagram, length, peer, from, plaintext);
+        return Deliver(session, datagram, length, peer, from, plaintext);
     }
 
     /// <summary>Hands a datagram to a session's handshake (a full queue drops it, counted); false if the handshake has just ended.</summary>
@@ -230,26 +245,29 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         return offer != DtlsSession.HandshakeOffer.Over;
     }
 
-    /// <summary>Decrypts an established session's datagram and queues its application data for the endpoint.</summary>
-    private void Deliver(DtlsSession session, byte[] datagram, int length, PeerAddress peer, SocketAddress from, byte[] plaintext)
+    /// <summary>
+    /// Decrypts an established session's datagram: returns the length of its first record's application data, in
+    /// <paramref name="plaintext"/>, or -1; the data of further records in the datagram is queued for <see cref="Receive"/>.
+    /// </summary>
+    private int Deliver(DtlsSession session, byte[] datagram, int length, PeerAddress peer, SocketAddress from, byte[] plaintext)
     {
         bool closed = false;
         PeerAddress? movedFrom = null;
+        int first;
         lock (session.Gate)
         {
-            if (!session.IsEstablished) return;
-            int received;
+            if (!session.IsEstablished) return -1;
             try
             {
-                received = session.Decrypt(datagram, length, plaintext);
+                first = session.Decrypt(datagram, length, plaintext);
             }
             catch (IOException)
             {
-                received = -1; // a fatal alert from the peer, or the record layer failed: the session is over
+                first = -1; // a fatal alert from the peer, or the record layer failed: the session is over
                 closed = true;
             }
             closed |= session.IsClosed;
-            if (received < 0)
+            if (first < 0)
             {
                 if (!closed && session.LastRecordFlags == DtlsRecordFlags.None) Interlocked.Increment(ref Statistics._recordsDiscarded);
             }
@@ -266,37 +284,73 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
                     movedFrom = session.Address;
                     session.Rebind(peer, Copy(from));
                 }
-                Push(session, plaintext, received);
-                try
-                {
-                    while ((received = session.ReceivePending(plaintext)) >= 0) Push(session, plaintext, received);
-                }
-                catch (IOException)
-                {
-                    closed = true;
-                }
+                closed = !QueueFurtherRecords(session);
             }
         }
         if (closed)
         {
             Remove(session, "closed by the peer or a fatal error", notify: false, closed: true);
-            return;
+            return -1;
         }
         if (movedFrom is { } old) Rebound(session, old, peer);
+        return first;
     }
 
-    private void Push(DtlsSession session, byte[] plaintext, int length)
+    /// <summary>Under the session's lock: queues the data of the datagram's records after the first; false if the session failed.</summary>
+    private bool QueueFurtherRecords(DtlsSession session)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        plaintext.AsSpan(0, length).CopyTo(buffer);
-        bool added;
-        try { added = _inbox.TryAdd(new Inbound(session, buffer, length)); }
-        catch (InvalidOperationException) { added = false; }
-        if (!added)
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveLimit);
+        try
+        {
+            int received;
+            while ((received = session.ReceivePending(buffer)) >= 0)
+            {
+                Queue(session, buffer, received);
+                buffer = ArrayPool<byte>.Shared.Rent(ReceiveLimit);
+            }
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            Interlocked.Increment(ref Statistics._recordsQueueFull);
         }
+    }
+
+    /// <summary>Queues plaintext in a pooled <paramref name="buffer"/> for <see cref="Receive"/>, which returns the buffer; a full queue drops it, counted.</summary>
+    private void Queue(DtlsSession session, byte[] buffer, int length)
+    {
+        if (Interlocked.Increment(ref _pendingCount) > PendingCapacity || Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Decrement(ref _pendingCount);
+            ArrayPool<byte>.Shared.Return(buffer);
+            Interlocked.Increment(ref Statistics._recordsQueueFull);
+            return;
+        }
+        _pending.Enqueue(new Inbound(session, buffer, length));
+    }
+
+    /// <summary>
+    /// Wakes a receive thread for data queued off the receive threads (a handshake worker's backlog): an empty datagram
+    /// to the transport's own socket, which the thread it reaches skips before it takes the queued data.
+    /// </summary>
+    private void Wake()
+    {
+        var to = _wakeAddress ??= WakeAddress((IPEndPoint)_socket.LocalEndPoint);
+        _socket.Send(ReadOnlySpan<byte>.Empty, to);
+    }
+
+    /// <summary>Where a socket bound to <paramref name="local"/> reaches itself: its own address, or loopback for a wildcard.</summary>
+    internal static SocketAddress WakeAddress(IPEndPoint local)
+    {
+        // A socket bound to :: is dual-stack (UdpDatagramTransport), and IPv4 loopback reaches it also where IPv6 is off.
+        var address = local.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : local.Address.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback.MapToIPv6()
+            : local.Address;
+        return new IPEndPoint(address, local.Port).Serialize();
     }
 
     /// <summary>Re-indexes a session that has moved from <paramref name="old"/> to <paramref name="peer"/>.</summary>
@@ -377,12 +431,22 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
             Interlocked.Increment(ref Statistics._handshakesCompleted);
             DtlsLog.Established(_logger, session.ToString(), server.Credential, server.Device ?? "(token in the URI)", server.CipherSuiteName);
             // Records that arrived between the peer's Finished and now (a request sent right after the handshake).
-            var plaintext = new byte[ReceiveLimit];
+            // They are decrypted here, their data queued for the receive threads, one of which is woken to take it.
+            bool queued = false;
             foreach (var (datagram, movedFrom) in backlog)
             {
                 var from = movedFrom ?? session.SendAddress;
-                Deliver(session, datagram, datagram.Length, PeerAddress.From(from), from, plaintext);
+                var plaintext = ArrayPool<byte>.Shared.Rent(ReceiveLimit);
+                int received = Deliver(session, datagram, datagram.Length, PeerAddress.From(from), from, plaintext);
+                if (received < 0)
+                {
+                    ArrayPool<byte>.Shared.Return(plaintext);
+                    continue;
+                }
+                Queue(session, plaintext, received);
+                queued = true;
             }
+            if (queued) Wake();
         }
 #pragma warning disable CA1031 // every way a handshake can fail is counted and confined to its session
         catch (Exception e)
@@ -529,13 +593,66 @@ public sealed class DtlsServerTransport : IDatagramTransport, ISessionIdentityPr
         _sweeper.Dispose();
         foreach (var session in _byKey.Values) Remove(session, "shutdown", notify: session.IsEstablished, aborted: session.IsHandshaking);
         _socket.Dispose();
-        _loop?.Join(TimeSpan.FromSeconds(5));
-        _handshakeWorkers.Dispose(); // after the loop: nothing starts a handshake any more
-        _inbox.CompleteAdding();
-        while (_inbox.TryTake(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
+        _handshakeWorkers.Dispose();
+        while (_pending.TryDequeue(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
     }
 
+    // The endpoint's receive threads call Receive (CreateBatch gives them no batch of their own): the socket's batches
+    // are used inside Receive, and what a receive thread sends meanwhile queues in its socket batch.
+    DatagramBatch? IBatchingDatagramTransport.CreateBatch(int maxDatagramBytes) => null;
+
+    int IBatchingDatagramTransport.ReceiveBatch(DatagramBatch batch) => throw new NotSupportedException("DTLS receives through Receive");
+
+    void IBatchingDatagramTransport.SendQueued() => _batching?.SendQueued();
+
+    IDisposable? IBatchingDatagramTransport.CoalesceAnswers(int maxDatagramBytes) => _batching?.CoalesceAnswers(ReceiveLimit);
+
     private readonly record struct Inbound(DtlsSession Session, byte[] Buffer, int Length);
+
+    /// <summary>
+    /// A receive thread's buffers: the ciphertext and plaintext of the datagram at hand, its sender, and on Linux the
+    /// socket batch it reads (<c>recvmmsg</c>) and its answers queue in (<c>sendmmsg</c>) until its next read.
+    /// </summary>
+    private sealed class Receiver(AddressFamily family, DatagramBatch? batch) : IDisposable
+    {
+        private DatagramBatch? _batch = batch;
+        private int _next, _count;
+
+        public byte[] Datagram { get; } = new byte[ReceiveLimit];
+
+        public byte[] Plaintext { get; } = new byte[ReceiveLimit];
+
+        public SocketAddress From { get; } = new(family);
+
+        /// <summary>The next datagram into <see cref="Datagram"/> and <see cref="From"/>: its length, or -1 once the socket is closed.</summary>
+        public int Next(IDatagramTransport socket, IBatchingDatagramTransport? batching, DtlsStatistics statistics)
+        {
+            if (_batch is null) return socket.Receive(Datagram, From);
+            while (_next >= _count)
+            {
+                _count = batching!.ReceiveBatch(_batch);
+                _next = 0;
+                if (_count < 0) return -1;
+            }
+            int index = _next++;
+            if (_batch.IsTruncated(index))
+            {
+                Interlocked.Increment(ref statistics._recordsMalformed); // longer than any record we accept
+                return 0;
+            }
+            var datagram = _batch.Datagram(index);
+            datagram.CopyTo(Datagram);
+            _batch.CopySender(index, From);
+            return datagram.Length;
+        }
+
+        public void Dispose()
+        {
+            _batch?.Dispose();
+            _batch = null;
+            _count = _next = 0;
+        }
+    }
 
     /// <summary>Sends the HelloVerifyRequest of a cookie exchange, and remembers that it did.</summary>
     private sealed class CookieSender(IDatagramTransport socket, SocketAddress to) : DatagramSender
