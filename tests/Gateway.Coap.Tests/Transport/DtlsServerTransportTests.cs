@@ -211,6 +211,39 @@ public sealed class DtlsServerTransportTests : IDisposable
     }
 
     /// <summary>
+    /// Several receive threads on one DTLS transport (<c>Coap:ReceiveThreads</c> above 1), while clients handshake and
+    /// send at once: every record's data is handed out once, named by the session that sent it.
+    /// </summary>
+    [Fact]
+    public void TwoReceiveThreads_ConcurrentClients_EachRecordDeliveredOnceFromItsSession()
+    {
+        const int Clients = 12, Messages = 20;
+        var second = new DtlsPlaintextReceiver(_server); // beside the one the constructor started
+        var clients = Enumerable.Range(0, Clients).Select(i => NewClient(41000 + i)).ToArray();
+        Parallel.ForEach(clients, new ParallelOptions { MaxDegreeOfParallelism = Clients }, client =>
+        {
+            var session = client.Connect("dev-1", "key-of-dev-1");
+            for (int m = 0; m < Messages; m++) session.Send(Encoding.UTF8.GetBytes($"{client.Local.Port}/{m}"));
+        });
+
+        var received = new List<(string Text, IPEndPoint From)>();
+        var deadline = DateTime.UtcNow + DtlsTestNetwork.Patience;
+        while (received.Count < Clients * Messages && DateTime.UtcNow < deadline)
+        {
+            foreach (var receiver in new[] { _received, second })
+            {
+                if (receiver.TryTake(TimeSpan.FromMilliseconds(10)) is { } got) received.Add((Encoding.UTF8.GetString(got.Data), got.From));
+            }
+        }
+
+        Assert.Equal(Clients * Messages, received.Count);
+        Assert.Equal(Clients * Messages, received.Select(r => r.Text).Distinct().Count());
+        Assert.All(received, r => Assert.StartsWith($"{r.From.Port}/", r.Text, StringComparison.Ordinal));
+        Assert.Equal(Clients, _server.Statistics.HandshakesCompleted);
+        Assert.Empty(_log.Errors);
+    }
+
+    /// <summary>
     /// Data a handshake worker decrypts from its backlog is handed to a receive thread woken by an empty datagram to the
     /// transport's own socket: on a real socket bound to a wildcard or to an address, that datagram arrives.
     /// </summary>
