@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Gateway.Bench.Coap;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Tls;
 using Org.BouncyCastle.Tls.Crypto.Impl.BC;
@@ -65,33 +66,44 @@ internal static class DtlsBench
             gateway = ["dotnet", dll];
         }
 
-        var results = new Dictionary<string, List<(double Handshakes, double Gets)>> { ["libcoap"] = [], ["gateway"] = [] };
+        var results = new Dictionary<string, List<(Phase Handshakes, Phase Gets)>> { ["libcoap"] = [], ["gateway"] = [] };
         for (int round = 1; round <= rounds; round++)
         {
             foreach (var name in round % 2 == 1 ? new[] { "libcoap", "gateway" } : ["gateway", "libcoap"])
             {
                 using var server = name == "libcoap" ? StartLibcoap() : StartGateway(gateway);
-                var handshakes = MeasureHandshakes(server.EndPoint, handshakeThreads, TimeSpan.FromSeconds(seconds));
-                var gets = MeasureGets(server.EndPoint, server.Path, sessions, TimeSpan.FromSeconds(seconds));
+                var handshakes = MeasureHandshakes(server.EndPoint, handshakeThreads, TimeSpan.FromSeconds(seconds), server.Pid);
+                var gets = MeasureGets(server.EndPoint, server.Path, sessions, TimeSpan.FromSeconds(seconds), server.Pid);
                 results[name].Add((handshakes, gets));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round} {name,-8} handshakes/s {handshakes,8:F1}   GET/s over {sessions} sessions {gets,9:F0}"));
+                    $"round {round} {name,-8} handshakes/s {handshakes.Rate,8:F1} ({handshakes.CpuMicros,5:F1} µs CPU each)   GET/s over {sessions} sessions {gets.Rate,9:F0} ({gets.CpuMicros,5:F2} µs CPU each)"));
             }
         }
         double Median(IEnumerable<double> values) { var v = values.Order().ToArray(); return v[v.Length / 2]; }
-        var l = (H: Median(results["libcoap"].Select(r => r.Handshakes)), G: Median(results["libcoap"].Select(r => r.Gets)));
-        var g = (H: Median(results["gateway"].Select(r => r.Handshakes)), G: Median(results["gateway"].Select(r => r.Gets)));
+        (double H, double HCpu, double G, double GCpu) Medians(string name) => (Median(results[name].Select(r => r.Handshakes.Rate)),
+            Median(results[name].Select(r => r.Handshakes.CpuMicros)), Median(results[name].Select(r => r.Gets.Rate)), Median(results[name].Select(r => r.Gets.CpuMicros)));
+        var l = Medians("libcoap");
+        var g = Medians("gateway");
         Console.WriteLine();
-        Console.WriteLine("| server | PSK handshakes/s | GET/s over established sessions |");
-        Console.WriteLine("|---|---|---|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| libcoap coap-server-openssl | {l.H:F0} | {l.G:F0} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| gateway | {g.H:F0} ({g.H / l.H:F2}×) | {g.G:F0} ({g.G / l.G:F2}×) |"));
+        Console.WriteLine("| server | PSK handshakes/s | server CPU µs per handshake | GET/s over established sessions | server CPU µs per GET |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| libcoap coap-server-openssl | {l.H:F0} | {l.HCpu:F1} | {l.G:F0} | {l.GCpu:F2} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| gateway | {g.H:F0} ({g.H / l.H:F2}×) | {g.HCpu:F1} ({g.HCpu / l.HCpu:F2}×) | {g.G:F0} ({g.G / l.G:F2}×) | {g.GCpu:F2} ({g.GCpu / l.GCpu:F2}×) |"));
         return 0;
     }
 
-    private static double MeasureHandshakes(IPEndPoint server, int threads, TimeSpan duration)
+    /// <summary>A phase's rate and the server's CPU time per operation (from /proc over the phase).</summary>
+    private readonly record struct Phase(double Rate, double CpuMicros)
+    {
+        public static Phase Of(long operations, TimeSpan elapsed, ProcessCpu before, ProcessCpu after) =>
+            new(operations / elapsed.TotalSeconds, operations == 0 ? 0 : ProcessCpu.Between(before, after).Nanos / 1000.0 / operations);
+    }
+
+    private static Phase MeasureHandshakes(IPEndPoint server, int threads, TimeSpan duration, int serverPid)
     {
         long done = 0, failed = 0;
+        var cpu = ProcessCpu.Read(serverPid);
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
         {
@@ -111,15 +123,17 @@ internal static class DtlsBench
         })).ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
+        var phase = Phase.Of(done, clock.Elapsed, cpu, ProcessCpu.Read(serverPid));
         if (failed > 0) Console.WriteLine($"  ({failed} handshakes failed)");
-        return done / clock.Elapsed.TotalSeconds;
+        return phase;
     }
 
-    private static double MeasureGets(IPEndPoint server, string path, int sessions, TimeSpan duration)
+    private static Phase MeasureGets(IPEndPoint server, string path, int sessions, TimeSpan duration, int serverPid)
     {
         var clients = Enumerable.Range(0, sessions).Select(_ => new UdpDtlsClient(server)).ToList();
         var transports = clients.Select(c => c.Connect()).ToList();
         long answered = 0, lost = 0;
+        var cpu = ProcessCpu.Read(serverPid);
         var clock = Stopwatch.StartNew();
         var workers = transports.Select((transport, index) => new Thread(() =>
         {
@@ -140,11 +154,11 @@ internal static class DtlsBench
         })).ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
-        var rate = answered / clock.Elapsed.TotalSeconds;
+        var phase = Phase.Of(answered, clock.Elapsed, cpu, ProcessCpu.Read(serverPid));
         foreach (var transport in transports) transport.Close();
         foreach (var client in clients) client.Dispose();
         if (lost > 0) Console.WriteLine($"  ({lost} GETs unanswered within 2 s)");
-        return rate;
+        return phase;
     }
 
     // CON GET with a 2-byte token (RFC 7252 §3) and the path as Uri-Path options (11, §5.10.1).
@@ -217,6 +231,8 @@ internal static class DtlsBench
         public IPEndPoint EndPoint { get; } = endPoint;
 
         public string Path { get; } = path;
+
+        public int Pid => process.Id;
 
         public static BenchDtlsServer WaitUntilServing(Process process, IPEndPoint endPoint, string path, string? dataDir)
         {

@@ -93,7 +93,9 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         UdpDatagramTransport socket;
         try
         {
-            socket = new UdpDatagramTransport(bind, batchSize: settings.SocketBatch, busyPoll: TimeSpan.FromMicroseconds(settings.BusyPollMicroseconds));
+            // Batched like the CoAP socket, but never polling: after a HelloVerifyRequest the receive thread would spin
+            // until the client's next ClientHello, which goes to a handshake worker anyway (README, "CoAP over DTLS").
+            socket = new UdpDatagramTransport(bind, batchSize: settings.SocketBatch, busyPoll: TimeSpan.Zero);
         }
         catch (System.Net.Sockets.SocketException e)
         {
