@@ -13,11 +13,12 @@ internal sealed class DtlsPlaintextReceiver
 {
     private readonly BlockingCollection<(byte[] Data, IPEndPoint From)> _received = new();
 
-    public DtlsPlaintextReceiver(DtlsServerTransport server)
+    /// <param name="bufferBytes">the receive buffer, as an endpoint's is <c>Coap:MaxMessageSize</c>.</param>
+    public DtlsPlaintextReceiver(DtlsServerTransport server, int bufferBytes = 2048)
     {
         var thread = new Thread(() =>
         {
-            var buffer = new byte[2048];
+            var buffer = new byte[bufferBytes];
             var remote = new SocketAddress(server.AddressFamily);
             int length;
             while ((length = server.Receive(buffer, remote)) >= 0)

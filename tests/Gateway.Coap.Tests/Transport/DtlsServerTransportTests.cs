@@ -211,6 +211,29 @@ public sealed class DtlsServerTransportTests : IDisposable
     }
 
     /// <summary>
+    /// A record whose data is longer than the receive buffer (the endpoint's Coap:MaxMessageSize) is dropped unread and
+    /// counted, as a truncated UDP datagram is (RFC 7252 §4.6), never handed on cut short; the session goes on.
+    /// </summary>
+    [Fact]
+    public void Plaintext_LongerThanTheReceiveBuffer_IsDroppedNotCut()
+    {
+        using var server = new DtlsServerTransport(new InMemoryDatagramTransport(new IPEndPoint(IPAddress.Parse("10.0.0.9"), 5684), _network),
+            new DtlsTestStore(), options: new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(5) }, logger: _log);
+        var small = new DtlsPlaintextReceiver(server, bufferBytes: 1152);
+        var client = new DtlsTestClient(_network, new IPEndPoint(IPAddress.Parse("10.0.0.2"), 40060), new IPEndPoint(IPAddress.Parse("10.0.0.9"), 5684));
+        _clients[client.Local] = client;
+        var session = client.Connect("dev-1", "key-of-dev-1");
+
+        session.Send(new byte[1153]);
+        session.Send(Encoding.UTF8.GetBytes("fits"));
+
+        var received = small.TryTake(TimeSpan.FromSeconds(30));
+        Assert.Equal("fits", received is { } r ? Encoding.UTF8.GetString(r.Data) : "(nothing)");
+        Assert.Equal(1, server.Statistics.RecordsDiscarded);
+        Assert.Null(small.TryTake(TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>
     /// Several receive threads on one DTLS transport (<c>Coap:ReceiveThreads</c> above 1), while clients handshake and
     /// send at once: every record's data is handed out once, named by the session that sent it.
     /// </summary>

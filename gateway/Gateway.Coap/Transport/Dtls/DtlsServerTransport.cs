@@ -98,7 +98,8 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
                 Interlocked.Decrement(ref _pendingCount);
                 int copied = HandOut(item.Session, item.Buffer.AsSpan(0, item.Length), buffer, remote);
                 ArrayPool<byte>.Shared.Return(item.Buffer);
-                return copied;
+                if (copied >= 0) return copied;
+                continue;
             }
             int length = receiver.Next(_socket, _batching, Statistics);
             if (length < 0)
@@ -120,19 +121,28 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
                 DtlsLog.DatagramFailed(_logger, e, PeerAddress.From(receiver.From).ToString());
                 continue;
             }
-            if (received >= 0) return HandOut(session!, receiver.Plaintext.AsSpan(0, received), buffer, remote);
+            if (received < 0) continue;
+            int handed = HandOut(session!, receiver.Plaintext.AsSpan(0, received), buffer, remote);
+            if (handed >= 0) return handed;
         }
     }
 
-    /// <summary>Copies a session's plaintext to the caller, named by the session's key address.</summary>
-    private static int HandOut(DtlsSession session, ReadOnlySpan<byte> plaintext, Span<byte> buffer, SocketAddress remote)
+    /// <summary>
+    /// Copies a session's plaintext to the caller, named by the session's key address; -1 (dropped, counted) if it does
+    /// not fit: a message longer than the endpoint takes is dropped unread, as a truncated UDP datagram is (RFC 7252 §4.6).
+    /// </summary>
+    private int HandOut(DtlsSession session, ReadOnlySpan<byte> plaintext, Span<byte> buffer, SocketAddress remote)
     {
-        int length = Math.Min(plaintext.Length, buffer.Length);
-        plaintext[..length].CopyTo(buffer);
+        if (plaintext.Length > buffer.Length)
+        {
+            Interlocked.Increment(ref Statistics._recordsDiscarded);
+            return -1;
+        }
+        plaintext.CopyTo(buffer);
         var address = session.KeyAddress;
         address.Buffer.Span[..address.Size].CopyTo(remote.Buffer.Span);
         remote.Size = address.Size;
-        return length;
+        return plaintext.Length;
     }
 
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress remote)

@@ -23,9 +23,12 @@ public sealed class DtlsStatistics
     public long RecordsMalformed => Volatile.Read(ref _recordsMalformed);
     /// <summary>Records from a peer without a session that are not a ClientHello (dropped, RFC 6347 §4.1.2.7).</summary>
     public long RecordsWithoutSession => Volatile.Read(ref _recordsNoSession);
-    /// <summary>Records of a session that gave no data: bad MAC, replay, stale epoch (silently discarded, RFC 6347 §4.1.2.7).</summary>
+    /// <summary>
+    /// Records of a session that gave no data: bad MAC, replay, stale epoch (silently discarded, RFC 6347 §4.1.2.7), or
+    /// whose data is longer than the CoAP endpoint takes (<c>Coap:MaxMessageSize</c>, dropped unread, RFC 7252 §4.6).
+    /// </summary>
     public long RecordsDiscarded => Volatile.Read(ref _recordsDiscarded);
-    /// <summary>Handshake datagrams dropped because the peer's queue was full.</summary>
+    /// <summary>Datagrams dropped because a queue was full: a handshake's, or the receive threads' queue of plaintext.</summary>
     public long RecordsQueueFull => Volatile.Read(ref _recordsQueueFull);
     public long SessionsExpired => Volatile.Read(ref _sessionsExpired);
     public long SessionsEvicted => Volatile.Read(ref _sessionsEvicted);
