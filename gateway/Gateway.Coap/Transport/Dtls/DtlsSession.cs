@@ -7,7 +7,7 @@ namespace Gateway.Coap.Transport.Dtls;
 
 /// <summary>
 /// One peer's DTLS state: its handshake (run on a handshake worker's thread, fed through a bounded queue) and then
-/// its record layer (fed one datagram at a time by the receive loop, under the session's lock). To the
+/// its record layer (fed one datagram at a time by the receive threads, under the session's lock). To the
 /// library it is the <see cref="DatagramTransport"/> of that peer; records it sends go out on the
 /// shared socket to the peer's current address.
 /// <para>The session's <see cref="Key"/> is the address it was established from and stays its name
@@ -22,7 +22,7 @@ internal sealed class DtlsSession : DatagramTransport
     private readonly BlockingCollection<HandshakeDatagram> _handshakeQueue;
     private readonly int _receiveLimit, _sendLimit;
     private int _state;
-    // The datagram the receive loop hands the record layer (established sessions; set and cleared under the lock).
+    // The datagram a receive thread hands the record layer (established sessions; set and cleared under the lock).
     private byte[]? _slot;
     private int _slotLength;
     // The handshake's outgoing flight, gathered until it waits for the peer (handshake thread only).
@@ -44,7 +44,7 @@ internal sealed class DtlsSession : DatagramTransport
         RecordCallback = flags => LastRecordFlags = flags;
     }
 
-    /// <summary>Serialises the record layer: receive loop, senders and the sweeper.</summary>
+    /// <summary>Serialises the record layer: receive threads, senders and the sweeper.</summary>
     public object Gate { get; } = new();
 
     public PeerAddress Key { get; }
@@ -198,7 +198,7 @@ internal sealed class DtlsSession : DatagramTransport
     {
         if (!IsHandshaking)
         {
-            // Established: exactly the datagram the receive loop is decrypting, once; never block.
+            // Established: exactly the datagram the receive thread is decrypting, once; never block.
             if (_slot is not { } slot || _slotLength > buffer.Length)
             {
                 _slot = null;
