@@ -30,6 +30,26 @@ public sealed class DtlsGatewayTests(DtlsGateway fixture) : IClassFixture<DtlsGa
         Assert.NotEmpty(entries);
     }
 
+    /// <summary>
+    /// Sixteen DTLS clients at once, both builds: their cookie exchanges, handshakes and requests interleave on the
+    /// gateway's receive thread and handshake workers; every client gets its 2.01 and every value reaches the cloud.
+    /// </summary>
+    [Fact]
+    public async Task SixteenPskClientsAtOnce_EachIsAnswered_AndEveryValueReachesTheCloud()
+    {
+        const int Count = 16;
+        var results = await Task.WhenAll(Enumerable.Range(0, Count).Select(i =>
+            Client(Clients[i % 2], [.. Psk(), "-m", "post", "-t", "50", "-e", $$"""{"burst":{{i}}}""", fixture.Uri("api/v1/telemetry")])));
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0 && LibcoapClient.ErrorCode(r) is null, r.Describe()));
+        for (int i = 0; i < Count; i++)
+        {
+            int value = i;
+            await fixture.Cloud.WaitAsync("v1/gateway/telemetry",
+                p => p["Psk A"] is JsonArray entries && entries.Any(e => e?["values"]?["burst"]?.GetValue<int>() == value), $"burst value {value} of Psk A");
+        }
+    }
+
     [Fact]
     public async Task PskAttributes_PostThenGet_TokenLess()
     {
