@@ -31,6 +31,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     private const int ReceiveLimit = 2048;
     private const int PendingCapacity = 4096;
     private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
+    [ThreadStatic] private static byte[]? t_furtherRecords;
 
     private readonly IDatagramTransport _socket;
     private readonly IDtlsCredentialStore _store;
@@ -309,38 +310,32 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     /// <summary>Under the session's lock: queues the data of the datagram's records after the first; false if the session failed.</summary>
     private bool QueueFurtherRecords(DtlsSession session)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveLimit);
+        // Per thread, so the common datagram of one record costs no buffer: only data found is copied out (Queue).
+        var scratch = t_furtherRecords ??= new byte[ReceiveLimit];
         try
         {
             int received;
-            while ((received = session.ReceivePending(buffer)) >= 0)
-            {
-                Queue(session, buffer, received);
-                buffer = ArrayPool<byte>.Shared.Rent(ReceiveLimit);
-            }
+            while ((received = session.ReceivePending(scratch)) >= 0) Queue(session, scratch.AsSpan(0, received));
             return true;
         }
         catch (IOException)
         {
             return false;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
-    /// <summary>Queues plaintext in a pooled <paramref name="buffer"/> for <see cref="Receive"/>, which returns the buffer; a full queue drops it, counted.</summary>
-    private void Queue(DtlsSession session, byte[] buffer, int length)
+    /// <summary>Queues a copy of plaintext (in a pooled buffer, which Receive returns) for <see cref="Receive"/>; a full queue drops it, counted.</summary>
+    private void Queue(DtlsSession session, ReadOnlySpan<byte> plaintext)
     {
         if (Interlocked.Increment(ref _pendingCount) > PendingCapacity || Volatile.Read(ref _disposed) != 0)
         {
             Interlocked.Decrement(ref _pendingCount);
-            ArrayPool<byte>.Shared.Return(buffer);
             Interlocked.Increment(ref Statistics._recordsQueueFull);
             return;
         }
-        _pending.Enqueue(new Inbound(session, buffer, length));
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(plaintext.Length, 1));
+        plaintext.CopyTo(buffer);
+        _pending.Enqueue(new Inbound(session, buffer, plaintext.Length));
     }
 
     /// <summary>
@@ -442,21 +437,17 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
             DtlsLog.Established(_logger, session.ToString(), server.Credential, server.Device ?? "(token in the URI)", server.CipherSuiteName);
             // Records that arrived between the peer's Finished and now (a request sent right after the handshake).
             // They are decrypted here, their data queued for the receive threads, one of which is woken to take it.
-            bool queued = false;
-            foreach (var (datagram, movedFrom) in backlog)
+            if (backlog.Count > 0)
             {
-                var from = movedFrom ?? session.SendAddress;
-                var plaintext = ArrayPool<byte>.Shared.Rent(ReceiveLimit);
-                int received = Deliver(session, datagram, datagram.Length, PeerAddress.From(from), from, plaintext);
-                if (received < 0)
+                var plaintext = new byte[ReceiveLimit];
+                foreach (var (datagram, movedFrom) in backlog)
                 {
-                    ArrayPool<byte>.Shared.Return(plaintext);
-                    continue;
+                    var from = movedFrom ?? session.SendAddress;
+                    int received = Deliver(session, datagram, datagram.Length, PeerAddress.From(from), from, plaintext);
+                    if (received >= 0) Queue(session, plaintext.AsSpan(0, received));
                 }
-                Queue(session, plaintext, received);
-                queued = true;
+                if (Volatile.Read(ref _pendingCount) > 0) Wake();
             }
-            if (queued) Wake();
         }
 #pragma warning disable CA1031 // every way a handshake can fail is counted and confined to its session
         catch (Exception e)
