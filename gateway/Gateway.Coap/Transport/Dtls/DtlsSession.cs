@@ -251,7 +251,7 @@ internal sealed class DtlsSession : DatagramTransport
                 return;
             }
         }
-        if (!IsClosed || buffer.Length <= 64) _socket.Send(buffer, SendAddress); // an alert may follow the close
+        SendNow(buffer);
     }
 
     /// <summary>Sends the records of the handshake's flight so far; called by the handshake's thread.</summary>
@@ -260,7 +260,12 @@ internal sealed class DtlsSession : DatagramTransport
         if (_flightLength == 0) return;
         int length = _flightLength;
         _flightLength = 0;
-        if (!IsClosed || length <= 64) _socket.Send(_flight.AsSpan(0, length), SendAddress); // as Send: an alert, not a flight, after a close
+        SendNow(_flight.AsSpan(0, length));
+    }
+
+    private void SendNow(ReadOnlySpan<byte> datagram)
+    {
+        if (!IsClosed || datagram.Length <= 64) _socket.Send(datagram, SendAddress); // after a close, only its alert
     }
 
     /// <summary>The record layer closed (close_notify, a fatal alert or failure): the owner drops the session.</summary>
