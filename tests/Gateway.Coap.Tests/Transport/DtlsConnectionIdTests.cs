@@ -38,7 +38,7 @@ public sealed class DtlsConnectionIdTests : IDisposable
         var original = device.Local;
         var session = device.Connect("dev-1", "key-of-dev-1", connectionId: true);
         session.Send("before"u8);
-        Assert.Equal(("before", original), Receive(server));
+        Assert.Equal(("before", original), ReceivePlaintext());
         var stale = _net.NewClient("10.0.0.3", 52000);
         stale.Connect("dev-1", "key-of-dev-1");
         Eventually(() => _net.Identity(stale.Local) == "Device 1", "the stale session was not established");
@@ -47,7 +47,7 @@ public sealed class DtlsConnectionIdTests : IDisposable
 
         _net.Move(device, moved);
         session.Send("after"u8);
-        Assert.Equal(("after", original), Receive(server));
+        Assert.Equal(("after", original), ReceivePlaintext());
         server.Send("reply"u8, original.Serialize());
 
         Assert.Equal("reply", ReceiveText(session));
@@ -56,7 +56,7 @@ public sealed class DtlsConnectionIdTests : IDisposable
         Assert.Equal("Device 1", _net.Identity(original));
         Assert.Null(_net.Identity(moved)); // the stale session is gone; the device's is known by its first address
         session.Send("again"u8);
-        Assert.Equal(("again", original), Receive(server));
+        Assert.Equal(("again", original), ReceivePlaintext());
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public sealed class DtlsConnectionIdTests : IDisposable
         Assert.Equal(-1, server.Dispatch(captured, captured.Length, moved.Serialize(), new byte[2048], out _)); // queued for the handshake
         release.Set();
 
-        Assert.Equal(("after", original), Receive(server));
+        Assert.Equal(("after", original), ReceivePlaintext());
         Eventually(() => server.Statistics.Rebinds == 1, "the rebinding was not counted");
         server.Send("reply"u8, original.Serialize());
         Assert.Equal("reply", ReceiveText(session));
@@ -143,9 +143,9 @@ public sealed class DtlsConnectionIdTests : IDisposable
         Eventually(() => server.Statistics.Rebinds == 1, "the rebinding was not counted");
     }
 
-    private (string Text, IPEndPoint From) Receive(DtlsServerTransport server)
+    /// <summary>The next plaintext the server's receive thread returned, and the sender it named.</summary>
+    private (string Text, IPEndPoint From) ReceivePlaintext()
     {
-        Assert.Same(_net.Server, server);
         var received = _net.Received!.TryTake(Patience);
         Assert.True(received is not null, "the server delivered no plaintext");
         return (Encoding.UTF8.GetString(received.Value.Data), received.Value.From);
