@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project tests/Bench -- coap [options]
 //   dotnet run -c Release --project tests/Bench -- load --target HOST[:PORT] [options]   (your own gateway)
 //   dotnet run -c Release --project tests/Bench -- coap-alloc [requests]
+//   dotnet run -c Release --project tests/Bench -- coap-alloc --telemetry [--requests N] [--n N]   (bytes per durable POST, whole host in-process)
 //   dotnet run -c Release --project tests/Bench -- storage [options]
 //   dotnet run -c Release --project tests/Bench -- drain [options]        (backlog drain vs raw QoS 1 publishers, issue #21)
 //   dotnet run -c Release --project tests/Bench -- exosite-cbor [--before DLL] [options]
@@ -14,6 +15,7 @@ return args.FirstOrDefault() switch
 {
     "coap" => await CoapBench.RunAsync(args[1..]),
     "load" => LoadCommand.Run(args[1..]),
+    "coap-alloc" when args.Length > 1 && args[1] == "--telemetry" => await DurableAllocationBench.RunAsync(args[2..]),
     "coap-alloc" => await CoapAllocationBench.RunAsync(args[1..]),
     "storage" => await StorageBench.RunAsync(args[1..]),
     "bridge" => await BridgeBench.RunAsync(args[1..]),
