@@ -47,9 +47,9 @@ public readonly record struct PeerAddress(UInt128 Address, ushort Port, uint Sco
         return endPoint.Serialize();
     }
 
-    public override string ToString()
-    {
-        var endPoint = ToIPEndPoint();
-        return IsIPv4Mapped ? new IPEndPoint(endPoint.Address.MapToIPv4(), Port).ToString() : endPoint.ToString();
-    }
+    /// <summary>"address:port" (an IPv4-mapped peer as IPv4); recent peers' text is cached per thread (<see cref="PeerAddressText"/>).</summary>
+    public override string ToString() => PeerAddressText.Full(this);
+
+    /// <summary>The address without the port, as <see cref="ToIPEndPoint"/>'s address prints; cached like <see cref="ToString"/>.</summary>
+    public string AddressToString() => PeerAddressText.Address(this);
 }

@@ -53,7 +53,7 @@ internal static class CoapResults
 
     /// <summary>The source key of the failure limiter: the address without port (a device may change ports).</summary>
     public static DeviceRequestContext Context(CoapRequest request, bool dedup = false) =>
-        new(request.PeerEndPoint.Address.ToString())
+        new(request.Peer.AddressToString())
         {
             SessionDevice = request.SessionIdentity,
             ExchangePeer = dedup ? request.Peer.ToString() : null,

@@ -36,7 +36,7 @@ internal static class ExositeCoap
     };
 
     /// <summary>The failure limiter's key: the address without port.</summary>
-    public static string Source(CoapRequest request) => request.PeerEndPoint.Address.ToString();
+    public static string Source(CoapRequest request) => request.Peer.AddressToString();
 
     /// <summary>
     /// The durable dedup key of a write: the exchange (peer + Message ID) plus a digest of the request's
