@@ -269,10 +269,11 @@ public sealed partial class CoapEndpoint : IDisposable
         Deduplicator.Handle handle;
         int replay = 0;
         byte[] replayBuffer = context.SendBuffer;
+        long now = _time.GetTimestamp();
         lock (_gate)
         {
             long evicted = _deduplicator.EvictedEarly;
-            lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, transfer.Any ? transfer.DeduplicationVariant : 0, _time.GetTimestamp(), confirmable ? _exchangeLifetime : _nonLifetime,
+            lookup = _deduplicator.CheckAndAdd(peer, message.MessageId, transfer.Any ? transfer.DeduplicationVariant : 0, now, confirmable ? _exchangeLifetime : _nonLifetime,
                 out handle, out var cached);
             if (lookup is Deduplicator.Lookup.InProgress or Deduplicator.Lookup.Done)
             {
@@ -282,7 +283,7 @@ public sealed partial class CoapEndpoint : IDisposable
             }
             else if (_deduplicator.EvictedEarly != evicted)
             {
-                WarnDeduplicationFull();
+                WarnDeduplicationFull(now);
             }
         }
         if (lookup is Deduplicator.Lookup.InProgress or Deduplicator.Lookup.Done)
@@ -367,9 +368,8 @@ public sealed partial class CoapEndpoint : IDisposable
     }
 
     // Under sustained load every request evicts an entry: say so once a minute with a count, not per eviction.
-    private void WarnDeduplicationFull()
+    private void WarnDeduplicationFull(long now)
     {
-        long now = _time.GetTimestamp();
         if (_lastEvictionWarning != long.MinValue && now - _lastEvictionWarning < 60 * _time.TimestampFrequency) return;
         long total = _deduplicator.EvictedEarly;
         Log.DeduplicationFull(_logger, _options.DeduplicationCapacity, total - _evictionsWarned);
