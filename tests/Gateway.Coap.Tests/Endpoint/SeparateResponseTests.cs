@@ -147,4 +147,45 @@ public class SeparateResponseTests
         Assert.Equal(CoapMessageType.NonConfirmable, reply.Type);
         Assert.Equal(CoapCode.Content, reply.Code);
     }
+
+    [Fact]
+    public void SlowHandlersStartedApart_EachGetsItsEmptyAckAtItsOwnDeadline_AndTheFinishedOnesNone()
+    {
+        // Five requests 100 ms apart, the second and fourth answered in time: each of the others is acknowledged 500 ms
+        // after it came, not before and not with another's deadline; the late answers then go as separate CONs.
+        var pending = Enumerable.Range(0, 6).Select(_ => new TaskCompletionSource<CoapResponse>()).ToArray();
+        using var h = new EndpointHarness(new ScriptedHandler { Respond = r => new(pending[r.MessageId].Task) });
+        for (ushort id = 1; id <= 5; id++)
+        {
+            h.Send(EndpointHarness.Get(id, "a", [(byte)id]));
+            h.Time.Advance(TimeSpan.FromMilliseconds(50));
+            if (id is 2 or 4)
+            {
+                pending[id].SetResult(CoapResponse.Empty(CoapCode.Changed));
+                var piggybacked = h.Expect();
+                Assert.Equal((CoapMessageType.Acknowledgement, CoapCode.Changed, id), (piggybacked.Type, piggybacked.Code, piggybacked.MessageId));
+            }
+            h.Time.Advance(TimeSpan.FromMilliseconds(50));
+        }
+        // Now 500 ms after the first request.
+        foreach (ushort id in new ushort[] { 1, 3, 5 })
+        {
+            var ack = h.Expect();
+            Assert.True(ack.IsEmpty);
+            Assert.Equal(id, ack.MessageId);
+            h.ExpectNothing();
+            h.Time.Advance(TimeSpan.FromMilliseconds(199)); // the next waiting one came 200 ms later
+            h.ExpectNothing();
+            h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        h.Time.Advance(TimeSpan.FromSeconds(5));
+        h.ExpectNothing();
+        foreach (ushort id in new ushort[] { 1, 3, 5 })
+        {
+            pending[id].SetResult(CoapResponse.Empty(CoapCode.Changed));
+            var separate = h.Expect();
+            Assert.Equal((CoapMessageType.Confirmable, CoapCode.Changed, (byte)id), (separate.Type, separate.Code, separate.Token.Span[0]));
+            h.Send(CoapMessage.EmptyAck(separate.MessageId)); // NSTART = 1: the next one goes once this is acknowledged
+        }
+    }
 }
