@@ -92,6 +92,9 @@ public sealed class CoapEndpointOptions
     public TimeSpan ExchangeLifetime => MaxTransmitSpan + 2 * MaxLatency + ProcessingDelay;
     public TimeSpan NonLifetime => MaxTransmitSpan + MaxLatency;
 
+    private const int MaxDeduplicationCapacity = 1 << 22;
+    private const long MaxDeduplicationSlabBytes = 1L << 30;
+
     /// <summary>One-line problems, each naming the setting; empty when valid.</summary>
     public IEnumerable<string> Validate()
     {
@@ -104,8 +107,12 @@ public sealed class CoapEndpointOptions
         if (MaxLatency < TimeSpan.Zero) yield return $"MaxLatency: {MaxLatency} must not be negative";
         if (MaxErrorAmplification is < 0 or > 100) yield return $"MaxErrorAmplification: {MaxErrorAmplification} must be 0..100";
         if (SeparateResponseDelay < TimeSpan.Zero) yield return $"SeparateResponseDelay: {SeparateResponseDelay} must not be negative";
-        if (DeduplicationCapacity < 16) yield return $"DeduplicationCapacity: {DeduplicationCapacity} must be at least 16";
-        if (DeduplicationInlineBytes is < 16 or > 2048) yield return $"DeduplicationInlineBytes: {DeduplicationInlineBytes} must be 16..2048";
+        bool capacityValid = DeduplicationCapacity is >= 16 and <= MaxDeduplicationCapacity, inlineValid = DeduplicationInlineBytes is >= 16 and <= 2048;
+        if (!capacityValid) yield return $"DeduplicationCapacity: {DeduplicationCapacity} must be 16..{MaxDeduplicationCapacity}";
+        if (!inlineValid) yield return $"DeduplicationInlineBytes: {DeduplicationInlineBytes} must be 16..2048";
+        // The cached responses are one preallocated slab.
+        if (capacityValid && inlineValid && (long)DeduplicationCapacity * DeduplicationInlineBytes > MaxDeduplicationSlabBytes)
+            yield return $"DeduplicationCapacity × DeduplicationInlineBytes: {DeduplicationCapacity} × {DeduplicationInlineBytes} bytes of cached responses is more than 1 GiB";
         if (MaxMessageSize is < 64 or > 65507) yield return $"MaxMessageSize: {MaxMessageSize} must be 64..65507";
         if (PreferredBlockSize is < 16 or > 1024 || (PreferredBlockSize & (PreferredBlockSize - 1)) != 0)
             yield return $"PreferredBlockSize: {PreferredBlockSize} must be a power of two in 16..1024 (RFC 7959 §2.2)";

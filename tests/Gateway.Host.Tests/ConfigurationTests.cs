@@ -72,6 +72,14 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task DeduplicationTableTooLarge_OneLine_Exit2()
+    {
+        var result = await GatewayExecutable.RunAsync(_dir.Path, ["run", $"--data-dir={_dir.Combine("data")}", "--Http:Port=0", "--Coap:Port=0", "--Coap:DeduplicationCapacity=100000000"]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal("coap-gateway: Coap:DeduplicationCapacity: 100000000 must be 16..4194304", Assert.Single(result.ErrorLines));
+    }
+
+    [Fact]
     public async Task MalformedDropIn_NamesTheDropIn_Exit2()
     {
         var config = _dir.Write("gateway.json", "{}");
