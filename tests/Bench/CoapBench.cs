@@ -300,7 +300,7 @@ internal static class CoapBench
             .FirstOrDefault(File.Exists);
 
     /// <summary>A free loopback UDP port: bind to port 0 and release it (the server binds it moments later).</summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));

@@ -41,7 +41,7 @@ internal static class DurableAllocationBench
                 Console.Error.WriteLine("coap-alloc: devices add failed");
                 return 1;
             }
-            int port = FreeUdpPort();
+            int port = CoapBench.FreePort();
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Storage:DataDir"] = data,
@@ -87,7 +87,8 @@ internal static class DurableAllocationBench
             next++;
             socket.SendTo(request, SocketFlags.None, destination);
         }
-        // Until the host listens and answers 2.01 (it starts in the background).
+        // Until the host listens and answers 2.01 (it starts in the background); then the answers to the probes still
+        // on their way are drained, so every answer counted later is to a request of its own phase.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
@@ -101,25 +102,26 @@ internal static class DurableAllocationBench
             {
             }
         }
+        try { while (true) socket.ReceiveFrom(response, SocketFlags.None, sender); }
+        catch (SocketException) { }
+        socket.ReceiveTimeout = 10_000; // a commit stalled for seconds fails the run rather than hanging it
+
+        // Keeps `outstanding` requests in flight until `count` are answered; returns the answers that were not 2.01.
         int Exchange(int count)
         {
-            int answered = 0, others = 0;
-            for (int i = 0; i < outstanding; i++) Send();
-            while (answered < count)
+            int sent = 0, unexpected = 0;
+            for (; sent < Math.Min(outstanding, count); sent++) Send();
+            for (int answered = 0; answered < count; answered++)
             {
                 int n = socket.ReceiveFrom(response, SocketFlags.None, sender);
-                if (n >= 2 && response[1] == CoapCode.Created.Value) answered++;
-                else others++;
-                if (answered + outstanding <= count) Send();
-                else if (answered + others >= count + outstanding) break;
+                if (n < 2 || response[1] != CoapCode.Created.Value) unexpected++;
+                if (sent < count)
+                {
+                    Send();
+                    sent++;
+                }
             }
-            // Drain what is still outstanding so the next phase starts level.
-            while (true)
-            {
-                try { socket.ReceiveFrom(response, SocketFlags.None, sender); }
-                catch (SocketException) { break; }
-            }
-            return others;
+            return unexpected;
         }
         Exchange(20_000); // warm-up: pools, caches, the SQLite page cache
         long before = GC.GetTotalAllocatedBytes(precise: true);
@@ -129,12 +131,5 @@ internal static class DurableAllocationBench
         Console.WriteLine($"{requests} durable telemetry POSTs (N = {outstanding}): {allocated / (double)requests:F0} bytes allocated per request " +
             $"(the whole process), {GC.CollectionCount(0) - collections} gen0 collections{(unexpected > 0 ? $", {unexpected} answers other than 2.01" : "")}");
         return unexpected > 0 ? 1 : 0;
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

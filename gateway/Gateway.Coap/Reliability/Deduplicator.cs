@@ -93,7 +93,6 @@ internal sealed class Deduplicator
         fresh.Hash = hash;
         fresh.Expires = now + lifetime;
         fresh.Generation++;
-        fresh.Live = true;
         fresh.Done = false;
         fresh.Repeatable = false;
         fresh.Length = 0;
@@ -108,7 +107,7 @@ internal sealed class Deduplicator
     public void SetResponse(Handle handle, ReadOnlySpan<byte> response, bool done)
     {
         ref var slot = ref _slots[handle.Index];
-        if (slot.Generation != handle.Generation || !slot.Live) return;
+        if (slot.Generation != handle.Generation || !IsLive(handle.Index)) return;
         slot.Done = done;
         slot.Repeatable = false;
         if (response.Length <= _inlineBytes)
@@ -128,11 +127,14 @@ internal sealed class Deduplicator
     public void SetRepeatable(Handle handle)
     {
         ref var slot = ref _slots[handle.Index];
-        if (slot.Generation != handle.Generation || !slot.Live) return;
+        if (slot.Generation != handle.Generation || !IsLive(handle.Index)) return;
         slot.Done = slot.Repeatable = true;
         slot.Length = 0;
         slot.Overflow = null;
     }
+
+    /// <summary>Whether the slot holds an entry: it lies in the ring's window from the oldest entry on (evicted and expired ones lie behind it).</summary>
+    private bool IsLive(int index) => (index - _head + _slots.Length) % _slots.Length < _count;
 
     private ReadOnlySpan<byte> Response(int index)
     {
@@ -149,7 +151,6 @@ internal sealed class Deduplicator
     {
         ref var slot = ref _slots[_head];
         RemoveFromIndex(_head, slot.Hash);
-        slot.Live = false;
         slot.Overflow = null;
         _head = (_head + 1) % _slots.Length;
         _count--;
@@ -203,7 +204,6 @@ internal sealed class Deduplicator
     {
         public Key Key;
         public uint Hash;
-        public bool Live;
         public long Expires;
         public int Generation;
         public int Length;
