@@ -185,7 +185,7 @@ public class SeparateResponseTests
             pending[id].SetResult(CoapResponse.Empty(CoapCode.Changed));
             var separate = h.Expect();
             Assert.Equal((CoapMessageType.Confirmable, CoapCode.Changed, (byte)id), (separate.Type, separate.Code, separate.Token.Span[0]));
-            h.Send(CoapMessage.EmptyAck(separate.MessageId)); // NSTART = 1: the next one goes once this is acknowledged
+            h.Send(CoapMessage.EmptyAck(separate.MessageId)); // NSTART = 1 (RFC 7252 §4.7): the next one goes once this is acknowledged
         }
     }
 }
