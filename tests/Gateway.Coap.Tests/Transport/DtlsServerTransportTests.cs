@@ -202,7 +202,10 @@ public sealed class DtlsServerTransportTests : IDisposable
             Assert.Equal(-1, _server.Dispatch(buffer, buffer.Length, client.Local.Serialize(), plaintext, out _));
         }
 
-        Assert.Equal(Replays, serverSession.ReadsPastDatagram - reads);
+        // At most one read past each datagram (a poll would make hundreds). Not exactly one: the record layer asks again
+        // only while its 1 ms wait has not run out by the clock's milliseconds, and a millisecond may turn while the
+        // discarded record is processed (BouncyCastle's DtlsRecordLayer.Receive; ~1 run in 20 had 49 of 50).
+        Assert.InRange(serverSession.ReadsPastDatagram - reads, Replays / 2, Replays);
         Assert.Equal(Replays, _server.Statistics.RecordsDiscarded - discarded);
         session.Send(Encoding.UTF8.GetBytes("second"));
         Assert.Equal("second", ReceiveText(TimeSpan.FromSeconds(5)));
