@@ -17,14 +17,15 @@ internal sealed class OutboxAdmission
     private readonly long _limit;
     private readonly DropReason _binding;
 
-    public OutboxAdmission(OutboxTable table, StorageOptions options, long now, long queueBytes, Func<long> freeBytes)
+    /// <param name="freeBytes">Free bytes at the batch's start, SQLite's freelist included (<see cref="FreeSpaceProbe"/>).</param>
+    public OutboxAdmission(OutboxTable table, StorageOptions options, long now, long queueBytes, long freeBytes)
     {
         _table = table;
         _now = now;
         _startBytes = queueBytes;
-        // Probed once per batch: rows added by this batch are not on disk yet, so the limit stays
-        // what the file system allowed at the start (space SQLite can reuse counts as free).
-        (_limit, _binding) = OutboxPolicy.Capacity(options, queueBytes, freeBytes() + table.FreelistBytes());
+        // Once per batch: rows added by this batch are not on disk yet, so the limit stays what the file system
+        // allowed at the start (space SQLite can reuse counts as free).
+        (_limit, _binding) = OutboxPolicy.Capacity(options, queueBytes, freeBytes);
     }
 
     public RefusalReason LastRefusal { get; private set; }

@@ -28,7 +28,7 @@ public sealed class SqliteOutbox : IOutbox
     private readonly string _databasePath;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<long> _freeBytes;
+    private readonly FreeSpaceProbe _freeSpace;
     private readonly OutboxCompletionScope? _completionScope;
     private readonly SqliteConnection _connection;
     private readonly OutboxTable _table;
@@ -68,10 +68,10 @@ public sealed class SqliteOutbox : IOutbox
         _time = time ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         var directory = Path.GetDirectoryName(database.Path)!;
-        _freeBytes = freeBytes ?? (() => OutboxPolicy.FreeBytesOf(directory));
         _completionScope = completionScope;
         _connection = database.OpenConnection();
         _table = new OutboxTable(_connection, _leases);
+        _freeSpace = new FreeSpaceProbe(freeBytes ?? (() => OutboxPolicy.FreeBytesOf(directory)), _table.FreelistBytes, _time, _options.MinFreeBytes);
         _clock = new StoreClock(_time, _table.ReadClock());
         _drops = _table.ReadDrops();
         _deadLetters = _table.ReadDeadLetterTotal();
@@ -376,7 +376,7 @@ public sealed class SqliteOutbox : IOutbox
             transaction = _connection.BeginTransaction(deferred: false);
             _table.Transaction = transaction;
             EndExpiredLeases(now);
-            var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeBytes);
+            var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeSpace.FreeBytes(_bytes + delta.Bytes));
             for (var i = 0; i < batch.Count; i++)
             {
                 var (message, dedup) = (batch[i].Message, batch[i].Dedup);
