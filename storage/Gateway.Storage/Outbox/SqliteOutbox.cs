@@ -159,11 +159,18 @@ public sealed class SqliteOutbox : IOutbox
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
         var pending = new PendingEnqueue(message, dedup);
+        // Cancelling ends the caller's wait (the writer's later result is then ignored), not the write: the registration
+        // costs less than Task.WaitAsync's promise and the extra continuation it puts on every answer (issue 21).
+        if (cancellationToken.CanBeCanceled)
+        {
+            pending.Cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PendingEnqueue)state!).Completion.TrySetCanceled(token), pending);
+        }
         if (!_pending.Writer.TryWrite(pending))
         {
+            pending.Cancellation.Dispose();
             throw new ObjectDisposedException(nameof(SqliteOutbox));
         }
-        return new ValueTask<EnqueueResult>(cancellationToken.CanBeCanceled ? pending.Completion.Task.WaitAsync(cancellationToken) : pending.Completion.Task);
+        return new ValueTask<EnqueueResult>(pending.Completion.Task);
     }
 
     public async ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default)
@@ -580,6 +587,7 @@ public sealed class SqliteOutbox : IOutbox
     {
         foreach (var pending in batch)
         {
+            pending.Cancellation.Dispose();
             if (pending.Error is { } error) pending.Completion.TrySetException(error);
             else pending.Completion.TrySetResult(pending.Result);
         }
@@ -594,5 +602,6 @@ public sealed class SqliteOutbox : IOutbox
             new(message.ContinuesBriefly ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         public EnqueueResult Result { get; set; }
         public Exception? Error { get; set; }
+        public CancellationTokenRegistration Cancellation;
     }
 }

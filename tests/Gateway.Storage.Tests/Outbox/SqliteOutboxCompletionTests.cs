@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Storage.Outbox;
+using Gateway.TestKit;
 
 namespace Gateway.Storage.Tests.Outbox;
 
@@ -80,6 +81,48 @@ public sealed class SqliteOutboxCompletionTests : StoreTestBase
         Assert.All(results, r => Assert.True(r.Depth >= 1, $"depth {r.Depth} seen by a continuation"));
         Assert.InRange(recording.Opened, 1, 50); // once per committed batch
         Assert.Equal(recording.Opened, recording.Closed);
+    }
+
+    /// <summary>IOutbox.EnqueueAsync: cancelling ends the caller's wait at once, not the write, which is still committed.</summary>
+    [Fact]
+    public async Task CancellingAWait_EndsItAtOnce_AndTheWriteIsStillCommitted()
+    {
+        var clock = new ManualTimeProvider();
+        Options.GroupCommitWindow = TimeSpan.FromSeconds(1); // the writer waits on this clock: nothing commits until it moves
+        var outbox = new SqliteOutbox(Database, clock);
+        try
+        {
+            await outbox.Opened.WaitAsync(Patience);
+            using var cancel = new CancellationTokenSource();
+            var cancelled = outbox.EnqueueAsync(Message(1, brief: true), cancellationToken: cancel.Token).AsTask();
+            using var never = new CancellationTokenSource();
+            var waiting = outbox.EnqueueAsync(Message(2, brief: true), cancellationToken: never.Token).AsTask();
+
+            cancel.Cancel();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Patience));
+            Assert.False(waiting.IsCompleted);
+            Assert.Equal(0, CommittedRows());
+            await MoveUntil(clock, waiting);
+            Assert.Equal(EnqueueStatus.Committed, (await waiting.WaitAsync(Patience)).Status);
+            Assert.Equal(2, CommittedRows());
+        }
+        finally
+        {
+            await MoveUntil(clock, outbox.DisposeAsync().AsTask()); // the writer may still wait on the clock
+        }
+    }
+
+    /// <summary>Moves the clock on a second at a time (the writer's wait may not have begun yet) until <paramref name="task"/> ends.</summary>
+    private static async Task MoveUntil(ManualTimeProvider clock, Task task)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+        await task.WaitAsync(Patience);
     }
 
     [Fact]
