@@ -68,9 +68,13 @@ public class ObserveConcurrencyTests
             var live = resource.FindRelation(device0)!;
             var outcome = await resource.Update(device0, $"u{round}");
             Assert.Equal(NotificationOutcome.Sent, outcome);
-            var delivered = Drain(h).Where(s => Opt.Text(s.Message) == $"u{round}").ToList();
-            var (to, message) = Assert.Single(delivered);
-            Assert.Equal((live.PeerEndPoint.Port, Hex.Of(live.Token.Span)), (to, Hex.Of(message.Token.Span)));
+            // The update reaches the live relation and nobody else. Maybe twice: a registration admitted before the update
+            // but answered after it owes its relation a fresh notification of the state that changed meanwhile
+            // (RegistrationAnswered), which is this same value by then.
+            var delivered = Drain(h).Where(s => Opt.Text(s.Message) == $"u{round}").Select(s => (s.Port, Hex.Of(s.Message.Token.Span))).ToList();
+            var expected = (live.PeerEndPoint.Port, Hex.Of(live.Token.Span));
+            Assert.True(delivered.Count > 0 && delivered.All(d => d == expected),
+                $"round {round}: u{round} for {expected} went to [{string.Join(", ", delivered)}]");
         }
         Assert.Equal(Devices, h.Endpoint.Statistics.Observers);
         Assert.Equal(h.Endpoint.Statistics.ObserversAdded - Devices, h.Endpoint.Statistics.ObserversReplaced);
