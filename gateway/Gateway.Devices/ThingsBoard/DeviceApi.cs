@@ -93,7 +93,8 @@ public sealed class DeviceApi
     {
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
         var result = auth.Succeeded
-            ? await EnqueueAsync(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true).ConfigureAwait(false)
+            ? Enqueued(await StartEnqueue(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true)
+                .ConfigureAwait(false), auth.Device.Name, OutboxMessageKind.Telemetry)
             : auth.Failure!;
         // Not reached when the wait throws: a cancelled wait does not stop a commit under way (IOutbox.EnqueueAsync),
         // which may still read the row, so the buffer is then left to the collector.
@@ -317,11 +318,20 @@ public sealed class DeviceApi
     }
 
     private async ValueTask<DeviceApiResult> EnqueueAsync(string device, OutboxMessageKind kind, ReadOnlyMemory<byte> payload, DeviceRequestContext context,
+        IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken, bool continuesBriefly = false) =>
+        Enqueued(await StartEnqueue(device, kind, payload, context, attributeKeys, cancellationToken, continuesBriefly).ConfigureAwait(false), device, kind);
+
+    /// <summary>The outbox's enqueue, without an asynchronous method of its own: a caller that awaits it saves a layer.</summary>
+    private ValueTask<EnqueueResult> StartEnqueue(string device, OutboxMessageKind kind, ReadOnlyMemory<byte> payload, DeviceRequestContext context,
         IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken, bool continuesBriefly = false)
     {
         var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys, ContinuesBriefly = continuesBriefly };
         var dedup = context.ExchangePeer is { } peer ? new DedupRecord(peer, context.MessageId, CreatedMarker, _options.DedupLifetime) : null;
-        var result = await _outbox.EnqueueAsync(message, dedup, cancellationToken).ConfigureAwait(false);
+        return _outbox.EnqueueAsync(message, dedup, cancellationToken);
+    }
+
+    private DeviceApiResult Enqueued(EnqueueResult result, string device, OutboxMessageKind kind)
+    {
         if (result.Status != EnqueueStatus.Refused) return DeviceApiResult.Created;
         DevicesLog.EnqueueRefused(_logger, device, kind.ToString(), result.Refusal.ToString(), result.RetryAfter);
         return DeviceApiResult.Refused(result.RetryAfter);

@@ -77,9 +77,12 @@ public sealed class DeviceAuthenticator
     }
 
     /// <summary>The device, after making sure the cloud has been told it is connected (its first contact in this process).</summary>
-    private async ValueTask<AuthenticatedDevice> ConnectedAsync(DeviceRecord device, CancellationToken cancellationToken)
+    private ValueTask<AuthenticatedDevice> ConnectedAsync(DeviceRecord device, CancellationToken cancellationToken) =>
+        // Every request after the first: nothing allocated (the first's closure over the device stays in its own method).
+        _connected.ContainsKey(device.Name) ? new(new AuthenticatedDevice(device, null)) : ConnectFirstAsync(device, cancellationToken);
+
+    private async ValueTask<AuthenticatedDevice> ConnectFirstAsync(DeviceRecord device, CancellationToken cancellationToken)
     {
-        if (_connected.ContainsKey(device.Name)) return new(device, null);
         // First requests of one device arriving together share one connect row: one announcement per session.
         // The shared enqueue is not cancelled by whichever request started it.
         var pending = _connecting.GetOrAdd(device.Name, _ => new Lazy<Task<DeviceApiResult?>>(() => ConnectAsync(device, CancellationToken.None).AsTask()));
