@@ -322,6 +322,7 @@ public sealed partial class CoapEndpoint : IDisposable
             CoapResponse response;
             try { response = pending.Result; }
             catch (Exception e) { response = HandlerFailed(e, request); }
+            Interlocked.Increment(ref Statistics._handlerResponses[response.Code.Value]);
             Respond(context, message, handle, Shape(request, response, context.Remote));
             if (request.ObserveRelation is not null) RegistrationAnswered(request);
             return;
@@ -357,6 +358,7 @@ public sealed partial class CoapEndpoint : IDisposable
         {
             response = HandlerFailed(e, request);
         }
+        Interlocked.Increment(ref Statistics._handlerResponses[response.Code.Value]);
         try
         {
             response = Shape(request, response, exchange.To);

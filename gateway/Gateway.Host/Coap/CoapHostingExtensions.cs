@@ -20,7 +20,6 @@ public static class CoapHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<CoapMulticastOptions>>(new OptionsValidator<CoapMulticastOptions>(o => o.Validate()));
         builder.Services.AddLivenessProbe<CoapLivenessProbe>();
         builder.Services.AddSingleton<CoapServer>();
-        builder.Services.AddSingleton<CoapResponseCounter>();
         builder.Services.AddSingleton<CoapListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CoapListenerService>());
         return builder;

@@ -1,4 +1,5 @@
 using Gateway.Coap;
+using Gateway.Coap.Messages;
 using Gateway.Coap.Multicast;
 using Gateway.Coap.Server;
 using Gateway.Coap.Transport;
@@ -13,8 +14,7 @@ namespace Gateway.Host.Coap;
 
 /// <summary>Binds the CoAP socket at start and serves the resource tree until stop.</summary>
 public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, IOptions<CoapDtlsOptions> dtlsOptions, IOptions<CoapMulticastOptions> multicastOptions,
-    CoapResponseCounter handler, TimeProvider time,
-    ILoggerFactory loggers, CoapServer server, IEnumerable<ICoapResourceMapping> mappings, IServiceProvider services) : IHostedService
+    TimeProvider time, ILoggerFactory loggers, CoapServer server, IEnumerable<ICoapResourceMapping> mappings, IServiceProvider services) : IHostedService
 {
     private readonly List<IDisposable> _mapped = [];
     private CoapEndpoint? _endpoint, _dtlsEndpoint;
@@ -35,6 +35,18 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
 
     public CoapEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("The CoAP listener has not started.");
 
+    /// <summary>Responses of the resource tree by code, as ("2.05", count), over CoAP and CoAP over DTLS; only codes seen.</summary>
+    public IEnumerable<(string Code, long Count)> ResponsesByCode()
+    {
+        if (_endpoint is not { } endpoint) yield break;
+        for (var i = 0; i < 256; i++)
+        {
+            var code = new CoapCode((byte)i);
+            var count = endpoint.Statistics.HandlerResponses(code) + (_dtlsEndpoint?.Statistics.HandlerResponses(code) ?? 0);
+            if (count > 0) yield return (code.ToString(), count);
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -53,7 +65,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
             // The host turns this into the one line "cannot listen: …"; name the socket there.
             throw new IOException($"CoAP on UDP {settings.EndPoint()}: {e.Message}", e);
         }
-        _endpoint = new CoapEndpoint(transport, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
+        _endpoint = new CoapEndpoint(transport, server, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();
         // The answers to a group commit's writers leave in one system call (README, "Answers after a group commit").
         services.GetService<OutboxCompletionScope>()?.Use(_endpoint.CoalesceAnswers);
@@ -103,7 +115,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         }
         var credentials = new DeviceDtlsCredentials(services.GetRequiredService<Gateway.Storage.Devices.IDeviceStore>());
         _dtls = new DtlsServerTransport(socket, credentials, certificates, dtls.ToTransportOptions(), time, loggers.CreateLogger<DtlsServerTransport>());
-        _dtlsEndpoint = new CoapEndpoint(_dtls, handler, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
+        _dtlsEndpoint = new CoapEndpoint(_dtls, server, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _dtlsEndpoint.Start();
     }
 

@@ -21,7 +21,7 @@ public sealed class GatewayMetrics : IHostedService
     /// <summary>The host's meter. Other components export through <c>/metrics</c> by creating meters named <c>CoapGateway.*</c> from the same <see cref="IMeterFactory"/>.</summary>
     public const string MeterName = "CoapGateway";
 
-    public GatewayMetrics(IMeterFactory factory, CoapListenerService coap, CoapResponseCounter responses, OutboxStatsSampler outbox,
+    public GatewayMetrics(IMeterFactory factory, CoapListenerService coap, OutboxStatsSampler outbox,
         DeviceCensus devices, LinkStatus link, HealthMonitor health, Uptime uptime, IDownlinkSignal downlinks, AuthFailureLimiter auth, IOutbox store)
     {
         var meter = factory.Create(MeterName);
@@ -32,7 +32,7 @@ public sealed class GatewayMetrics : IHostedService
         meter.CreateObservableCounter("coapgw.coap.datagrams.dropped", () => coap.IsStarted ? Dropped(coap) : [],
             description: "CoAP datagrams not handled as a new message, by reason: malformed (codec rejected; answered RST/4.xx or silence), ignored (silently dropped), duplicate (answered from the dedup cache), unmatched (response/ACK/RST matching nothing)");
         Counter(meter, "coapgw.coap.requests", "CoAP requests passed to the resource tree", () => coap.IsStarted ? coap.Endpoint.Statistics.Requests : 0);
-        meter.CreateObservableCounter("coapgw.coap.responses", () => responses.Snapshot().Select(r => new Measurement<long>(r.Count, new KeyValuePair<string, object?>("code", r.Code))),
+        meter.CreateObservableCounter("coapgw.coap.responses", () => coap.ResponsesByCode().Select(r => new Measurement<long>(r.Count, new KeyValuePair<string, object?>("code", r.Code))),
             description: "CoAP responses from the resource tree, by response code");
         Counter(meter, "coapgw.coap.resets_sent", "CoAP RST messages sent", () => coap.IsStarted ? coap.Endpoint.Statistics.ResetsSent : 0);
         Counter(meter, "coapgw.coap.bad_options", "CoAP requests answered 4.02 for an unrecognised critical option", () => coap.IsStarted ? coap.Endpoint.Statistics.BadOptions : 0);

@@ -8,6 +8,37 @@ namespace Gateway.Coap.Tests.Endpoint;
 /// <summary>Scripted exchanges for the RFC 7252 §4 message layer, on a manual clock.</summary>
 public class MessageLayerTests
 {
+    /// <summary>The handler's responses by code (the /metrics figure), whether it answered at once or later; retransmissions answered from the deduplication cache are not the handler's.</summary>
+    [Fact]
+    public void Statistics_CountTheHandlersResponsesByCode_AnsweredAtOnceOrLater()
+    {
+        var release = new TaskCompletionSource();
+        var handler = new ScriptedHandler
+        {
+            Respond = request => request.Method == CoapCode.Post
+                ? Later(release.Task)
+                : new(CoapResponse.Text(request.Path[0] == "missing" ? CoapCode.NotFound : CoapCode.Content, "x")),
+        };
+        using var h = new EndpointHarness(handler);
+
+        h.Send(EndpointHarness.Get(1, "here"));
+        h.Send(EndpointHarness.Get(1, "here")); // a retransmission
+        h.Send(EndpointHarness.Get(2, "missing"));
+        h.Send(new CoapMessage(CoapMessageType.Confirmable, CoapCode.Post, 3, new byte[] { 3 }, [CoapOption.FromString(CoapOptionNumber.UriPath, "later")]));
+        Assert.Equal(0, h.Endpoint.Statistics.HandlerResponses(CoapCode.Changed));
+        release.SetResult();
+        for (int i = 0; i < 4; i++) h.Expect();
+
+        var counted = new[] { CoapCode.Content, CoapCode.NotFound, CoapCode.Changed, CoapCode.Created }.Select(h.Endpoint.Statistics.HandlerResponses);
+        Assert.Equal([1L, 1L, 1L, 0L], counted);
+
+        static async ValueTask<CoapResponse> Later(Task release)
+        {
+            await release.ConfigureAwait(false);
+            return CoapResponse.Empty(CoapCode.Changed);
+        }
+    }
+
     [Fact]
     public void EmptyConfirmable_IsAPing_AnsweredWithReset()
     {
