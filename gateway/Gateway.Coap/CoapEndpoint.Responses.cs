@@ -123,7 +123,7 @@ public sealed partial class CoapEndpoint
                 var scratch = ArrayPool<byte>.Shared.Rent(_options.MaxMessageSize);
                 try
                 {
-                    if (!separate) Answer(exchange.Type, exchange.MessageId, exchange.Token, exchange.Handle, response, exchange.RequestLength, scratch, exchange.To);
+                    if (!separate) Answer(exchange.Type, exchange.MessageId, exchange.Token.Span, exchange.Handle, response, exchange.RequestLength, scratch, exchange.To);
                     else SendSeparate(exchange, response, scratch);
                 }
                 finally
@@ -144,7 +144,7 @@ public sealed partial class CoapEndpoint
         Interlocked.Increment(ref Statistics._separateResponses);
         ushort messageId = _messageIds.Next();
         // The sender keeps its own copy for the retransmissions.
-        var bytes = Encode(CoapMessageType.Confirmable, messageId, exchange.Token, response, exchange.RequestLength, scratch).ToArray();
+        var bytes = Encode(CoapMessageType.Confirmable, messageId, exchange.Token.Span, response, exchange.RequestLength, scratch).ToArray();
         _confirmables.Send(bytes, exchange.Peer, exchange.To, messageId,
             outcome => Log.SeparateResponseEnded(_logger, exchange.Peer.ToString(), outcome));
     }

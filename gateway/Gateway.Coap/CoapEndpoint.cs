@@ -330,7 +330,7 @@ public sealed partial class CoapEndpoint : IDisposable
 
         // The handler is still working: it keeps the datagram buffer, message and request.
         var exchange = new ServerExchange(peer, CopyAddress(context.Remote), message.Type, message.MessageId,
-            message.Token.ToArray(), handle, context.Detach(_spareRequests, out var detachedMessage, out var detachedRequest), context.Length);
+            message.Token, handle, context.Detach(_spareRequests, out var detachedMessage, out var detachedRequest), context.Length);
         if (confirmable)
         {
             exchange.Deadline = _time.CreateTimer(static s => { var (self, x) = ((CoapEndpoint, ServerExchange))s!; self.OnSeparateDeadline(x); },

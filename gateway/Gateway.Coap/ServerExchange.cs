@@ -11,13 +11,14 @@ namespace Gateway.Coap;
 /// §5.2.2), and the datagram buffer its payload still points into. Guarded by the endpoint's gate.
 /// </summary>
 internal sealed class ServerExchange(PeerAddress peer, SocketAddress to, CoapMessageType type, ushort messageId,
-    byte[] token, Deduplicator.Handle handle, byte[] buffer, int requestLength)
+    ReadOnlyMemory<byte> token, Deduplicator.Handle handle, byte[] buffer, int requestLength)
 {
     public PeerAddress Peer { get; } = peer;
     public SocketAddress To { get; } = to;
     public CoapMessageType Type { get; } = type;
     public ushort MessageId { get; } = messageId;
-    public byte[] Token { get; } = token;
+    /// <summary>The request's token, in <see cref="Buffer"/> (valid until the exchange completes and the buffer goes back).</summary>
+    public ReadOnlyMemory<byte> Token { get; } = token;
     public Deduplicator.Handle Handle { get; } = handle;
     public byte[] Buffer { get; } = buffer;
     public int RequestLength { get; } = requestLength;
