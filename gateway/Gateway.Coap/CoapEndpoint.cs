@@ -315,7 +315,7 @@ public sealed partial class CoapEndpoint : IDisposable
             CoapResponse response;
             try { response = pending.Result; }
             catch (Exception e) { response = HandlerFailed(e, request); }
-            Interlocked.Increment(ref Statistics._handlerResponses[response.Code.Value]);
+            Statistics.CountHandlerResponse(response.Code);
             Respond(context, message, handle, Shape(request, response, context.Remote));
             if (request.ObserveRelation is not null) RegistrationAnswered(request);
             return;
@@ -349,7 +349,7 @@ public sealed partial class CoapEndpoint : IDisposable
         {
             response = HandlerFailed(e, request);
         }
-        Interlocked.Increment(ref Statistics._handlerResponses[response.Code.Value]);
+        Statistics.CountHandlerResponse(response.Code);
         try
         {
             response = Shape(request, response, exchange.To);

@@ -11,10 +11,12 @@ public sealed class CoapEndpointStatistics
     internal long _received, _malformed, _ignored, _resetsSent, _duplicates, _requests, _separateResponses, _handlerErrors, _badOptions, _unmatched;
     internal long _observers, _observersAdded, _observersRemoved, _observersEvicted, _observersReplaced, _notifications, _confirmableNotifications, _notificationsSuperseded;
     internal long _block2Transfers, _block2CacheHits, _block1Transfers, _block1Continues, _block1Incomplete, _block1TooLarge;
-    internal readonly long[] _handlerResponses = new long[256];
+    private readonly long[] _handlerResponses = new long[256];
 
     /// <summary>Responses the handler (the resource tree) gave with <paramref name="code"/>, before block-wise shaping.</summary>
     public long HandlerResponses(CoapCode code) => Volatile.Read(ref _handlerResponses[code.Value]);
+
+    internal void CountHandlerResponse(CoapCode code) => Interlocked.Increment(ref _handlerResponses[code.Value]);
 
     public long DatagramsReceived => Volatile.Read(ref _received);
     /// <summary>Datagrams the codec rejected (any reaction).</summary>

@@ -383,7 +383,8 @@ public sealed class SqliteOutbox : IOutbox
             transaction = _connection.BeginTransaction(deferred: false);
             _table.Transaction = transaction;
             EndExpiredLeases(now);
-            var admission = new OutboxAdmission(_table, _options, now, _bytes + delta.Bytes, _freeSpace.FreeBytes(_bytes + delta.Bytes));
+            long queueBytes = _bytes + delta.Bytes;
+            var admission = new OutboxAdmission(_table, _options, now, queueBytes, _freeSpace.FreeBytes(queueBytes));
             for (var i = 0; i < batch.Count; i++)
             {
                 var (message, dedup) = (batch[i].Message, batch[i].Dedup);
