@@ -99,8 +99,10 @@ public sealed class GatewayProcess : IAsyncDisposable
                 if (HttpPortOf(extra) is not (null or "0")) await gateway.WaitForOutputAsync("HTTP listening on");
                 return gateway;
             }
+            // Read the exit before disposing: a disposed Process no longer knows it.
+            string exit = process.HasExited ? process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
             await gateway.DisposeAsync();
-            failures += $"attempt {attempt + 1}, port {port}, exit {(process.HasExited ? process.ExitCode : "none")}:\n{gateway.Output}\n";
+            failures += $"attempt {attempt + 1}, port {port}, exit {exit}:\n{gateway.Output}\n";
             // Exit 1 with "cannot listen" is the port race the retry is for; anything else will not improve.
             if (!gateway.Output.Contains("cannot listen", StringComparison.Ordinal)) break;
         }
