@@ -61,7 +61,8 @@ public sealed class LibcoapInteropTests : IDisposable
         Assert.Contains("4.01", (await Run("-m", "get", $"{_base}/1a/temp?{new string('0', 40)}")).Err);
 
         // Observe for 3 s: the first value, then the value a second client writes.
-        var observe = Run("-m", "get", "-s", "3", $"{_base}/1a/led?{cik}");
+        // Its own source address: libcoap binds port 0 with SO_REUSEADDR, and Linux may give the writer the same port.
+        var observe = Run("-a", "127.0.2.1", "-m", "get", "-s", "3", $"{_base}/1a/led?{cik}");
         await Task.Delay(800);
         await Run("-m", "post", "-e", "on", $"{_base}/1a/led?{cik}");
         var observed = (await observe).Out;
