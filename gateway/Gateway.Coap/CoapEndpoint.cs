@@ -48,6 +48,13 @@ public sealed partial class CoapEndpoint : IDisposable
     // Inject's one context (scripted tests), reused like a receive thread's.
     private readonly object _injectGate = new();
     private ReceiveContext? _injectContext;
+    private readonly DetachedRequestPool _spareRequests = new(SpareRequests);
+
+    /// <summary>Requests of completed asynchronous exchanges kept for reuse (tests).</summary>
+    internal int SpareRequestCount => _spareRequests.Count;
+
+    /// <summary>Requests kept for reuse after their asynchronous exchanges: more than the writes one group commit answers.</summary>
+    private const int SpareRequests = 256;
     private int _disposed;
 
     public CoapEndpoint(IDatagramTransport transport, ICoapRequestHandler? handler = null, CoapEndpointOptions? options = null,
@@ -323,16 +330,18 @@ public sealed partial class CoapEndpoint : IDisposable
 
         // The handler is still working: it keeps the datagram buffer, message and request.
         var exchange = new ServerExchange(peer, CopyAddress(context.Remote), message.Type, message.MessageId,
-            message.Token, handle, context.Detach(), context.Length);
+            message.Token, handle, context.Detach(_spareRequests, out var detachedMessage, out var detachedRequest), context.Length);
         if (confirmable)
         {
             exchange.Deadline = _time.CreateTimer(static s => { var (self, x) = ((CoapEndpoint, ServerExchange))s!; self.OnSeparateDeadline(x); },
                 (this, exchange), _options.SeparateResponseDelay, Timeout.InfiniteTimeSpan);
         }
-        _ = AwaitHandlerAsync(exchange, pending, request);
+        // Only the receive thread's own request goes back to the spares (a block-wise transfer's is its own).
+        _ = AwaitHandlerAsync(exchange, pending, request, ReferenceEquals(request, detachedRequest) ? detachedMessage : null);
     }
 
-    private async Task AwaitHandlerAsync(ServerExchange exchange, ValueTask<CoapResponse> pending, CoapRequest request)
+    /// <param name="spare">The request's message when the request may be reused once the exchange is complete.</param>
+    private async Task AwaitHandlerAsync(ServerExchange exchange, ValueTask<CoapResponse> pending, CoapRequest request, CoapMessage? spare)
     {
         CoapResponse response;
         try
@@ -360,6 +369,8 @@ public sealed partial class CoapEndpoint : IDisposable
         }
         CompleteExchange(exchange, response);
         if (request.ObserveRelation is not null) RegistrationAnswered(request);
+        // The handler's task has ended and the answer is out: nothing refers to the request any more.
+        else if (spare is not null) _spareRequests.Return(spare, request);
     }
 
     private CoapResponse HandlerFailed(Exception e, CoapRequest request)

@@ -36,14 +36,17 @@ internal sealed class ReceiveContext(int maxMessageSize, SocketAddress remote)
 
     /// <summary>
     /// A handler went asynchronous: its exchange keeps the datagram buffer (returned to the pool
-    /// when it completes), the message and the request aliasing it; this thread takes fresh ones.
+    /// when it completes), the message and the request aliasing it (<paramref name="message"/>,
+    /// <paramref name="request"/>: null if none was made); this thread takes others, from
+    /// <paramref name="spares"/> when an earlier exchange gave its back.
     /// </summary>
-    public byte[] Detach()
+    public byte[] Detach(DetachedRequestPool? spares, out CoapMessage message, out CoapRequest? request)
     {
         var detached = Buffer;
+        (message, request) = (Message, _request);
         Buffer = ArrayPool<byte>.Shared.Rent(maxMessageSize);
-        Message = CoapMessage.CreateReusable();
-        _request = null;
+        if (spares is not null && spares.TryTake(out var spareMessage, out var spareRequest)) (Message, _request) = (spareMessage, spareRequest);
+        else (Message, _request) = (CoapMessage.CreateReusable(), null);
         return detached;
     }
 

@@ -81,6 +81,105 @@ public class ReceivePathReuseTests
     }
 
     [Fact]
+    public void AnAsynchronousExchangesRequest_IsReusedOnceTheExchangeIsComplete_NotBefore()
+    {
+        var gates = new Dictionary<ushort, TaskCompletionSource>();
+        var seen = new Dictionary<ushort, CoapRequest>();
+        var handler = new ScriptedHandler
+        {
+            Respond = request =>
+            {
+                seen[request.MessageId] = request;
+                return Later(request, gates[request.MessageId] = new TaskCompletionSource());
+            },
+        };
+        using var h = new EndpointHarness(handler);
+
+        h.Send(Request(CoapCode.Post, 1, "a/one", payload: "first"));
+        h.Send(Request(CoapCode.Post, 2, "b/two", payload: "second"));
+        h.Send(Request(CoapCode.Post, 3, "c/three", payload: "third")); // the receive path takes new ones: nothing was given back yet
+        Assert.Equal(3, seen.Values.Distinct().Count());
+
+        gates[1].SetResult();
+        Assert.Equal("a/one first", Opt.Text(h.Expect()));
+        // Given back right after its answer left (on whichever thread completed it).
+        Assert.True(SpinWait.SpinUntil(() => h.Endpoint.SpareRequestCount == 1, TimeSpan.FromSeconds(5)), "the first exchange's request was not given back");
+        h.Send(Request(CoapCode.Post, 4, "d/four", payload: "fourth")); // a new one again; going async, the thread takes the first's
+        h.Send(Request(CoapCode.Post, 5, "e/five", payload: "fifth"));
+        Assert.Same(seen[1], seen[5]);
+        Assert.DoesNotContain(seen[1], new[] { seen[2], seen[3], seen[4] });
+
+        foreach (ushort id in new ushort[] { 3, 2, 5, 4 }) gates[id].SetResult();
+        Assert.Equal(["b/two second", "c/three third", "d/four fourth", "e/five fifth"], Enumerable.Range(0, 4).Select(_ => Opt.Text(h.Expect())).Order());
+
+        static async ValueTask<CoapResponse> Later(CoapRequest request, TaskCompletionSource gate)
+        {
+            await gate.Task.ConfigureAwait(false);
+            return CoapResponse.Text(CoapCode.Changed, $"{string.Join('/', request.Path)} {Encoding.UTF8.GetString(request.Payload.Span)}");
+        }
+    }
+
+    /// <summary>
+    /// Real threads: asynchronous exchanges complete in random order while others arrive, and requests given back are
+    /// taken again. Every handler reads its request once more at the end, and no request object is ever held by two
+    /// exchanges at once.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ReusedRequests_NeverServeTwoExchangesAtOnce(int seed)
+    {
+        const int Requests = 3_000;
+        var random = new Random(seed);
+        var inFlight = new System.Collections.Concurrent.ConcurrentDictionary<CoapRequest, ushort>(ReferenceEqualityComparer.Instance);
+        var objects = new System.Collections.Concurrent.ConcurrentDictionary<CoapRequest, bool>(ReferenceEqualityComparer.Instance);
+        var delays = Enumerable.Range(0, Requests).Select(_ => random.Next(0, 4)).ToArray();
+        int clashes = 0, corrupted = 0, sent = 0, done = 0;
+        var handler = new ScriptedHandler
+        {
+            Respond = request =>
+            {
+                if (!inFlight.TryAdd(request, request.MessageId)) Interlocked.Increment(ref clashes);
+                objects.TryAdd(request, true);
+                return Check(request);
+            },
+        };
+        using var h = new EndpointHarness(handler);
+
+        await Parallel.ForAsync(0, Requests, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+        {
+            // At most 64 in flight, so exchanges complete while others arrive and their requests are taken again.
+            while (Volatile.Read(ref sent) - Volatile.Read(ref done) >= 64) await Task.Yield();
+            Interlocked.Increment(ref sent);
+            h.Send(Request(CoapCode.Post, (ushort)i, $"dev/{i}", payload: $"body {i}"), new IPEndPoint(EndpointHarness.Device.Address, 20000 + i % 8));
+        });
+        var answers = new List<string>();
+        while (answers.Count < Requests && h.Transport.TryTakeSent(out var bytes, out _, TimeSpan.FromSeconds(10)))
+        {
+            Assert.True(CoapCodec.TryDecode(bytes, out var message, out _));
+            answers.Add(Opt.Text(message));
+        }
+
+        Assert.Equal(0, clashes);
+        Assert.Equal(0, corrupted);
+        Assert.Equal(Enumerable.Range(0, Requests).Select(i => $"dev/{i} body {i}").Order(), answers.Order());
+        Assert.InRange(objects.Count, 1, Requests / 2); // taken again: far fewer objects than requests
+
+        async ValueTask<CoapResponse> Check(CoapRequest request)
+        {
+            ushort id = request.MessageId;
+            string expected = $"dev/{id} body {id}";
+            if (delays[id] == 0) await Task.Yield();
+            else await Task.Delay(delays[id]);
+            string text = $"{string.Join('/', request.Path)} {Encoding.UTF8.GetString(request.Payload.Span)}";
+            if (text != expected || request.MessageId != id) Interlocked.Increment(ref corrupted);
+            inFlight.TryRemove(request, out ushort _);
+            Interlocked.Increment(ref done);
+            return CoapResponse.Text(CoapCode.Changed, text);
+        }
+    }
+
+    [Fact]
     public void RouteValuesQueryAndPath_DoNotLeakFromOneRequestIntoTheNext()
     {
         var server = new CoapServer();
