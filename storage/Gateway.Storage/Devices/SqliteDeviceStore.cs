@@ -5,9 +5,11 @@ namespace Gateway.Storage.Devices;
 
 /// <summary>
 /// <see cref="IDeviceStore"/> on the gateway database. Each call opens a pooled connection and runs
-/// synchronously: these are rare, small statements and the CLI shares the same code.
+/// synchronously: these are rare, small statements and the CLI shares the same code. The exception is the PSK
+/// lookup, which every DTLS handshake makes: it keeps a connection and its prepared statement (opening a connection
+/// runs its PRAGMAs, and preparing parses the query: half of the lookup's time).
 /// </summary>
-public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? time = null) : IDeviceStore
+public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? time = null) : IDeviceStore, IDisposable
 {
     private const int SqliteConstraint = 19;
     private const string Columns = "id, name, profile, token_hash IS NOT NULL, vendor, model, serial, activated, created_ms, psk_identity, cert_sha256 IS NOT NULL";
@@ -18,6 +20,11 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
     // database without one answers "unknown" without drawing a key (which would map OpenSSL for nothing).
     private CredentialHasher? _hasher;
     private readonly Lazy<PskKeyProtector> _psk = new(() => PskKeyProtector.Load(Path.GetDirectoryName(database.Path)!));
+    // The PSK lookup's own connection and statement, opened by the first lookup; one lookup at a time.
+    private readonly object _pskLookupGate = new();
+    private SqliteConnection? _pskConnection;
+    private SqliteCommand? _pskQuery;
+    private bool _disposed;
 
     public Task<string?> AddAsync(NewDevice device, CancellationToken cancellationToken = default)
     {
@@ -72,11 +79,32 @@ public sealed class SqliteDeviceStore(SqliteDatabase database, TimeProvider? tim
 
     public Task<(DeviceRecord Device, byte[] Key)?> FindByPskIdentityAsync(string identity, CancellationToken cancellationToken = default)
     {
-        using var connection = database.OpenConnection();
-        var row = Sql.Query(connection, $"SELECT {Columns}, psk_key FROM device WHERE psk_identity = $i", r => (Device: Map(r), Sealed: (byte[])r.GetValue(11)), ("$i", identity))
-            .SingleOrDefault();
+        (DeviceRecord? Device, byte[]? Sealed) row = default;
+        lock (_pskLookupGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _pskConnection ??= database.OpenConnection();
+            _pskQuery ??= Sql.Command(_pskConnection, $"SELECT {Columns}, psk_key FROM device WHERE psk_identity = $i", ("$i", ""));
+            _pskQuery.Parameters[0].Value = identity;
+            // Each execution is a read transaction of its own (ended when the reader is disposed): a device the CLI
+            // added a moment ago is found.
+            using var reader = _pskQuery.ExecuteReader();
+            if (reader.Read()) row = (Map(reader), (byte[])reader.GetValue(11)); // psk_identity is unique
+        }
         if (row.Device is null || _psk.Value.Unprotect(identity, row.Sealed) is not { } key) return Task.FromResult<(DeviceRecord, byte[])?>(null);
         return Task.FromResult<(DeviceRecord, byte[])?>((row.Device, key));
+    }
+
+    /// <summary>Closes the PSK lookup's connection (the others are pooled per call).</summary>
+    public void Dispose()
+    {
+        lock (_pskLookupGate)
+        {
+            _disposed = true;
+            _pskQuery?.Dispose();
+            _pskConnection?.Dispose();
+            (_pskQuery, _pskConnection) = (null, null);
+        }
     }
 
     public Task<DeviceRecord?> FindByCertificateAsync(byte[] sha256, CancellationToken cancellationToken = default)

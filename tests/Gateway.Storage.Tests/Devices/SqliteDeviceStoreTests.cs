@@ -57,6 +57,24 @@ public sealed class SqliteDeviceStoreTests : StoreTestBase
     }
 
     [Fact]
+    public async Task PskLookup_KeepsItsConnection_AndStillSeesWhatOtherConnectionsChanged()
+    {
+        using var store = new SqliteDeviceStore(Database);
+        Assert.Null(await store.FindByPskIdentityAsync("late")); // the lookup's own connection is open from here on
+
+        // The CLI, another process: connections of its own.
+        using (var cli = Reopen()) await new SqliteDeviceStore(cli).AddAsync(new NewDevice("late-dev") { PskIdentity = "late", PskKey = [1, 2, 3] });
+        var found = await store.FindByPskIdentityAsync("late");
+        Assert.Equal("late-dev", found?.Device.Name);
+        Assert.Equal(new byte[] { 1, 2, 3 }, found?.Key);
+        using (var cli = Reopen()) Assert.True(await new SqliteDeviceStore(cli).RemoveAsync("late-dev"));
+        Assert.Null(await store.FindByPskIdentityAsync("late"));
+
+        store.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.FindByPskIdentityAsync("late"));
+    }
+
+    [Fact]
     public async Task Add_DuplicateNameOrToken_Throws()
     {
         var store = new SqliteDeviceStore(Database);

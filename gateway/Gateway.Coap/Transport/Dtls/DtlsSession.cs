@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Org.BouncyCastle.Tls;
@@ -19,7 +18,7 @@ internal sealed class DtlsSession : DatagramTransport
     private const int Handshaking = 0, Established = 1, Closed = 2;
 
     private readonly IDatagramTransport _socket;
-    private readonly BlockingCollection<HandshakeDatagram> _handshakeQueue;
+    private readonly HandshakeInbox<HandshakeDatagram> _handshakeQueue;
     private readonly int _receiveLimit, _sendLimit;
     private int _state;
     // The datagram a receive thread hands the record layer (established sessions; set and cleared under the lock).
@@ -38,7 +37,7 @@ internal sealed class DtlsSession : DatagramTransport
         KeyAddress = keyAddress;
         _location = new Location(key, keyAddress);
         Created = LastActivity = now;
-        _handshakeQueue = new BlockingCollection<HandshakeDatagram>(queueLength);
+        _handshakeQueue = new HandshakeInbox<HandshakeDatagram>(queueLength);
         _receiveLimit = receiveLimit;
         _sendLimit = sendLimit;
         RecordCallback = flags => LastRecordFlags = flags;
@@ -216,12 +215,7 @@ internal sealed class DtlsSession : DatagramTransport
             return _slotLength;
         }
         FlushFlight();
-        byte[]? datagram;
-        try
-        {
-            datagram = _handshakeQueue.TryTake(out var item, waitMillis) ? item.Bytes : null;
-        }
-        catch (ObjectDisposedException) { datagram = null; }
+        var datagram = _handshakeQueue.TryTake(out var item, waitMillis) ? item.Bytes : null;
         if (datagram is null)
         {
             // Evicted or shut down: abort the handshake now instead of waiting out its timeout.
