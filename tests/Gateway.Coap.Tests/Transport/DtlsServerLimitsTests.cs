@@ -127,5 +127,25 @@ public sealed class DtlsServerLimitsTests : IDisposable
         Assert.Equal(1, server.Statistics.SessionsExpired);
     }
 
+    [Fact]
+    public void AStormOfHandshakes_LogsTwentyEstablishedLinesASecond_AndCountsTheRestInOneLine()
+    {
+        var time = new ManualTimeProvider();
+        var log = new Endpoint.ListLogger();
+        _net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time, log);
+        int storm = DtlsServerTransport.EstablishedLinesPerSecond + 5;
+        for (int i = 0; i < storm; i++) Connected(41100 + i); // all within one second of the transport's clock
+
+        Assert.Equal(DtlsServerTransport.EstablishedLinesPerSecond, log.Entries.Count(e => e.EventId == 151));
+        Assert.DoesNotContain(log.Entries, e => e.EventId == 157);
+
+        time.Advance(TimeSpan.FromSeconds(1)); // the sweep reports what was held back
+        var heldBack = Assert.Single(log.Entries, e => e.EventId == 157);
+        Assert.StartsWith("DTLS: 5 more sessions established", heldBack.Message, StringComparison.Ordinal);
+
+        Connected(41200);
+        Assert.Equal(DtlsServerTransport.EstablishedLinesPerSecond + 1, log.Entries.Count(e => e.EventId == 151));
+    }
+
     public void Dispose() => _net.Dispose();
 }

@@ -25,4 +25,7 @@ internal static partial class DtlsLog
 
     [LoggerMessage(156, LogLevel.Error, "Unexpected error on a DTLS datagram from {Peer}; the receive loop continues")]
     public static partial void DatagramFailed(ILogger logger, Exception exception, string peer);
+
+    [LoggerMessage(157, LogLevel.Information, "DTLS: {Count} more sessions established, not logged one by one (at most {PerSecond} a second are)")]
+    public static partial void EstablishedHeldBack(ILogger logger, long count, int perSecond);
 }

@@ -31,6 +31,8 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     private const int ReceiveLimit = 2048;
     private const int PendingCapacity = 4096;
     private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
+    /// <summary>"Established" lines logged one by one per second; the rest are counted (<see cref="LogBudget"/>).</summary>
+    internal const int EstablishedLinesPerSecond = 20;
     [ThreadStatic] private static byte[]? t_furtherRecords;
 
     private readonly IDatagramTransport _socket;
@@ -38,6 +40,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     private readonly DtlsCertificates _certificates;
     private readonly DtlsServerOptions _options;
     private readonly TimeProvider _time;
+    private readonly LogBudget _establishedLog;
     private readonly ILogger _logger;
     private readonly BcTlsCrypto _crypto = new(new SecureRandom());
     private readonly DtlsVerifier _verifier;
@@ -68,6 +71,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _verifier = new DtlsVerifier(_crypto);
+        _establishedLog = new LogBudget(EstablishedLinesPerSecond, _time.TimestampFrequency);
         _sweeper = _time.CreateTimer(static s => ((DtlsServerTransport)s!).Sweep(), this, SweepPeriod, SweepPeriod);
         _batching = socket as IBatchingDatagramTransport;
         _receivers = new ThreadLocal<Receiver>(() => new Receiver(_socket.AddressFamily, _batching?.CreateBatch(ReceiveLimit)));
@@ -434,7 +438,8 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
             session.LastActivity = _time.GetTimestamp();
             if (_handshakes.TryRemove(session, out _)) Interlocked.Decrement(ref Statistics._handshaking);
             Interlocked.Increment(ref Statistics._handshakesCompleted);
-            DtlsLog.Established(_logger, session.ToString(), server.Credential, server.Device ?? "(token in the URI)", server.CipherSuiteName);
+            if (_establishedLog.TryTake(_time.GetTimestamp()))
+                DtlsLog.Established(_logger, session.ToString(), server.Credential, server.Device ?? "(token in the URI)", server.CipherSuiteName);
             // Records that arrived between the peer's Finished and now (a request sent right after the handshake).
             // They are decrypted here, their data queued for the receive threads, one of which is woken to take it.
             if (backlog.Count > 0)
@@ -515,6 +520,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     internal void Sweep()
     {
         long now = _time.GetTimestamp();
+        if (_establishedLog.TakeSuppressed(now) is > 0 and var heldBack) DtlsLog.EstablishedHeldBack(_logger, heldBack, EstablishedLinesPerSecond);
         foreach (var session in _byKey.Values)
         {
             if (session.IsHandshaking && _time.GetElapsedTime(session.Created, now) > _options.HandshakeTimeout)
