@@ -132,9 +132,10 @@ public sealed class DtlsServerLimitsTests : IDisposable
     {
         var time = new ManualTimeProvider();
         var log = new Endpoint.ListLogger();
-        _net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time, log);
+        var server = _net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time, log);
         int storm = DtlsServerTransport.EstablishedLinesPerSecond + 5;
         for (int i = 0; i < storm; i++) Connected(41100 + i); // all within one second of the transport's clock
+        Eventually(() => server.Statistics.HandshakesCompleted == storm, "every handshake completed (and logged or counted)");
 
         Assert.Equal(DtlsServerTransport.EstablishedLinesPerSecond, log.Entries.Count(e => e.EventId == 151));
         Assert.DoesNotContain(log.Entries, e => e.EventId == 157);
@@ -144,7 +145,27 @@ public sealed class DtlsServerLimitsTests : IDisposable
         Assert.StartsWith("DTLS: 5 more sessions established", heldBack.Message, StringComparison.Ordinal);
 
         Connected(41200);
-        Assert.Equal(DtlsServerTransport.EstablishedLinesPerSecond + 1, log.Entries.Count(e => e.EventId == 151));
+        Eventually(() => log.Entries.Count(e => e.EventId == 151) == DtlsServerTransport.EstablishedLinesPerSecond + 1, "the next session logged one by one again");
+    }
+
+    [Fact]
+    public void AFloodOfFailedHandshakes_LogsTwentyWarningsASecond_AndCountsTheRestInOneLine()
+    {
+        var time = new ManualTimeProvider();
+        var log = new Endpoint.ListLogger();
+        var server = _net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time, log);
+        int flood = DtlsServerTransport.FailureLinesPerSecond + 3;
+        for (int i = 0; i < flood; i++)
+        {
+            var client = _net.NewClient("10.0.0.5", 41300 + i);
+            Assert.ThrowsAny<IOException>(() => client.Connect("nobody", "whatever-key"));
+        }
+        Eventually(() => server.Statistics.HandshakesFailed(DtlsHandshakeFailure.UnknownIdentity) == flood, "every failure counted by reason");
+
+        Assert.Equal(DtlsServerTransport.FailureLinesPerSecond, log.Entries.Count(e => e.EventId == 152));
+        time.Advance(TimeSpan.FromSeconds(1));
+        var heldBack = Assert.Single(log.Entries, e => e.EventId == 158);
+        Assert.StartsWith("DTLS: 3 more handshakes failed", heldBack.Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => _net.Dispose();

@@ -28,4 +28,7 @@ internal static partial class DtlsLog
 
     [LoggerMessage(157, LogLevel.Information, "DTLS: {Count} more sessions established, not logged one by one (at most {PerSecond} a second are)")]
     public static partial void EstablishedHeldBack(ILogger logger, long count, int perSecond);
+
+    [LoggerMessage(158, LogLevel.Warning, "DTLS: {Count} more handshakes failed, not logged one by one (at most {PerSecond} a second are; the statistics count them by reason)")]
+    public static partial void FailuresHeldBack(ILogger logger, long count, int perSecond);
 }

@@ -31,8 +31,8 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     private const int ReceiveLimit = 2048;
     private const int PendingCapacity = 4096;
     private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
-    /// <summary>"Established" lines logged one by one per second; the rest are counted (<see cref="LogBudget"/>).</summary>
-    internal const int EstablishedLinesPerSecond = 20;
+    /// <summary>"Established" and "handshake failed" lines logged one by one per second; the rest are counted (<see cref="LogBudget"/>).</summary>
+    internal const int EstablishedLinesPerSecond = 20, FailureLinesPerSecond = 20;
     [ThreadStatic] private static byte[]? t_furtherRecords;
 
     private readonly IDatagramTransport _socket;
@@ -40,7 +40,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     private readonly DtlsCertificates _certificates;
     private readonly DtlsServerOptions _options;
     private readonly TimeProvider _time;
-    private readonly LogBudget _establishedLog;
+    private readonly LogBudget _establishedLog, _failureLog;
     private readonly ILogger _logger;
     private readonly BcTlsCrypto _crypto = new(new SecureRandom());
     private readonly DtlsVerifier _verifier;
@@ -72,6 +72,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
         _logger = logger ?? NullLogger.Instance;
         _verifier = new DtlsVerifier(_crypto);
         _establishedLog = new LogBudget(EstablishedLinesPerSecond, _time.TimestampFrequency);
+        _failureLog = new LogBudget(FailureLinesPerSecond, _time.TimestampFrequency);
         _sweeper = _time.CreateTimer(static s => ((DtlsServerTransport)s!).Sweep(), this, SweepPeriod, SweepPeriod);
         _batching = socket as IBatchingDatagramTransport;
         _receivers = new ThreadLocal<Receiver>(() => new Receiver(_socket.AddressFamily, _batching?.CreateBatch(ReceiveLimit)));
@@ -437,9 +438,9 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
             }
             session.LastActivity = _time.GetTimestamp();
             if (_handshakes.TryRemove(session, out _)) Interlocked.Decrement(ref Statistics._handshaking);
-            Interlocked.Increment(ref Statistics._handshakesCompleted);
             if (_establishedLog.TryTake(_time.GetTimestamp()))
                 DtlsLog.Established(_logger, session.ToString(), server.Credential, server.Device ?? "(token in the URI)", server.CipherSuiteName);
+            Interlocked.Increment(ref Statistics._handshakesCompleted); // after the log's budget: a completed handshake was logged or counted
             // Records that arrived between the peer's Finished and now (a request sent right after the handshake).
             // They are decrypted here, their data queued for the receive threads, one of which is woken to take it.
             if (backlog.Count > 0)
@@ -463,8 +464,8 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
             if (!session.Aborted)
             {
                 var reason = Classify(e, server, session);
+                LogFailure(session, reason, Detail(e));
                 Interlocked.Increment(ref Statistics._failures[(int)reason]);
-                DtlsLog.HandshakeFailed(_logger, session.ToString(), reason, Detail(e));
             }
             Remove(session, "handshake failed", notify: false);
         }
@@ -477,9 +478,18 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     private void AbortHandshake(DtlsSession session, DtlsHandshakeFailure reason, string why)
     {
         if (!session.Close(notify: false, aborted: true)) return;
+        LogFailure(session, reason, why);
         Interlocked.Increment(ref Statistics._failures[(int)reason]);
-        DtlsLog.HandshakeFailed(_logger, session.ToString(), reason, why);
         Remove(session, why, notify: false);
+    }
+
+    /// <summary>
+    /// A failed handshake's warning, within the budget; a flood of them is counted (and in the statistics by reason,
+    /// incremented after this, so a failure that shows in the statistics has been logged or counted here).
+    /// </summary>
+    private void LogFailure(DtlsSession session, DtlsHandshakeFailure reason, string detail)
+    {
+        if (_failureLog.TryTake(_time.GetTimestamp())) DtlsLog.HandshakeFailed(_logger, session.ToString(), reason, detail);
     }
 
     /// <summary>A handshake past its time: if the peer's PSK identity was known and it sent its Finished, its key differs.</summary>
@@ -521,6 +531,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     {
         long now = _time.GetTimestamp();
         if (_establishedLog.TakeSuppressed(now) is > 0 and var heldBack) DtlsLog.EstablishedHeldBack(_logger, heldBack, EstablishedLinesPerSecond);
+        if (_failureLog.TakeSuppressed(now) is > 0 and var failures) DtlsLog.FailuresHeldBack(_logger, failures, FailureLinesPerSecond);
         foreach (var session in _byKey.Values)
         {
             if (session.IsHandshaking && _time.GetElapsedTime(session.Created, now) > _options.HandshakeTimeout)
