@@ -92,6 +92,7 @@ public sealed class DeviceApi
     private async ValueTask<DeviceApiResult> EnqueueRentedAsync(string token, byte[] row, int length, DeviceRequestContext context, CancellationToken cancellationToken)
     {
         var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
+        // EnqueueAsync's body, inlined: awaiting it would add an asynchronous layer (a state machine) per durable POST.
         var result = auth.Succeeded
             ? Enqueued(await StartEnqueue(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true)
                 .ConfigureAwait(false), auth.Device.Name, OutboxMessageKind.Telemetry)

@@ -127,12 +127,18 @@ public sealed class DtlsServerLimitsTests : IDisposable
         Assert.Equal(1, server.Statistics.SessionsExpired);
     }
 
-    [Fact]
-    public void AStormOfHandshakes_LogsTwentyEstablishedLinesASecond_AndCountsTheRestInOneLine()
+    /// <summary>A server on a manual clock (its sweep runs only when the test advances it) whose log lines are kept.</summary>
+    private (DtlsServerTransport Server, ManualTimeProvider Time, Endpoint.ListLogger Log) StartLogged()
     {
         var time = new ManualTimeProvider();
         var log = new Endpoint.ListLogger();
-        var server = _net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time, log);
+        return (_net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time, log), time, log);
+    }
+
+    [Fact]
+    public void AStormOfHandshakes_LogsTwentyEstablishedLinesASecond_AndCountsTheRestInOneLine()
+    {
+        var (server, time, log) = StartLogged();
         int storm = DtlsServerTransport.EstablishedLinesPerSecond + 5;
         for (int i = 0; i < storm; i++) Connected(41100 + i); // all within one second of the transport's clock
         Eventually(() => server.Statistics.HandshakesCompleted == storm, "every handshake completed (and logged or counted)");
@@ -151,9 +157,7 @@ public sealed class DtlsServerLimitsTests : IDisposable
     [Fact]
     public void AFloodOfFailedHandshakes_LogsTwentyWarningsASecond_AndCountsTheRestInOneLine()
     {
-        var time = new ManualTimeProvider();
-        var log = new Endpoint.ListLogger();
-        var server = _net.Start(new DtlsServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(60) }, time, log);
+        var (server, time, log) = StartLogged();
         int flood = DtlsServerTransport.FailureLinesPerSecond + 3;
         for (int i = 0; i < flood; i++)
         {

@@ -1,10 +1,10 @@
 namespace Gateway.Coap.Transport.Dtls;
 
 /// <summary>
-/// The datagrams a receive thread hands to one handshake in progress, taken by the handshake's own thread. Bounded (a
-/// full inbox refuses; the peer retransmits) and waited on without spinning: the next flight is a round trip away, so
-/// the spin phase of a <c>SemaphoreSlim</c> (what <c>BlockingCollection</c> waits with) only burnt CPU — a sixteenth of
-/// the handshake threads' samples under a burst of handshakes.
+/// The datagrams a receive thread hands to one handshake in progress, taken by the handshake's own thread. Bounded: a
+/// full inbox refuses, as a lost datagram would be, and the peer retransmits its flight (RFC 6347 §4.2.4). Waited on
+/// without spinning: the next flight is a round trip away, so the spin phase of a <c>SemaphoreSlim</c> (what
+/// <c>BlockingCollection</c> waits with) only burnt CPU — a sixteenth of the handshake threads' samples under a burst.
 /// </summary>
 internal sealed class HandshakeInbox<T>(int capacity)
 {
