@@ -93,6 +93,9 @@ public sealed partial class CoapEndpoint
         lock (_gate)
         {
             if (exchange.Completed || exchange.EmptyAckSent) return;
+            // A callback of an earlier use of this (reused) exchange, run after that use ended and this one began:
+            // not this use's deadline. (Were it taken for one, an early empty ACK is still correct, §5.2.2.)
+            if (_time.GetElapsedTime(exchange.ArmedAt) < _options.SeparateResponseDelay / 2) return;
             exchange.EmptyAckSent = true;
             CoapCodec.Encode(CoapMessageType.Acknowledgement, CoapCode.Empty, exchange.MessageId, default, [], default, ack);
             // A retransmitted request from now on gets this empty ACK again (§4.5).
@@ -109,7 +112,7 @@ public sealed partial class CoapEndpoint
             lock (_gate)
             {
                 exchange.Completed = true;
-                exchange.Deadline?.Dispose();
+                exchange.Deadline?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 separate = exchange.EmptyAckSent;
             }
             if (response.Code.IsEmpty)
@@ -143,9 +146,10 @@ public sealed partial class CoapEndpoint
     {
         Interlocked.Increment(ref Statistics._separateResponses);
         ushort messageId = _messageIds.Next();
-        // The sender keeps its own copy for the retransmissions.
+        // The sender keeps its own copies of the message and the address for the retransmissions: the exchange is reused.
         var bytes = Encode(CoapMessageType.Confirmable, messageId, exchange.Token.Span, response, exchange.RequestLength, scratch).ToArray();
-        _confirmables.Send(bytes, exchange.Peer, exchange.To, messageId,
-            outcome => Log.SeparateResponseEnded(_logger, exchange.Peer.ToString(), outcome));
+        var peer = exchange.Peer;
+        _confirmables.Send(bytes, peer, CopyAddress(exchange.To), messageId,
+            outcome => Log.SeparateResponseEnded(_logger, peer.ToString(), outcome));
     }
 }

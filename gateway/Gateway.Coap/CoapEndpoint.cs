@@ -49,11 +49,17 @@ public sealed partial class CoapEndpoint : IDisposable
     private readonly object _injectGate = new();
     private ReceiveContext? _injectContext;
     private readonly DetachedRequestPool _spareRequests = new(SpareRequests);
+    private readonly SparePool<ServerExchange> _spareExchanges = new(SpareRequests);
+    private readonly Action<ServerExchange> _completeExchange;
+    private readonly TimerCallback _onSeparateDeadline;
 
     /// <summary>Requests of completed asynchronous exchanges kept for reuse (tests).</summary>
     internal int SpareRequestCount => _spareRequests.Count;
 
-    /// <summary>Requests kept for reuse after their asynchronous exchanges: more than the writes one group commit answers.</summary>
+    /// <summary>Exchanges kept for reuse (tests).</summary>
+    internal int SpareExchangeCount => _spareExchanges.Count;
+
+    /// <summary>Requests and exchanges kept for reuse after asynchronous exchanges: more than the writes one group commit answers.</summary>
     private const int SpareRequests = 256;
     private int _disposed;
 
@@ -72,6 +78,8 @@ public sealed partial class CoapEndpoint : IDisposable
         _confirmables = new ConfirmableSender(_options, _time, transport, _gate);
         _observeEvents = new Observe.ObserveEvents(_gate);
         _deliverObserveEvent = DeliverObserveEvent;
+        _completeExchange = OnHandlerCompleted;
+        _onSeparateDeadline = state => OnSeparateDeadline((ServerExchange)state!);
         _exchangeLifetime = (long)(_options.ExchangeLifetime.TotalSeconds * _time.TimestampFrequency);
         _nonLifetime = (long)(_options.NonLifetime.TotalSeconds * _time.TimestampFrequency);
     }
@@ -328,49 +336,73 @@ public sealed partial class CoapEndpoint : IDisposable
             return;
         }
 
-        // The handler is still working: it keeps the datagram buffer, message and request.
-        var exchange = new ServerExchange(peer, CopyAddress(context.Remote), message.Type, message.MessageId,
-            message.Token, handle, context.Detach(_spareRequests, out var detachedMessage, out var detachedRequest), context.Length);
-        if (confirmable)
+        // The handler is still working: its exchange keeps the datagram buffer, message and request.
+        var buffer = context.Detach(_spareRequests, out var detachedMessage, out var detachedRequest);
+        if (!_spareExchanges.TryTake(out var exchange)) exchange = new ServerExchange(_completeExchange);
+        // Under the gate, so a late deadline callback of the exchange's previous use sees either that use or this one.
+        lock (_gate)
         {
-            exchange.Deadline = _time.CreateTimer(static s => { var (self, x) = ((CoapEndpoint, ServerExchange))s!; self.OnSeparateDeadline(x); },
-                (this, exchange), _options.SeparateResponseDelay, Timeout.InfiniteTimeSpan);
+            // Only the receive thread's own request goes back to the spares (a block-wise transfer's is its own).
+            exchange.Start(peer, context.Remote, message, handle, buffer, context.Length, request,
+                ReferenceEquals(request, detachedRequest) ? detachedMessage : null, pending);
+            if (confirmable) ArmDeadline(exchange, now);
         }
-        // Only the receive thread's own request goes back to the spares (a block-wise transfer's is its own).
-        _ = AwaitHandlerAsync(exchange, pending, request, ReferenceEquals(request, detachedRequest) ? detachedMessage : null);
+        // No asynchronous method: the continuation is the exchange's own delegate, run where the handler completes
+        // (the outbox's writer, inside its batch of answers) as an awaiting method's would be.
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(exchange.HandlerCompleted);
     }
 
-    /// <param name="spare">The request's message when the request may be reused once the exchange is complete.</param>
-    private async Task AwaitHandlerAsync(ServerExchange exchange, ValueTask<CoapResponse> pending, CoapRequest request, CoapMessage? spare)
+    private void ArmDeadline(ServerExchange exchange, long now)
     {
+        exchange.ArmedAt = now;
+        if (exchange.Deadline is { } timer) timer.Change(_options.SeparateResponseDelay, Timeout.InfiniteTimeSpan);
+        else exchange.Deadline = _time.CreateTimer(_onSeparateDeadline, exchange, _options.SeparateResponseDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The handler's answer is there: shape it, send it, and keep the exchange (and the request) for reuse.</summary>
+    private void OnHandlerCompleted(ServerExchange exchange)
+    {
+        var request = exchange.Request;
         CoapResponse response;
         try
         {
-            response = await pending.ConfigureAwait(false);
+            response = exchange.Pending.Result;
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            lock (_gate) { exchange.Completed = true; exchange.Deadline?.Dispose(); }
+            lock (_gate) { exchange.Completed = true; exchange.Deadline?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); }
             ArrayPool<byte>.Shared.Return(exchange.Buffer);
+            exchange.Clear();
             return;
         }
         catch (Exception e)
         {
             response = HandlerFailed(e, request);
         }
-        Statistics.CountHandlerResponse(response.Code);
+        var spare = exchange.SpareMessage;
         try
         {
-            response = Shape(request, response, exchange.To);
+            Statistics.CountHandlerResponse(response.Code);
+            try
+            {
+                response = Shape(request, response, exchange.To);
+            }
+            catch (Exception e)
+            {
+                response = HandlerFailed(e, request);
+            }
+            CompleteExchange(exchange, response);
+            if (request.ObserveRelation is not null) RegistrationAnswered(request);
+            // The handler's task has ended and the answer is out: nothing refers to the request any more.
+            else if (spare is not null) _spareRequests.Return(spare, request);
         }
         catch (Exception e)
         {
-            response = HandlerFailed(e, request);
+            // Run by whoever completed the handler (the outbox's writer, a pool thread): never let it fail them.
+            Log.ExchangeFailed(_logger, e, exchange.Peer.ToString());
         }
-        CompleteExchange(exchange, response);
-        if (request.ObserveRelation is not null) RegistrationAnswered(request);
-        // The handler's task has ended and the answer is out: nothing refers to the request any more.
-        else if (spare is not null) _spareRequests.Return(spare, request);
+        exchange.Clear();
+        _spareExchanges.Return(exchange);
     }
 
     private CoapResponse HandlerFailed(Exception e, CoapRequest request)
@@ -408,6 +440,7 @@ public sealed partial class CoapEndpoint : IDisposable
         _confirmables.CancelAll();
         StopObserving();
         lock (_gate) _sweepTimer?.Dispose();
+        while (_spareExchanges.TryTake(out var spare)) spare.Deadline?.Dispose();
         List<ClientExchange> waiting;
         lock (_gate)
         {

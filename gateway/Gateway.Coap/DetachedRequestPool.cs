@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
 
@@ -12,33 +11,23 @@ namespace Gateway.Coap;
 /// </summary>
 internal sealed class DetachedRequestPool(int capacity)
 {
-    private readonly ConcurrentQueue<(CoapMessage Message, CoapRequest Request)> _spare = new();
-    private int _count;
+    private readonly SparePool<(CoapMessage Message, CoapRequest Request)> _spare = new(capacity);
 
     /// <summary>Spares kept now.</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _spare.Count;
 
     public bool TryTake(out CoapMessage message, out CoapRequest request)
     {
-        if (_spare.TryDequeue(out var spare))
-        {
-            Interlocked.Decrement(ref _count);
-            (message, request) = spare;
-            return true;
-        }
-        (message, request) = (null!, null!);
-        return false;
+        bool taken = _spare.TryTake(out var spare);
+        (message, request) = spare;
+        return taken;
     }
 
     /// <summary>Keeps a request and the message it was made of for the next detach; forgets what it carried.</summary>
     public void Return(CoapMessage message, CoapRequest request)
     {
-        if (Interlocked.Increment(ref _count) > capacity)
-        {
-            Interlocked.Decrement(ref _count);
-            return;
-        }
+        if (_spare.Count >= capacity) return;
         request.Reset(message, default);
-        _spare.Enqueue((message, request));
+        _spare.Return((message, request));
     }
 }

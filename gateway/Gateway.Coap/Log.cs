@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(111, LogLevel.Warning, "Cannot join All-CoAP-Nodes {Group} on {Interface}: {Reason}")]
     public static partial void MulticastJoinFailed(ILogger logger, string group, string @interface, string reason);
+
+    [LoggerMessage(112, LogLevel.Error, "Answering a request from {Peer} failed; the exchange is dropped and the endpoint continues")]
+    public static partial void ExchangeFailed(ILogger logger, Exception exception, string peer);
 }

@@ -17,9 +17,10 @@ internal sealed class EndpointHarness : IDisposable
     public static readonly IPEndPoint ServerAddress = new(IPAddress.Parse("192.0.2.1"), 5683);
     public static readonly IPEndPoint Device = new(IPAddress.Parse("192.0.2.10"), 40000);
 
-    public EndpointHarness(ICoapRequestHandler? handler, CoapEndpointOptions? options = null)
+    /// <param name="server">The endpoint's own address; an IPv6 one takes datagrams from IPv4 and IPv6 peers alike.</param>
+    public EndpointHarness(ICoapRequestHandler? handler, CoapEndpointOptions? options = null, IPEndPoint? server = null)
     {
-        Transport = new InMemoryDatagramTransport(ServerAddress);
+        Transport = new InMemoryDatagramTransport(server ?? ServerAddress);
         Endpoint = new CoapEndpoint(Transport, handler, options, Time);
     }
 

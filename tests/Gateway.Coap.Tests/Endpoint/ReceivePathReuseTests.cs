@@ -154,14 +154,18 @@ public class ReceivePathReuseTests
             h.Send(Request(CoapCode.Post, (ushort)i, $"dev/{i}", payload: $"body {i}"), new IPEndPoint(EndpointHarness.Device.Address, 20000 + i % 8));
         });
         var answers = new List<string>();
-        while (answers.Count < Requests && h.Transport.TryTakeSent(out var bytes, out _, TimeSpan.FromSeconds(10)))
+        int misdirected = 0;
+        while (answers.Count < Requests && h.Transport.TryTakeSent(out var bytes, out var to, TimeSpan.FromSeconds(10)))
         {
             Assert.True(CoapCodec.TryDecode(bytes, out var message, out _));
             answers.Add(Opt.Text(message));
+            // The exchanges (and their address buffers) are reused too: each answer goes to the port its request came from.
+            if (to.Port != 20000 + message.MessageId % 8) misdirected++;
         }
 
         Assert.Equal(0, clashes);
         Assert.Equal(0, corrupted);
+        Assert.Equal(0, misdirected);
         Assert.Equal(Enumerable.Range(0, Requests).Select(i => $"dev/{i} body {i}").Order(), answers.Order());
         Assert.InRange(objects.Count, 1, Requests / 2); // taken again: far fewer objects than requests
 

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Coap;
+
+/// <summary>
+/// Objects kept for reuse between the thread that gives one back and the thread that takes it (a receive thread takes,
+/// the thread completing an exchange gives back). Bounded: what does not fit is left to the collector. Taking and
+/// giving back allocate nothing once the queue has grown to its working size (a ring that is never full).
+/// </summary>
+internal sealed class SparePool<T>(int capacity)
+{
+    private readonly ConcurrentQueue<T> _spare = new();
+    private int _count;
+
+    /// <summary>Spares kept now.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    public bool TryTake(out T item)
+    {
+        if (_spare.TryDequeue(out item!))
+        {
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Keeps <paramref name="item"/> unless <c>capacity</c> spares are kept already; false then.</summary>
+    public bool Return(T item)
+    {
+        if (Interlocked.Increment(ref _count) > capacity)
+        {
+            Interlocked.Decrement(ref _count);
+            return false;
+        }
+        _spare.Enqueue(item);
+        return true;
+    }
+}
