@@ -36,6 +36,7 @@ public sealed class SqliteOutbox : IOutbox
     private readonly StoreClock _clock;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Channel<PendingEnqueue> _pending = Channel.CreateUnbounded<PendingEnqueue>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly PendingEnqueue.Spares _spares = new();
     private readonly Task _writer;
     private readonly Task _opened;
     private Exception? _openFailure;
@@ -153,24 +154,22 @@ public sealed class SqliteOutbox : IOutbox
         }
     }
 
+    /// <summary>Write entries kept for reuse (tests).</summary>
+    internal int SpareEntries => _spares.Count;
+
     public ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var pending = new PendingEnqueue(message, dedup);
-        // Cancelling ends the caller's wait (the writer's later result is then ignored), not the write: the registration
-        // costs less than Task.WaitAsync's promise and the extra continuation it puts on every answer (issue 21).
-        if (cancellationToken.CanBeCanceled)
-        {
-            pending.Cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PendingEnqueue)state!).Completion.TrySetCanceled(token), pending);
-        }
+        var pending = _spares.TryDequeue(out var spare) ? spare : new PendingEnqueue(_spares);
+        var task = pending.Start(message, dedup, cancellationToken);
         if (!_pending.Writer.TryWrite(pending))
         {
-            pending.Cancellation.Dispose();
+            pending.Discard();
             throw new ObjectDisposedException(nameof(SqliteOutbox));
         }
-        return new ValueTask<EnqueueResult>(pending.Completion.Task);
+        return task;
     }
 
     public async ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default)
@@ -588,21 +587,9 @@ public sealed class SqliteOutbox : IOutbox
     {
         foreach (var pending in batch)
         {
-            pending.Cancellation.Dispose();
-            if (pending.Error is { } error) pending.Completion.TrySetException(error);
-            else pending.Completion.TrySetResult(pending.Result);
+            if (pending.Error is { } error) pending.Complete(error);
+            else pending.Complete(pending.Result);
+            pending.Release();
         }
-    }
-
-    private sealed class PendingEnqueue(OutboxMessage message, DedupRecord? dedup)
-    {
-        public OutboxMessage Message { get; } = message;
-        public DedupRecord? Dedup { get; } = dedup;
-        // A brief continuation runs on the writer as the batch is completed (CompleteAll), without a pool hop of its own.
-        public TaskCompletionSource<EnqueueResult> Completion { get; } =
-            new(message.ContinuesBriefly ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
-        public EnqueueResult Result { get; set; }
-        public Exception? Error { get; set; }
-        public CancellationTokenRegistration Cancellation;
     }
 }

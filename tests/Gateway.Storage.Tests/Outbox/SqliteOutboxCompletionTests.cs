@@ -139,4 +139,59 @@ public sealed class SqliteOutboxCompletionTests : StoreTestBase
         Assert.Equal(EnqueueStatus.Committed, result.Status);
         Assert.Equal(2, (await outbox.GetStatsAsync()).Depth);
     }
+
+    /// <summary>
+    /// The entries behind the callers' tasks are reused (issue 21). Real threads, some callers cancelling while their
+    /// write is under way: every caller learns its own write's id (the row with that id holds its payload) or that its
+    /// wait was cancelled, every write is committed either way, and the entries are taken again.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ReusedEntries_TellEveryCallerItsOwnResult(int seed)
+    {
+        const int Writes = 2_000;
+        var random = new Random(seed);
+        var cancelAfter = Enumerable.Range(0, Writes).Select(_ => random.Next(10) == 0 ? random.Next(0, 3) : -1).ToArray();
+        await using var outbox = new SqliteOutbox(Database);
+        var ids = new long[Writes];
+        int cancelled = 0, wrong = 0;
+        await Parallel.ForAsync(0, Writes, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            using var cancel = new CancellationTokenSource();
+            var write = outbox.EnqueueAsync(Message(i, brief: i % 2 == 0), cancellationToken: cancel.Token);
+            if (cancelAfter[i] >= 0)
+            {
+                if (cancelAfter[i] > 0) await Task.Delay(cancelAfter[i]);
+                cancel.Cancel();
+            }
+            try
+            {
+                var result = await write;
+                if (result.Status != EnqueueStatus.Committed) Interlocked.Increment(ref wrong);
+                ids[i] = result.Id;
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref cancelled);
+            }
+        });
+
+        Assert.Equal(0, wrong);
+        Assert.InRange(cancelled, 1, Writes / 5);
+        Assert.Equal(Writes, CommittedRows()); // a cancelled wait does not cancel its write
+        using var connection = Database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM outbox WHERE id = $id";
+        var id = command.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+        var told = Enumerable.Range(0, Writes).Where(i => ids[i] != 0).ToArray();
+        Assert.Equal(told.Length, told.Select(i => ids[i]).Distinct().Count());
+        foreach (int i in told)
+        {
+            id.Value = ids[i];
+            Assert.Equal(Encoding.UTF8.GetString(Message(i, brief: false).Payload.Span), Encoding.UTF8.GetString((byte[])command.ExecuteScalar()!));
+        }
+        Assert.True(SpinWait.SpinUntil(() => outbox.SpareEntries > 0, Patience));
+        Assert.InRange(outbox.SpareEntries, 1, 1024);
+    }
 }

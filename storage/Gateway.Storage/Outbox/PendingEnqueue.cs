@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
+
+namespace Gateway.Storage.Outbox;
+
+/// <summary>
+/// One caller's write on its way through the outbox's writer, and the caller's wait for it: the
+/// <see cref="ValueTask{TResult}"/> that <see cref="SqliteOutbox.EnqueueAsync"/> returns is backed by this object, which
+/// is reused (issue 21: no task, completion source or entry allocated per durable write). Two hold it: the caller until
+/// it has read the result, the writer until it has completed the batch; the last to let go gives it back.
+/// Cancelling ends the caller's wait, not the write (<see cref="IOutbox.EnqueueAsync"/>): the writer's later result is
+/// then ignored.
+/// </summary>
+internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskSource<EnqueueResult>
+{
+    private const int MaxSpares = 1024;
+
+    private ManualResetValueTaskSourceCore<EnqueueResult> _core;
+    private CancellationTokenRegistration _cancellation;
+    private int _completed;
+    private int _holders;
+
+    public OutboxMessage Message { get; private set; } = null!;
+    public DedupRecord? Dedup { get; private set; }
+    public EnqueueResult Result { get; set; }
+    public Exception? Error { get; set; }
+
+    /// <summary>Begins a use: the caller's task, which a cancellation of <paramref name="cancellationToken"/> ends early.</summary>
+    public ValueTask<EnqueueResult> Start(OutboxMessage message, DedupRecord? dedup, CancellationToken cancellationToken)
+    {
+        Message = message;
+        Dedup = dedup;
+        _holders = 2;
+        // A brief continuation runs on the writer as the batch is completed, without a pool hop of its own.
+        _core.RunContinuationsAsynchronously = !message.ContinuesBriefly;
+        var task = new ValueTask<EnqueueResult>(this, _core.Version);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
+                ((PendingEnqueue)state!).Complete(new OperationCanceledException(token)), this);
+        }
+        return task;
+    }
+
+    public void Complete(EnqueueResult result)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) == 0) _core.SetResult(result);
+    }
+
+    public void Complete(Exception error)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) == 0) _core.SetException(error);
+    }
+
+    /// <summary>The writer is done with it (after <see cref="Complete(EnqueueResult)"/>).</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0) Recycle();
+    }
+
+    /// <summary>The use never reached the writer, and its caller gets an exception instead of the task.</summary>
+    public void Discard() => Recycle();
+
+    private void Recycle()
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        Message = null!;
+        Dedup = null;
+        Result = default;
+        Error = null;
+        _completed = 0;
+        _core.Reset();
+        spares.Return(this);
+    }
+
+    public EnqueueResult GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Entries kept for reuse, up to a bound; what does not fit is left to the collector.</summary>
+    internal sealed class Spares
+    {
+        private readonly ConcurrentQueue<PendingEnqueue> _queue = new();
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public bool TryDequeue(out PendingEnqueue pending)
+        {
+            if (!_queue.TryDequeue(out pending!)) return false;
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+
+        public void Return(PendingEnqueue pending)
+        {
+            if (Interlocked.Increment(ref _count) > MaxSpares)
+            {
+                Interlocked.Decrement(ref _count);
+                return;
+            }
+            _queue.Enqueue(pending);
+        }
+    }
+}
