@@ -43,13 +43,8 @@ internal static class CoapResults
     public static int ResponseFormat(CoapRequest request) => request.ContentFormat ?? CoapContentFormat.Json;
 
     /// <summary>Completes synchronously when the service did (piggybacked on the receive thread), else awaits.</summary>
-    public static ValueTask<CoapResponse> Map(ValueTask<DeviceApiResult> pending, CoapRequest request)
-    {
-        if (pending.IsCompletedSuccessfully) return new(ToCoap(pending.Result, request));
-        return Await(pending, request);
-
-        static async ValueTask<CoapResponse> Await(ValueTask<DeviceApiResult> pending, CoapRequest request) => ToCoap(await pending.ConfigureAwait(false), request);
-    }
+    public static ValueTask<CoapResponse> Map(ValueTask<DeviceApiResult> pending, CoapRequest request) =>
+        MappedValueTask<DeviceApiResult, CoapRequest, CoapResponse>.Map(pending, request, ToCoap);
 
     /// <summary>The source key of the failure limiter: the address without port (a device may change ports).</summary>
     public static DeviceRequestContext Context(CoapRequest request, bool dedup = false) =>

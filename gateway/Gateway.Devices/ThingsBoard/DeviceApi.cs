@@ -89,17 +89,39 @@ public sealed class DeviceApi
     }
 
     /// <summary>Authenticates and enqueues a telemetry row written into a pooled buffer, which goes back to the pool once the outbox is done with it.</summary>
-    private async ValueTask<DeviceApiResult> EnqueueRentedAsync(string token, byte[] row, int length, DeviceRequestContext context, CancellationToken cancellationToken)
+    private ValueTask<DeviceApiResult> EnqueueRentedAsync(string token, byte[] row, int length, DeviceRequestContext context, CancellationToken cancellationToken)
     {
-        var auth = await _auth.AuthenticateAsync(token, context, cancellationToken).ConfigureAwait(false);
-        // EnqueueAsync's body, inlined: awaiting it would add an asynchronous layer (a state machine) per durable POST.
+        var authenticating = _auth.AuthenticateAsync(token, context, cancellationToken);
+        if (!authenticating.IsCompletedSuccessfully) return EnqueueRentedAfterAsync(authenticating, row, length, context, cancellationToken);
+        var auth = authenticating.Result;
+        if (!auth.Succeeded)
+        {
+            ArrayPool<byte>.Shared.Return(row);
+            return new(auth.Failure!);
+        }
+        // No asynchronous method around the outbox's wait (issue 21): its result is mapped where the commit completes it.
+        string device = auth.Device!.Name;
+        return MappedValueTask<EnqueueResult, (DeviceApi Api, string Device, byte[] Row), DeviceApiResult>.Map(
+            StartEnqueue(device, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true),
+            (this, device, row), static (result, write) =>
+            {
+                // Not reached when the wait throws: a cancelled wait does not stop a commit under way (IOutbox.EnqueueAsync),
+                // which may still read the row, so the buffer is then left to the collector.
+                ArrayPool<byte>.Shared.Return(write.Row);
+                return write.Api.Enqueued(result, write.Device, OutboxMessageKind.Telemetry);
+            });
+    }
+
+    /// <summary><see cref="EnqueueRentedAsync"/> when the token's lookup did not complete at once (a device not seen before).</summary>
+    private async ValueTask<DeviceApiResult> EnqueueRentedAfterAsync(ValueTask<AuthenticatedDevice> authenticating, byte[] row, int length,
+        DeviceRequestContext context, CancellationToken cancellationToken)
+    {
+        var auth = await authenticating.ConfigureAwait(false);
         var result = auth.Succeeded
             ? Enqueued(await StartEnqueue(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true)
                 .ConfigureAwait(false), auth.Device.Name, OutboxMessageKind.Telemetry)
             : auth.Failure!;
-        // Not reached when the wait throws: a cancelled wait does not stop a commit under way (IOutbox.EnqueueAsync),
-        // which may still read the row, so the buffer is then left to the collector.
-        ArrayPool<byte>.Shared.Return(row);
+        ArrayPool<byte>.Shared.Return(row); // not reached when the wait throws (above)
         return result;
     }
 

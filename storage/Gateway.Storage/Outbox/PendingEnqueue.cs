@@ -76,13 +76,15 @@ internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskS
 
     public EnqueueResult GetResult(short token)
     {
+        // A read of an earlier use's task, or of one not completed, throws and leaves this use alone.
+        bool reading = token == _core.Version && _core.GetStatus(token) != ValueTaskSourceStatus.Pending;
         try
         {
             return _core.GetResult(token);
         }
         finally
         {
-            Release();
+            if (reading) Release();
         }
     }
 
