@@ -88,7 +88,7 @@ public sealed class CoapServer : ICoapRequestHandler
                 request.SetRouteValue(node.ParameterName!, "");
             }
             var child = node.FindChild(segment);
-            if (child?.ParameterName is { } parameter) request.SetRouteValue(parameter, new string(segment));
+            if (child?.ParameterName is { } parameter) request.SetRouteValue(parameter, RouteValueText.Of(segment));
             node = child;
         }
         return node;

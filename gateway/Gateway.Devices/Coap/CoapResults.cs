@@ -1,6 +1,7 @@
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
 using Gateway.Devices.ThingsBoard;
+using Gateway.Domain;
 
 namespace Gateway.Devices.Coap;
 

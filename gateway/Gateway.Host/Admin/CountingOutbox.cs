@@ -1,3 +1,4 @@
+using Gateway.Domain;
 using Gateway.Storage.Outbox;
 
 namespace Gateway.Host.Admin;
@@ -9,12 +10,16 @@ public sealed class CountingOutbox(IOutbox inner, DeviceActivity activity) : IOu
 
     public Task Opened => inner.Opened;
 
-    public async ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
+    // No asynchronous method of its own: this wraps every durable write of a default installation (issue 21).
+    public ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var result = await inner.EnqueueAsync(message, dedup, cancellationToken).ConfigureAwait(false);
-        if (result.Status == EnqueueStatus.Committed) activity.Seen(message.Device);
-        return result;
+        return MappedValueTask<EnqueueResult, (DeviceActivity Activity, string Device), EnqueueResult>.Map(
+            inner.EnqueueAsync(message, dedup, cancellationToken), (activity, message.Device), static (result, write) =>
+            {
+                if (result.Status == EnqueueStatus.Committed) write.Activity.Seen(write.Device);
+                return result;
+            });
     }
 
     public ValueTask<byte[]?> TryGetDedupAsync(string peer, int messageId, CancellationToken cancellationToken = default) => inner.TryGetDedupAsync(peer, messageId, cancellationToken);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
-namespace Gateway.Devices;
+namespace Gateway.Domain;
 
 /// <summary>
 /// The result of a pending <see cref="ValueTask{TResult}"/> turned into another by a function, without an asynchronous
@@ -12,7 +12,7 @@ namespace Gateway.Devices;
 /// succeeded: an exception of the inner task reaches the caller unmapped. The returned task must be awaited once,
 /// like any <see cref="ValueTask{TResult}"/> (nothing else may read it).
 /// </summary>
-internal sealed class MappedValueTask<TIn, TState, TOut> : IValueTaskSource<TOut>
+public sealed class MappedValueTask<TIn, TState, TOut> : IValueTaskSource<TOut>
 {
     private const int MaxSpares = 1024;
     private static readonly ConcurrentQueue<MappedValueTask<TIn, TState, TOut>> s_spares = new();
@@ -26,8 +26,8 @@ internal sealed class MappedValueTask<TIn, TState, TOut> : IValueTaskSource<TOut
 
     private MappedValueTask() => _onInnerCompleted = OnInnerCompleted;
 
-    /// <summary>Objects kept for reuse now, across all uses of this instantiation (tests).</summary>
-    internal static int SpareCount => Volatile.Read(ref s_spareCount);
+    /// <summary>Objects kept for reuse now, across all uses of this instantiation.</summary>
+    public static int SpareCount => Volatile.Read(ref s_spareCount);
 
     /// <summary><c>map(await inner, state)</c>; completed at once when <paramref name="inner"/> already is.</summary>
     public static ValueTask<TOut> Map(ValueTask<TIn> inner, TState state, Func<TIn, TState, TOut> map)
