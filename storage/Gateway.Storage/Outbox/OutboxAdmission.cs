@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Gateway.Storage.Outbox;
 
 /// <summary>
@@ -31,7 +29,7 @@ internal sealed class OutboxAdmission
     public RefusalReason LastRefusal { get; private set; }
 
     /// <summary>Inserts the row, making room if needed; null (and nothing changed) if no room can be made.</summary>
-    public long? TryInsert(OutboxMessage message, SqliteTransaction transaction, OutboxBatchDelta delta)
+    public long? TryInsert(OutboxMessage message, BatchTransaction transaction, OutboxBatchDelta delta)
     {
         var size = OutboxPolicy.AccountedSize(message);
         var needed = _startBytes + delta.Bytes + size - _limit;
@@ -43,7 +41,7 @@ internal sealed class OutboxAdmission
             return id;
         }
 
-        transaction.Save("admit");
+        transaction.Save();
         _table.DeviceRows.Save();
         var local = new OutboxBatchDelta();
         var selfId = _table.Insert(message, size, _now);
@@ -81,13 +79,12 @@ internal sealed class OutboxAdmission
 
         if (freed < needed)
         {
-            transaction.Rollback("admit");
-            transaction.Release("admit");
+            transaction.RollbackToSave();
             _table.DeviceRows.RollbackSavepoint();
             LastRefusal = OutboxPolicy.RefusalFor(_binding);
             return null;
         }
-        transaction.Release("admit");
+        transaction.ReleaseSave();
         _table.DeviceRows.ReleaseSavepoint();
         delta.Add(local);
         return selfId;

@@ -32,6 +32,7 @@ public sealed class SqliteOutbox : IOutbox
     private readonly OutboxCompletionScope? _completionScope;
     private readonly SqliteConnection _connection;
     private readonly OutboxTable _table;
+    private readonly BatchTransaction _batchTransaction;
     private readonly OutboxLeases _leases = new();
     private readonly StoreClock _clock;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -72,6 +73,7 @@ public sealed class SqliteOutbox : IOutbox
         _completionScope = completionScope;
         _connection = database.OpenConnection();
         _table = new OutboxTable(_connection, _leases);
+        _batchTransaction = new BatchTransaction(_connection);
         _freeSpace = new FreeSpaceProbe(freeBytes ?? (() => OutboxPolicy.FreeBytesOf(directory)), _table.FreelistBytes, _time, _options.MinFreeBytes);
         _clock = new StoreClock(_time, _table.ReadClock());
         _drops = _table.ReadDrops();
@@ -327,6 +329,7 @@ public sealed class SqliteOutbox : IOutbox
                 _table.SaveClock(_clock.NowMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             }
             _table.Dispose();
+            _batchTransaction.Dispose();
             _connection.Dispose();
         }
         finally
@@ -375,12 +378,12 @@ public sealed class SqliteOutbox : IOutbox
     {
         var delta = new OutboxBatchDelta();
         var now = _clock.NowMs;
-        SqliteTransaction? transaction = null;
+        var transaction = _batchTransaction;
         try
         {
             CommitDurably(true);
-            transaction = _connection.BeginTransaction(deferred: false);
-            _table.Transaction = transaction;
+            _table.Transaction = null;
+            transaction.Begin();
             EndExpiredLeases(now);
             long queueBytes = _bytes + delta.Bytes;
             var admission = new OutboxAdmission(_table, _options, now, queueBytes, _freeSpace.FreeBytes(queueBytes));
@@ -420,7 +423,7 @@ public sealed class SqliteOutbox : IOutbox
         }
         catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) == SqliteFull)
         {
-            Rollback(transaction);
+            transaction.Rollback();
             OutboxLog.DiskFull(_logger, batch.Count);
             var refused = EnqueueResult.Refused(RefusalReason.DiskFull, _options.RefusalRetryAfter);
             batch.ForEach(p => p.Result = refused);
@@ -430,7 +433,7 @@ public sealed class SqliteOutbox : IOutbox
         {
             // Never acknowledged: the callers get 5.03 with Max-Age and retry; a retry with the same dedup key finds
             // nothing (the transaction was rolled back), so it is stored once when storage works again.
-            Rollback(transaction);
+            transaction.Rollback();
             Interlocked.Increment(ref _failedCommits);
             _failuresSinceSuccess++;
             OutboxLog.StorageUnavailable(_logger, batch.Count, e.Message);
@@ -440,7 +443,7 @@ public sealed class SqliteOutbox : IOutbox
         }
         catch (Exception e)
         {
-            Rollback(transaction);
+            transaction.Rollback();
             Interlocked.Increment(ref _failedCommits);
             _failuresSinceSuccess++;
             OutboxLog.CommitFailed(_logger, batch.Count, e);
@@ -449,8 +452,6 @@ public sealed class SqliteOutbox : IOutbox
         }
         finally
         {
-            transaction?.Dispose();
-            _table.Transaction = null;
             _table.DeviceRows.Discard();
         }
 
@@ -563,22 +564,6 @@ public sealed class SqliteOutbox : IOutbox
         {
             _drops[key] = _drops.GetValueOrDefault(key) + count;
             OutboxLog.Dropped(_logger, count, key.Reason);
-        }
-    }
-
-    private static void Rollback(SqliteTransaction? transaction)
-    {
-        try
-        {
-            transaction?.Rollback();
-        }
-        catch (SqliteException)
-        {
-            // SQLite may already have rolled back on its own (it does for SQLITE_FULL); nothing is left to undo.
-        }
-        catch (InvalidOperationException)
-        {
-            // Same, as reported by Microsoft.Data.Sqlite when the transaction already completed.
         }
     }
 
