@@ -187,7 +187,7 @@ public sealed class ExositeDataports
         var payload = UplinkPayloads.Telemetry(batch.Select(b => (b.At.ToUnixTimeMilliseconds(), b.Record)));
         var message = new OutboxMessage(device.Name, OutboxMessageKind.Telemetry, payload) { ReceivedAt = _time.GetUtcNow() };
         // The key already names peer and exchange; it goes in the record's peer field whole (MID 0), as DeviceApi does.
-        var dedup = dedupKey is null ? null : new DedupRecord(dedupKey, 0, ChangedMarker, _apiOptions.DedupLifetime);
+        DedupRecord? dedup = dedupKey is null ? null : new DedupRecord(dedupKey, 0, ChangedMarker, _apiOptions.DedupLifetime);
         var result = await _outbox.EnqueueAsync(message, dedup, cancellationToken).ConfigureAwait(false);
         if (result.Status == EnqueueStatus.Refused)
         {

@@ -349,7 +349,7 @@ public sealed class DeviceApi
         IReadOnlyList<string> attributeKeys, CancellationToken cancellationToken, bool continuesBriefly = false)
     {
         var message = new OutboxMessage(device, kind, payload) { ReceivedAt = _time.GetUtcNow(), AttributeKeys = attributeKeys, ContinuesBriefly = continuesBriefly };
-        var dedup = context.ExchangePeer is { } peer ? new DedupRecord(peer, context.MessageId, CreatedMarker, _options.DedupLifetime) : null;
+        DedupRecord? dedup = context.ExchangePeer is { } peer ? new DedupRecord(peer, context.MessageId, CreatedMarker, _options.DedupLifetime) : null;
         return _outbox.EnqueueAsync(message, dedup, cancellationToken);
     }
 

@@ -13,7 +13,7 @@ public sealed class CountingOutbox(IOutbox inner, DeviceActivity activity) : IOu
     // No asynchronous method of its own: this wraps every durable write of a default installation (issue 21).
     public ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(message.Device, nameof(message)); // default(OutboxMessage)
         return MappedValueTask<EnqueueResult, (DeviceActivity Activity, string Device), EnqueueResult>.Map(
             inner.EnqueueAsync(message, dedup, cancellationToken), (activity, message.Device), static (result, write) =>
             {

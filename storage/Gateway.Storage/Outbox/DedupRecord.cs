@@ -9,4 +9,4 @@ namespace Gateway.Storage.Outbox;
 /// <param name="MessageId">CoAP Message ID of the request.</param>
 /// <param name="Response">Encoded response to replay for a duplicate.</param>
 /// <param name="Lifetime">How long the record counts (EXCHANGE_LIFETIME, 247 s, for CON).</param>
-public sealed record DedupRecord(string Peer, int MessageId, ReadOnlyMemory<byte> Response, TimeSpan Lifetime);
+public readonly record struct DedupRecord(string Peer, int MessageId, ReadOnlyMemory<byte> Response, TimeSpan Lifetime);

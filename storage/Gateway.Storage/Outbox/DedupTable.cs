@@ -51,7 +51,7 @@ internal sealed class DedupTable(SqliteConnection connection) : IDisposable
     /// Records <paramref name="dedup"/> unless an unexpired record of its (peer, MID) exists; false then (a duplicate),
     /// with that record's response in <paramref name="recorded"/>.
     /// </summary>
-    public bool Claim(DedupRecord dedup, long now, out byte[]? recorded)
+    public bool Claim(in DedupRecord dedup, long now, out byte[]? recorded)
     {
         var (peer, mid) = (dedup.Peer, dedup.MessageId);
         var response = dedup.Response.Span;
@@ -66,7 +66,7 @@ internal sealed class DedupTable(SqliteConnection connection) : IDisposable
     }
 
     /// <summary>Takes back the record of a claim whose row was refused, so a retry of the request is stored once there is room.</summary>
-    public void TakeBack(DedupRecord dedup)
+    public void TakeBack(in DedupRecord dedup)
     {
         Bound(5, TakeBackCurrentSql, dedup.Peer, dedup.MessageId, default, 0, 0).Execute();
         Bound(6, TakeBackRetiredSql, dedup.Peer, dedup.MessageId, default, 0, 0).Execute();

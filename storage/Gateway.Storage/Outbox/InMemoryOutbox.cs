@@ -31,12 +31,12 @@ public sealed class InMemoryOutbox : IOutbox
 
     public ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(message.Device, nameof(message)); // default(OutboxMessage)
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             var now = _clock.NowMs;
-            if (dedup is not null && _dedup.TryGetValue((dedup.Peer, dedup.MessageId), out var seen) && seen.ExpiresAt > now)
+            if (dedup is { } claim && _dedup.TryGetValue((claim.Peer, claim.MessageId), out var seen) && seen.ExpiresAt > now)
             {
                 return ValueTask.FromResult(EnqueueResult.Duplicate(seen.Response));
             }
@@ -52,9 +52,9 @@ public sealed class InMemoryOutbox : IOutbox
             _nextId++;
             _rows.Add(row.Id, row);
             _bytes += row.Size;
-            if (dedup is not null)
+            if (dedup is { } record)
             {
-                _dedup[(dedup.Peer, dedup.MessageId)] = (dedup.Response.ToArray(), now + (long)dedup.Lifetime.TotalMilliseconds);
+                _dedup[(record.Peer, record.MessageId)] = (record.Response.ToArray(), now + (long)record.Lifetime.TotalMilliseconds);
             }
             _commits++;
             return ValueTask.FromResult(EnqueueResult.Committed(row.Id));

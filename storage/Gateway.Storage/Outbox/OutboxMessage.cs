@@ -4,7 +4,7 @@ namespace Gateway.Storage.Outbox;
 /// <param name="Device">Device name as the cloud knows it.</param>
 /// <param name="Kind">What the payload is.</param>
 /// <param name="Payload">Body to forward, already normalised by the device layer.</param>
-public sealed record OutboxMessage(string Device, OutboxMessageKind Kind, ReadOnlyMemory<byte> Payload)
+public readonly record struct OutboxMessage(string Device, OutboxMessageKind Kind, ReadOnlyMemory<byte> Payload)
 {
     /// <summary>CoAP Content-Format number of <see cref="Payload"/> (50 = application/json).</summary>
     public int ContentFormat { get; init; } = 50;

@@ -20,7 +20,7 @@ internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskS
     private int _completed;
     private int _holders;
 
-    public OutboxMessage Message { get; private set; } = null!;
+    public OutboxMessage Message { get; private set; }
     public DedupRecord? Dedup { get; private set; }
     public EnqueueResult Result { get; set; }
     public Exception? Error { get; set; }
@@ -65,7 +65,7 @@ internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskS
     {
         _cancellation.Dispose();
         _cancellation = default;
-        Message = null!;
+        Message = default;
         Dedup = null;
         Result = default;
         Error = null;

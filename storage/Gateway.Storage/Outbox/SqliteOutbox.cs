@@ -161,7 +161,7 @@ public sealed class SqliteOutbox : IOutbox
 
     public ValueTask<EnqueueResult> EnqueueAsync(OutboxMessage message, DedupRecord? dedup = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(message.Device, nameof(message)); // default(OutboxMessage)
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
         var pending = _spares.TryDequeue(out var spare) ? spare : new PendingEnqueue(_spares);
@@ -391,7 +391,7 @@ public sealed class SqliteOutbox : IOutbox
             {
                 var (message, dedup) = (batch[i].Message, batch[i].Dedup);
                 // The claim comes first: a retransmission of a request stored earlier, or earlier in this batch, changes nothing.
-                if (dedup is not null && !_table.Dedup.Claim(dedup, now, out var recorded))
+                if (dedup is { } claimed && !_table.Dedup.Claim(claimed, now, out var recorded))
                 {
                     batch[i].Result = EnqueueResult.Duplicate(recorded);
                     continue;
@@ -399,7 +399,7 @@ public sealed class SqliteOutbox : IOutbox
                 var id = admission.TryInsert(message, transaction, delta);
                 if (id is null)
                 {
-                    if (dedup is not null) _table.Dedup.TakeBack(dedup);
+                    if (dedup is { } taken) _table.Dedup.TakeBack(taken);
                     OutboxLog.Refused(_logger, admission.LastRefusal);
                     batch[i].Result = EnqueueResult.Refused(admission.LastRefusal, _options.RefusalRetryAfter);
                     continue;
