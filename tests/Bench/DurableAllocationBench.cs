@@ -21,7 +21,10 @@ internal static class DurableAllocationBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int requests = 100_000, outstanding = 16;
+        // One client socket's Message IDs are 16 bits, and a reused (peer, MID) within EXCHANGE_LIFETIME is a duplicate the
+        // gateway answers from its record without storing a row: each phase gets a socket of its own and at most this many.
+        const int MaxRequests = 60_000;
+        int requests = MaxRequests, outstanding = 16;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -29,9 +32,14 @@ internal static class DurableAllocationBench
                 case "--requests": requests = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--n": outstanding = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 default:
-                    Console.Error.WriteLine("usage: Bench coap-alloc --telemetry [--requests 100000] [--n 16]");
+                    Console.Error.WriteLine($"usage: Bench coap-alloc --telemetry [--requests {MaxRequests}] [--n 16]");
                     return 2;
             }
+        }
+        if (requests > MaxRequests)
+        {
+            Console.Error.WriteLine($"coap-alloc: --requests at most {MaxRequests} (one socket's Message IDs)");
+            return 2;
         }
         var data = Directory.CreateTempSubdirectory("coapgw-alloc-").FullName;
         try
@@ -56,6 +64,13 @@ internal static class DurableAllocationBench
             var result = Measure(new IPEndPoint(IPAddress.Loopback, port), requests, outstanding);
             await stop.CancelAsync();
             await host;
+            // Every 2.01 counted was a row of its own, not a duplicate answered from its record.
+            long rows = StoredRows(Path.Combine(data, "gateway.db"));
+            if (result == 0 && rows < WarmUp + requests)
+            {
+                Console.Error.WriteLine($"coap-alloc: {rows} rows stored for {WarmUp + requests} requests: some were answered as duplicates");
+                return 1;
+            }
             return result;
         }
         finally
@@ -64,56 +79,93 @@ internal static class DurableAllocationBench
         }
     }
 
+    private const int WarmUp = 20_000;
+
+    private static long StoredRows(string database)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM outbox";
+        return (long)command.ExecuteScalar()!;
+    }
+
     private static int Measure(IPEndPoint gateway, int requests, int outstanding)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        socket.ReceiveTimeout = 100;
         var destination = gateway.Serialize();
-        var sender = new SocketAddress(AddressFamily.InterNetwork);
         var request = CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, CoapCode.Post, 0, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 },
             [CoapOption.FromString(CoapOptionNumber.UriPath, "api"), CoapOption.FromString(CoapOptionNumber.UriPath, "v1"),
              CoapOption.FromString(CoapOptionNumber.UriPath, Token), CoapOption.FromString(CoapOptionNumber.UriPath, "telemetry"),
              CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 50)], "{\"temperature\":21.5}"u8.ToArray()));
         var response = new byte[1500];
-        int next = 0;
-        void Send()
-        {
-            // A fresh Message ID and token each time: every request is new to the deduplicator and the durable dedup record.
-            request[2] = (byte)(next >> 8);
-            request[3] = (byte)next;
-            request[4] = (byte)(next >> 16);
-            request[5] = (byte)(next >> 24);
-            next++;
-            socket.SendTo(request, SocketFlags.None, destination);
-        }
+        var sender = new SocketAddress(AddressFamily.InterNetwork);
+
+        using var warmUp = new Client(destination, request);
         // Until the host listens and answers 2.01 (it starts in the background); then the answers to the probes still
         // on their way are drained, so every answer counted later is to a request of its own phase.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        warmUp.Socket.ReceiveTimeout = 100;
         while (true)
         {
-            Send();
+            warmUp.Send();
             try
             {
-                int n = socket.ReceiveFrom(response, SocketFlags.None, sender);
+                int n = warmUp.Socket.ReceiveFrom(response, SocketFlags.None, sender);
                 if (n >= 2 && response[1] == CoapCode.Created.Value) break;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
             {
             }
         }
-        try { while (true) socket.ReceiveFrom(response, SocketFlags.None, sender); }
+        try { while (true) warmUp.Socket.ReceiveFrom(response, SocketFlags.None, sender); }
         catch (SocketException) { }
-        socket.ReceiveTimeout = 10_000; // a commit stalled for seconds fails the run rather than hanging it
+        if (warmUp.Exchange(WarmUp, outstanding, response, sender) > 0) return 1; // pools, caches, the SQLite page cache
 
-        // Keeps `outstanding` requests in flight until `count` are answered; returns the answers that were not 2.01.
-        int Exchange(int count)
+        using var measured = new Client(destination, request); // a new peer: its Message IDs are new to the gateway
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        int collections = GC.CollectionCount(0);
+        int unexpected = measured.Exchange(requests, outstanding, response, sender);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Console.WriteLine($"{requests} durable telemetry POSTs (N = {outstanding}): {allocated / (double)requests:F1} bytes allocated per request " +
+            $"(the whole process, {allocated} B in all), {GC.CollectionCount(0) - collections} gen0 collections{(unexpected > 0 ? $", {unexpected} answers other than 2.01" : "")}");
+        return unexpected > 0 ? 1 : 0;
+    }
+
+    /// <summary>One client socket sending the same POST with a new Message ID and token each time; it allocates nothing per request.</summary>
+    private sealed class Client(SocketAddress destination, byte[] template) : IDisposable
+    {
+        private readonly byte[] _request = (byte[])template.Clone();
+        private int _next;
+
+        public Socket Socket { get; } = Bound();
+
+        private static Socket Bound()
         {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return socket;
+        }
+
+        public void Send()
+        {
+            // Every request is new to the deduplicator and the durable dedup record, up to 65,536 from this socket.
+            _request[2] = (byte)(_next >> 8);
+            _request[3] = (byte)_next;
+            _request[4] = (byte)(_next >> 16);
+            _request[5] = (byte)(_next >> 24);
+            _next++;
+            Socket.SendTo(_request, SocketFlags.None, destination);
+        }
+
+        /// <summary>Keeps <paramref name="outstanding"/> requests in flight until <paramref name="count"/> are answered; returns the answers that were not 2.01.</summary>
+        public int Exchange(int count, int outstanding, byte[] response, SocketAddress sender)
+        {
+            Socket.ReceiveTimeout = 10_000; // a commit stalled for seconds fails the run rather than hanging it
             int sent = 0, unexpected = 0;
             for (; sent < Math.Min(outstanding, count); sent++) Send();
             for (int answered = 0; answered < count; answered++)
             {
-                int n = socket.ReceiveFrom(response, SocketFlags.None, sender);
+                int n = Socket.ReceiveFrom(response, SocketFlags.None, sender);
                 if (n < 2 || response[1] != CoapCode.Created.Value) unexpected++;
                 if (sent < count)
                 {
@@ -123,13 +175,7 @@ internal static class DurableAllocationBench
             }
             return unexpected;
         }
-        Exchange(20_000); // warm-up: pools, caches, the SQLite page cache
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        int collections = GC.CollectionCount(0);
-        int unexpected = Exchange(requests);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Console.WriteLine($"{requests} durable telemetry POSTs (N = {outstanding}): {allocated / (double)requests:F0} bytes allocated per request " +
-            $"(the whole process), {GC.CollectionCount(0) - collections} gen0 collections{(unexpected > 0 ? $", {unexpected} answers other than 2.01" : "")}");
-        return unexpected > 0 ? 1 : 0;
+
+        public void Dispose() => Socket.Dispose();
     }
 }

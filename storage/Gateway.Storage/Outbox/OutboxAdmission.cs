@@ -3,9 +3,9 @@ namespace Gateway.Storage.Outbox;
 /// <summary>
 /// Admits rows into one SQLite batch under the limits: inserts, and when the row does not fit,
 /// compacts attribute rows, then drops the oldest telemetry, all inside a savepoint that is rolled
-/// back (drops included) if that still does not make room.
+/// back (drops included) if that still does not make room. A struct: one per group commit, kept in a local.
 /// </summary>
-internal sealed class OutboxAdmission
+internal struct OutboxAdmission
 {
     private const int TelemetryScan = 256;
 

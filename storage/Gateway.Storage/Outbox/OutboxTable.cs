@@ -334,8 +334,9 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
     public int CountAttempts(IEnumerable<long> ids) =>
         Execute("UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each($a))", ("$a", IdArray(ids)));
 
-    public void AddDrops(IReadOnlyDictionary<DropKey, long> drops)
+    public void AddDrops(Dictionary<DropKey, long>? drops)
     {
+        if (drops is null) return;
         foreach (var (key, count) in drops)
         {
             Execute("INSERT INTO outbox_drops (kind, reason, count) VALUES ($k, $r, $c) " +

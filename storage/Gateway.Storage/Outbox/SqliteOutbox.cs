@@ -33,6 +33,7 @@ public sealed class SqliteOutbox : IOutbox
     private readonly SqliteConnection _connection;
     private readonly OutboxTable _table;
     private readonly BatchTransaction _batchTransaction;
+    private readonly OutboxBatchDelta _commitDelta = new(); // the writer's, reset for every batch
     private readonly OutboxLeases _leases = new();
     private readonly StoreClock _clock;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -376,7 +377,8 @@ public sealed class SqliteOutbox : IOutbox
 
     private void CommitBatch(List<PendingEnqueue> batch)
     {
-        var delta = new OutboxBatchDelta();
+        var delta = _commitDelta;
+        delta.Reset();
         var now = _clock.NowMs;
         var transaction = _batchTransaction;
         try
@@ -560,6 +562,7 @@ public sealed class SqliteOutbox : IOutbox
         _depth += delta.Depth;
         _bytes += delta.Bytes;
         _deadLetters += delta.DeadLetters;
+        if (delta.Drops is null) return;
         foreach (var (key, count) in delta.Drops)
         {
             _drops[key] = _drops.GetValueOrDefault(key) + count;
