@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Host;
 using Gateway.Host.Cli;
+using Gateway.TestKit;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Bench;
@@ -61,7 +61,7 @@ internal static class DurableAllocationBench
             }).Build();
             using var stop = new CancellationTokenSource();
             var host = Task.Run(() => GatewayApplication.RunAsync(configuration, cancellationToken: stop.Token));
-            var result = Measure(new IPEndPoint(IPAddress.Loopback, port), requests, outstanding);
+            var result = await MeasureAsync(new IPEndPoint(IPAddress.Loopback, port), requests, outstanding);
             await stop.CancelAsync();
             await host;
             // Every 2.01 counted was a row of its own, not a duplicate answered from its record.
@@ -90,92 +90,25 @@ internal static class DurableAllocationBench
         return (long)command.ExecuteScalar()!;
     }
 
-    private static int Measure(IPEndPoint gateway, int requests, int outstanding)
+    private static async Task<int> MeasureAsync(IPEndPoint gateway, int requests, int outstanding)
     {
         var destination = gateway.Serialize();
         var request = CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, CoapCode.Post, 0, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 },
             [CoapOption.FromString(CoapOptionNumber.UriPath, "api"), CoapOption.FromString(CoapOptionNumber.UriPath, "v1"),
              CoapOption.FromString(CoapOptionNumber.UriPath, Token), CoapOption.FromString(CoapOptionNumber.UriPath, "telemetry"),
              CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 50)], "{\"temperature\":21.5}"u8.ToArray()));
-        var response = new byte[1500];
-        var sender = new SocketAddress(AddressFamily.InterNetwork);
-
-        using var warmUp = new Client(destination, request);
-        // Until the host listens and answers 2.01 (it starts in the background); then the answers to the probes still
-        // on their way are drained, so every answer counted later is to a request of its own phase.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        warmUp.Socket.ReceiveTimeout = 100;
-        while (true)
+        using (var warmUp = new CoapPostLoop(destination, request, CoapCode.Created.Value))
         {
-            warmUp.Send();
-            try
-            {
-                int n = warmUp.Socket.ReceiveFrom(response, SocketFlags.None, sender);
-                if (n >= 2 && response[1] == CoapCode.Created.Value) break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-            }
+            await warmUp.WaitForServerAsync(TimeSpan.FromSeconds(30));
+            if (warmUp.Exchange(WarmUp, outstanding) > 0) return 1; // pools, caches, the SQLite page cache
         }
-        try { while (true) warmUp.Socket.ReceiveFrom(response, SocketFlags.None, sender); }
-        catch (SocketException) { }
-        if (warmUp.Exchange(WarmUp, outstanding, response, sender) > 0) return 1; // pools, caches, the SQLite page cache
-
-        using var measured = new Client(destination, request); // a new peer: its Message IDs are new to the gateway
+        using var measured = new CoapPostLoop(destination, request, CoapCode.Created.Value); // a new peer: its Message IDs are new to the gateway
         long before = GC.GetTotalAllocatedBytes(precise: true);
         int collections = GC.CollectionCount(0);
-        int unexpected = measured.Exchange(requests, outstanding, response, sender);
+        int unexpected = measured.Exchange(requests, outstanding);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Console.WriteLine($"{requests} durable telemetry POSTs (N = {outstanding}): {allocated / (double)requests:F1} bytes allocated per request " +
             $"(the whole process, {allocated} B in all), {GC.CollectionCount(0) - collections} gen0 collections{(unexpected > 0 ? $", {unexpected} answers other than 2.01" : "")}");
         return unexpected > 0 ? 1 : 0;
-    }
-
-    /// <summary>One client socket sending the same POST with a new Message ID and token each time; it allocates nothing per request.</summary>
-    private sealed class Client(SocketAddress destination, byte[] template) : IDisposable
-    {
-        private readonly byte[] _request = (byte[])template.Clone();
-        private int _next;
-
-        public Socket Socket { get; } = Bound();
-
-        private static Socket Bound()
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return socket;
-        }
-
-        public void Send()
-        {
-            // Every request is new to the deduplicator and the durable dedup record, up to 65,536 from this socket.
-            _request[2] = (byte)(_next >> 8);
-            _request[3] = (byte)_next;
-            _request[4] = (byte)(_next >> 16);
-            _request[5] = (byte)(_next >> 24);
-            _next++;
-            Socket.SendTo(_request, SocketFlags.None, destination);
-        }
-
-        /// <summary>Keeps <paramref name="outstanding"/> requests in flight until <paramref name="count"/> are answered; returns the answers that were not 2.01.</summary>
-        public int Exchange(int count, int outstanding, byte[] response, SocketAddress sender)
-        {
-            Socket.ReceiveTimeout = 10_000; // a commit stalled for seconds fails the run rather than hanging it
-            int sent = 0, unexpected = 0;
-            for (; sent < Math.Min(outstanding, count); sent++) Send();
-            for (int answered = 0; answered < count; answered++)
-            {
-                int n = Socket.ReceiveFrom(response, SocketFlags.None, sender);
-                if (n < 2 || response[1] != CoapCode.Created.Value) unexpected++;
-                if (sent < count)
-                {
-                    Send();
-                    sent++;
-                }
-            }
-            return unexpected;
-        }
-
-        public void Dispose() => Socket.Dispose();
     }
 }

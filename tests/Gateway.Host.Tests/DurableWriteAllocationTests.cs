@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Gateway.Coap.Codec;
 using Gateway.Coap.Messages;
 using Gateway.Host.Cli;
@@ -28,6 +27,11 @@ public sealed class DurableWriteAllocationTests : IDisposable
     // layer put back on the path costs well over this per POST.
     private const double MaxBytesPerPost = 64;
 
+    private static readonly byte[] Request = CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, CoapCode.Post, 0, new byte[8],
+        [CoapOption.FromString(CoapOptionNumber.UriPath, "api"), CoapOption.FromString(CoapOptionNumber.UriPath, "v1"),
+         CoapOption.FromString(CoapOptionNumber.UriPath, Token), CoapOption.FromString(CoapOptionNumber.UriPath, "telemetry"),
+         CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 50)], "{\"temperature\":21.5}"u8.ToArray()));
+
     private readonly TempDirectory _dir = new();
 
     [Fact]
@@ -50,14 +54,14 @@ public sealed class DurableWriteAllocationTests : IDisposable
         try
         {
             var gateway = new IPEndPoint(IPAddress.Loopback, port).Serialize();
-            using (var warm = new Client(gateway))
+            using (var warm = new CoapPostLoop(gateway, Request, CoapCode.Created.Value))
             {
-                await warm.WaitForGatewayAsync(TimeSpan.FromSeconds(30));
-                Assert.Equal(0, warm.Exchange(WarmUp)); // pools, caches, the SQLite page cache, the JIT's tiers
+                await warm.WaitForServerAsync(TimeSpan.FromSeconds(30));
+                Assert.Equal(0, warm.Exchange(WarmUp, Outstanding)); // pools, caches, the SQLite page cache, the JIT's tiers
             }
-            using var measured = new Client(gateway); // a new peer: its Message IDs are new to the gateway
+            using var measured = new CoapPostLoop(gateway, Request, CoapCode.Created.Value); // a new peer: its Message IDs are new to the gateway
             long before = GC.GetTotalAllocatedBytes(precise: true);
-            Assert.Equal(0, measured.Exchange(Measured));
+            Assert.Equal(0, measured.Exchange(Measured, Outstanding));
             perPost = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Measured;
         }
         finally
@@ -80,76 +84,4 @@ public sealed class DurableWriteAllocationTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
-
-    /// <summary>A raw client keeping <see cref="Outstanding"/> confirmable POSTs in flight; it allocates nothing per request.</summary>
-    private sealed class Client(SocketAddress gateway) : IDisposable
-    {
-        private readonly Socket _socket = Bound();
-        private readonly byte[] _request = CoapCodec.Encode(new CoapMessage(CoapMessageType.Confirmable, CoapCode.Post, 0, new byte[8],
-            [CoapOption.FromString(CoapOptionNumber.UriPath, "api"), CoapOption.FromString(CoapOptionNumber.UriPath, "v1"),
-             CoapOption.FromString(CoapOptionNumber.UriPath, Token), CoapOption.FromString(CoapOptionNumber.UriPath, "telemetry"),
-             CoapOption.FromUInt(CoapOptionNumber.ContentFormat, 50)], "{\"temperature\":21.5}"u8.ToArray()));
-        private readonly byte[] _response = new byte[1500];
-        private readonly SocketAddress _sender = new(AddressFamily.InterNetwork);
-        private int _next;
-
-        private static Socket Bound()
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return socket;
-        }
-
-        private void Send()
-        {
-            // A new Message ID and token each time (fewer than 65,536 from one socket): every POST is new to the gateway.
-            _request[2] = (byte)(_next >> 8);
-            _request[3] = (byte)_next;
-            _request[4] = (byte)(_next >> 16);
-            _next++;
-            _socket.SendTo(_request, SocketFlags.None, gateway);
-        }
-
-        /// <summary>Until the host (started in the background) answers a 2.01; then the answers still on their way are drained.</summary>
-        public async Task WaitForGatewayAsync(TimeSpan patience)
-        {
-            var deadline = DateTime.UtcNow + patience;
-            _socket.ReceiveTimeout = 100;
-            while (true)
-            {
-                Send();
-                try
-                {
-                    if (_socket.ReceiveFrom(_response, SocketFlags.None, _sender) >= 2 && _response[1] == CoapCode.Created.Value) break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Yield();
-                }
-            }
-            try { while (true) _socket.ReceiveFrom(_response, SocketFlags.None, _sender); }
-            catch (SocketException) { }
-        }
-
-        /// <summary>Keeps requests in flight until <paramref name="count"/> are answered; returns the answers that were not 2.01.</summary>
-        public int Exchange(int count)
-        {
-            _socket.ReceiveTimeout = 10_000;
-            int sent = 0, unexpected = 0;
-            for (; sent < Math.Min(Outstanding, count); sent++) Send();
-            for (int answered = 0; answered < count; answered++)
-            {
-                int n = _socket.ReceiveFrom(_response, SocketFlags.None, _sender);
-                if (n < 2 || _response[1] != CoapCode.Created.Value) unexpected++;
-                if (sent < count)
-                {
-                    Send();
-                    sent++;
-                }
-            }
-            return unexpected;
-        }
-
-        public void Dispose() => _socket.Dispose();
-    }
 }
