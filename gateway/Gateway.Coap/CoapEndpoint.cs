@@ -320,6 +320,10 @@ public sealed partial class CoapEndpoint : IDisposable
         {
             pending = _handler!.HandleAsync(request, _stopping.Token);
         }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return; // stopping: no answer, as for a handler cancelled after it went asynchronous
+        }
         catch (Exception e)
         {
             pending = new(HandlerFailed(e, request));
@@ -448,6 +452,7 @@ public sealed partial class CoapEndpoint : IDisposable
             _clientExchanges.Clear();
         }
         foreach (var exchange in waiting) exchange.Response.TrySetException(new ObjectDisposedException(nameof(CoapEndpoint)));
-        _stopping.Dispose();
+        // _stopping stays undisposed: it holds no timer, and a datagram handled while the endpoint stops (Inject, a late
+        // completion) may still read its token, which a disposed source would answer with ObjectDisposedException.
     }
 }

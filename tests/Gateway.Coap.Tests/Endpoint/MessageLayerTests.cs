@@ -238,6 +238,24 @@ public class MessageLayerTests
         Assert.Equal(CoapCode.Changed, h.Expect().Code);
         Assert.Equal(1, h.Endpoint.Statistics.HandlerErrors);
     }
+
+    [Fact]
+    public void AHandlerCancelledByTheStop_IsNotAFailure_WhileACancellationOfItsOwnIs()
+    {
+        // Cancelled before it went asynchronous, by the endpoint stopping (a durable write refused by an outbox that is
+        // shutting down): no answer and no error, as when it is cancelled after going asynchronous.
+        var handler = new ScriptedHandler { Respond = _ => throw new OperationCanceledException("its own") };
+        using var h = new EndpointHarness(handler);
+        h.Send(EndpointHarness.Get(1, "a"));
+        Assert.Equal(CoapCode.InternalServerError, h.Expect().Code);
+        Assert.Equal(1, h.Endpoint.Statistics.HandlerErrors);
+
+        handler.Respond = _ => throw new OperationCanceledException("stopping");
+        h.Endpoint.Dispose();
+        h.Send(EndpointHarness.Get(2, "a"));
+        Assert.Equal(2, handler.Calls);
+        Assert.Equal(1, h.Endpoint.Statistics.HandlerErrors);
+    }
 }
 
 public class NoResponseTests
