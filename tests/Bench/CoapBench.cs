@@ -92,7 +92,7 @@ internal static class CoapBench
             // it as in an installed gateway) on a free port: nothing shared with a gateway already running here.
             dataDir = Directory.CreateTempSubdirectory("coapgw-bench-").FullName;
             string[] gatewayArguments = [.. gatewayCommand.Prefix, "run", $"--Coap:Port={gatewayPort}", "--Coap:Address=127.0.0.1", $"--data-dir={dataDir}", "--Http:Port=0",
-                $"--Admin:Port={FreeTcpPort()}"];
+                $"--Admin:Port={Gateway.TestKit.FreePort.Tcp()}"];
             if (options.Telemetry)
             {
                 // One device: every 2.01 is a row committed in the database (WAL, synchronous=FULL).
@@ -108,7 +108,7 @@ internal static class CoapBench
                     int baselinePort = FreePort();
                     string[] baselineCommand = options.BaselineDll is { } baselineDll ? ["dotnet", Path.GetFullPath(baselineDll)] : [gatewayCommand.FileName, .. gatewayCommand.Prefix];
                     servers.Add(new BenchServer("baseline", baselineCommand[0], [.. baselineCommand[1..], "run", $"--Coap:Port={baselinePort}", "--Coap:Address=127.0.0.1",
-                        $"--data-dir={NewScratch(scratchDirs)}", "--Http:Port=0", $"--Admin:Port={FreeTcpPort()}", .. options.BaselineArguments],
+                        $"--data-dir={NewScratch(scratchDirs)}", "--Http:Port=0", $"--Admin:Port={Gateway.TestKit.FreePort.Tcp()}", .. options.BaselineArguments],
                         baselinePort, options.GatewayPath));
                 }
             }
@@ -305,14 +305,6 @@ internal static class CoapBench
     internal static int FreePort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    /// <summary>A free loopback TCP port, found the same way.</summary>
-    internal static int FreeTcpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }

@@ -56,7 +56,7 @@ internal static class DurableAllocationBench
                 ["Coap:Address"] = "127.0.0.1",
                 ["Coap:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Http:Port"] = "0",
-                ["Admin:Port"] = CoapBench.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), // on, as installed
+                ["Admin:Port"] = FreePort.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture), // on, as installed
                 ["Logging:LogLevel:Default"] = "Warning",
             }).Build();
             using var stop = new CancellationTokenSource();
