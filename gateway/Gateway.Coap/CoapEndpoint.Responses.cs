@@ -94,8 +94,9 @@ public sealed partial class CoapEndpoint
         {
             if (exchange.Completed || exchange.EmptyAckSent) return;
             // A callback of an earlier use of this (reused) exchange, run after that use ended and this one began:
-            // not this use's deadline. (Were it taken for one, an early empty ACK is still correct, §5.2.2.)
-            if (_time.GetElapsedTime(exchange.ArmedAt) < _options.SeparateResponseDelay / 2) return;
+            // not this use's deadline. (Were it taken for one, an early empty ACK is still correct, §5.2.2; a NON use gets
+            // none, §4.3: only a Confirmable message is acknowledged.)
+            if (exchange.Type != CoapMessageType.Confirmable || _time.GetElapsedTime(exchange.ArmedAt) < _options.SeparateResponseDelay / 2) return;
             exchange.EmptyAckSent = true;
             CoapCodec.Encode(CoapMessageType.Acknowledgement, CoapCode.Empty, exchange.MessageId, default, [], default, ack);
             // A retransmitted request from now on gets this empty ACK again (§4.5).

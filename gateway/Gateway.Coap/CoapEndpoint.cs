@@ -343,22 +343,17 @@ public sealed partial class CoapEndpoint : IDisposable
         // The handler is still working: its exchange keeps the datagram buffer, message and request.
         var buffer = context.Detach(_spareRequests, out var detachedMessage, out var detachedRequest);
         if (!_spareExchanges.TryTake(out var exchange)) exchange = new ServerExchange(_completeExchange);
-        // Under the gate, so a late deadline callback of the exchange's previous use sees either that use or this one.
-        lock (_gate)
-        {
-            // Only the receive thread's own request goes back to the spares (a block-wise transfer's is its own).
-            exchange.Start(peer, context.Remote, message, handle, buffer, context.Length, request,
-                ReferenceEquals(request, detachedRequest) ? detachedMessage : null, pending);
-            if (confirmable) ArmDeadline(exchange, now);
-        }
+        // Only the receive thread's own request goes back to the spares (a block-wise transfer's is its own).
+        exchange.Start(peer, context.Remote, message, handle, buffer, context.Length, request,
+            ReferenceEquals(request, detachedRequest) ? detachedMessage : null, pending, now);
+        if (confirmable) ArmDeadline(exchange);
         // No asynchronous method: the continuation is the exchange's own delegate, run where the handler completes
         // (the outbox's writer, inside its batch of answers) as an awaiting method's would be.
         pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(exchange.HandlerCompleted);
     }
 
-    private void ArmDeadline(ServerExchange exchange, long now)
+    private void ArmDeadline(ServerExchange exchange)
     {
-        exchange.ArmedAt = now;
         if (exchange.Deadline is { } timer) timer.Change(_options.SeparateResponseDelay, Timeout.InfiniteTimeSpan);
         else exchange.Deadline = _time.CreateTimer(_onSeparateDeadline, exchange, _options.SeparateResponseDelay, Timeout.InfiniteTimeSpan);
     }

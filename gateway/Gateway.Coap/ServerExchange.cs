@@ -12,8 +12,8 @@ namespace Gateway.Coap;
 /// empty ACK at the deadline and to send the response later (RFC 7252 §5.2.2), the datagram buffer its payload still
 /// points into, and the handler's pending answer. Reused: once complete it goes back to its endpoint's spares with its
 /// address buffer, its deadline timer and the continuation that completes it, so an asynchronous exchange allocates
-/// none of them (issue 21). Fields are written by the receive thread before the handler's continuation is registered;
-/// <see cref="EmptyAckSent"/> and <see cref="Completed"/> are guarded by the endpoint's gate.
+/// none of them (issue 21). Fields are written by the receive thread before the deadline is armed and the handler's
+/// continuation registered; <see cref="EmptyAckSent"/> and <see cref="Completed"/> are then guarded by the endpoint's gate.
 /// </summary>
 internal sealed class ServerExchange
 {
@@ -47,14 +47,21 @@ internal sealed class ServerExchange
 
     /// <summary>Created for the first confirmable use and re-armed for every later one.</summary>
     public ITimer? Deadline { get; set; }
-    /// <summary>When <see cref="Deadline"/> was armed: a callback of an earlier use that ran late is told apart by it.</summary>
-    public long ArmedAt { get; set; }
+    /// <summary>When this use began: a deadline callback of an earlier use that ran late is told apart by it.</summary>
+    public long ArmedAt { get; private set; }
 
     public bool EmptyAckSent { get; set; }
-    public bool Completed { get; set; }
+
+    private bool _completed;
+
+    /// <summary>
+    /// Cleared last by <see cref="Start"/> (a release), read with acquire: a late deadline callback of the previous use that
+    /// finds it false sees all of this use, <see cref="ArmedAt"/> included — without the receive thread taking the gate.
+    /// </summary>
+    public bool Completed { get => Volatile.Read(ref _completed); set => Volatile.Write(ref _completed, value); }
 
     public void Start(PeerAddress peer, SocketAddress from, CoapMessage message, Deduplicator.Handle handle, byte[] buffer, int requestLength,
-        CoapRequest request, CoapMessage? spareMessage, ValueTask<CoapResponse> pending)
+        CoapRequest request, CoapMessage? spareMessage, ValueTask<CoapResponse> pending, long now)
     {
         Peer = peer;
         if (from.Size > _to.Buffer.Length) _to = new SocketAddress(from.Family, from.Size);
@@ -69,7 +76,9 @@ internal sealed class ServerExchange
         Request = request;
         SpareMessage = spareMessage;
         Pending = pending;
-        EmptyAckSent = Completed = false;
+        ArmedAt = now;
+        EmptyAckSent = false;
+        Completed = false; // last: publishes this use
     }
 
     /// <summary>Forgets what the use referred to, so a kept exchange holds no request, buffer or task.</summary>

@@ -86,6 +86,28 @@ public class ServerExchangeReuseTests
         pending.Dequeue().SetResult(CoapResponse.Empty(CoapCode.Changed));
     }
 
+    [Fact]
+    public void ALateDeadlineCallbackOfAConfirmableUse_NeverAcknowledgesANonConfirmableOne()
+    {
+        var time = new CapturingTimeProvider();
+        var transport = new InMemoryDatagramTransport(new IPEndPoint(IPAddress.IPv6Any, 5683));
+        var pending = new Queue<TaskCompletionSource<CoapResponse>>();
+        using var endpoint = new CoapEndpoint(transport, new ScriptedHandler { Respond = _ => new(Enqueue(pending).Task) }, timeProvider: time);
+
+        endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0101, "a", [0x01])), DeviceA);
+        var (callback, state) = Assert.Single(time.Timers);
+        pending.Dequeue().SetResult(CoapResponse.Text(CoapCode.Content, "one"));
+        Assert.True(transport.TryTakeSent(out _, out _, TimeSpan.FromSeconds(5)));
+        Assert.True(SpinWait.SpinUntil(() => endpoint.SpareExchangeCount == 1, TimeSpan.FromSeconds(5)));
+
+        // The same exchange for a NON request (RFC 7252 §4.3: never acknowledged), still pending long after it began.
+        endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0202, "b", [0x02], CoapMessageType.NonConfirmable)), DeviceB);
+        time.Advance(TimeSpan.FromMilliseconds(400));
+        callback(state); // the confirmable use's callback, very late
+        Assert.Equal(0, transport.SentCount);
+        pending.Dequeue().SetResult(CoapResponse.Empty(CoapCode.Changed));
+    }
+
     private static TaskCompletionSource<CoapResponse> Enqueue(Queue<TaskCompletionSource<CoapResponse>> pending)
     {
         var next = new TaskCompletionSource<CoapResponse>();
