@@ -1,7 +1,7 @@
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
 using Gateway.Devices.ThingsBoard;
-using Gateway.Domain;
+using Gateway.Storage;
 
 namespace Gateway.Devices.Coap;
 
@@ -43,7 +43,7 @@ internal static class CoapResults
 
     public static int ResponseFormat(CoapRequest request) => request.ContentFormat ?? CoapContentFormat.Json;
 
-    /// <summary>Completes synchronously when the service did (piggybacked on the receive thread), else awaits.</summary>
+    /// <summary>Completes synchronously when the service did (piggybacked on the receive thread), else where the service completes (<see cref="MappedValueTask{TIn,TState,TOut}"/>).</summary>
     public static ValueTask<CoapResponse> Map(ValueTask<DeviceApiResult> pending, CoapRequest request) =>
         MappedValueTask<DeviceApiResult, CoapRequest, CoapResponse>.Map(pending, request, ToCoap);
 

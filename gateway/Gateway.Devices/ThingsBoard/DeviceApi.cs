@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Devices.Refusals;
 using Gateway.Domain;
+using Gateway.Storage;
 using Gateway.Storage.Attributes;
 using Gateway.Storage.Devices;
 using Gateway.Storage.Downlinks;

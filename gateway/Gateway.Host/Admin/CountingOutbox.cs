@@ -1,4 +1,4 @@
-using Gateway.Domain;
+using Gateway.Storage;
 using Gateway.Storage.Outbox;
 
 namespace Gateway.Host.Admin;

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Threading.Tasks.Sources;
-
 namespace Gateway.Storage.Outbox;
 
 /// <summary>
@@ -11,11 +8,8 @@ namespace Gateway.Storage.Outbox;
 /// Cancelling ends the caller's wait, not the write (<see cref="IOutbox.EnqueueAsync"/>): the writer's later result is
 /// then ignored.
 /// </summary>
-internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskSource<EnqueueResult>
+internal sealed class PendingEnqueue(SparePool<PendingEnqueue> spares) : ReusedValueTaskSource<EnqueueResult>
 {
-    private const int MaxSpares = 1024;
-
-    private ManualResetValueTaskSourceCore<EnqueueResult> _core;
     private CancellationTokenRegistration _cancellation;
     private int _completed;
     private int _holders;
@@ -32,8 +26,8 @@ internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskS
         Dedup = dedup;
         _holders = 2;
         // A brief continuation runs on the writer as the batch is completed, without a pool hop of its own.
-        _core.RunContinuationsAsynchronously = !message.ContinuesBriefly;
-        var task = new ValueTask<EnqueueResult>(this, _core.Version);
+        RunContinuationsAsynchronously = !message.ContinuesBriefly;
+        var task = CurrentTask;
         if (cancellationToken.CanBeCanceled)
         {
             _cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
@@ -44,12 +38,12 @@ internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskS
 
     public void Complete(EnqueueResult result)
     {
-        if (Interlocked.Exchange(ref _completed, 1) == 0) _core.SetResult(result);
+        if (Interlocked.Exchange(ref _completed, 1) == 0) SetResult(result);
     }
 
     public void Complete(Exception error)
     {
-        if (Interlocked.Exchange(ref _completed, 1) == 0) _core.SetException(error);
+        if (Interlocked.Exchange(ref _completed, 1) == 0) SetException(error);
     }
 
     /// <summary>The writer is done with it (after <see cref="Complete(EnqueueResult)"/>).</summary>
@@ -70,52 +64,10 @@ internal sealed class PendingEnqueue(PendingEnqueue.Spares spares) : IValueTaskS
         Result = default;
         Error = null;
         _completed = 0;
-        _core.Reset();
+        ResetUse();
         spares.Return(this);
     }
 
-    public EnqueueResult GetResult(short token)
-    {
-        // A read of an earlier use's task, or of one not completed, throws and leaves this use alone.
-        bool reading = token == _core.Version && _core.GetStatus(token) != ValueTaskSourceStatus.Pending;
-        try
-        {
-            return _core.GetResult(token);
-        }
-        finally
-        {
-            if (reading) Release();
-        }
-    }
-
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
-
-    /// <summary>Entries kept for reuse, up to a bound; what does not fit is left to the collector.</summary>
-    internal sealed class Spares
-    {
-        private readonly ConcurrentQueue<PendingEnqueue> _queue = new();
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public bool TryDequeue(out PendingEnqueue pending)
-        {
-            if (!_queue.TryDequeue(out pending!)) return false;
-            Interlocked.Decrement(ref _count);
-            return true;
-        }
-
-        public void Return(PendingEnqueue pending)
-        {
-            if (Interlocked.Increment(ref _count) > MaxSpares)
-            {
-                Interlocked.Decrement(ref _count);
-                return;
-            }
-            _queue.Enqueue(pending);
-        }
-    }
+    /// <summary>The caller has read its result: it lets go (<see cref="Release"/>).</summary>
+    protected override void OnResultRead() => Release();
 }

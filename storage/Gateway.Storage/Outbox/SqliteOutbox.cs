@@ -38,7 +38,7 @@ public sealed class SqliteOutbox : IOutbox
     private readonly StoreClock _clock;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Channel<PendingEnqueue> _pending = Channel.CreateUnbounded<PendingEnqueue>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly PendingEnqueue.Spares _spares = new();
+    private readonly SparePool<PendingEnqueue> _spares = new(1024); // more than the writes in flight at once
     private readonly Task _writer;
     private readonly Task _opened;
     private Exception? _openFailure;
@@ -165,7 +165,7 @@ public sealed class SqliteOutbox : IOutbox
         ArgumentNullException.ThrowIfNull(message.Device, nameof(message)); // default(OutboxMessage)
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var pending = _spares.TryDequeue(out var spare) ? spare : new PendingEnqueue(_spares);
+        var pending = _spares.TryTake(out var spare) ? spare : new PendingEnqueue(_spares);
         var task = pending.Start(message, dedup, cancellationToken);
         if (!_pending.Writer.TryWrite(pending))
         {

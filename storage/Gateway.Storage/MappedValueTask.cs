@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Threading.Tasks.Sources;
 
-namespace Gateway.Domain;
+namespace Gateway.Storage;
 
 /// <summary>
 /// The result of a pending <see cref="ValueTask{TResult}"/> turned into another by a function, without an asynchronous
@@ -10,15 +8,13 @@ namespace Gateway.Domain;
 /// has been read (issue 21: a state machine per layer was a third of a durable POST's allocation). The function runs
 /// where the inner task completes (a brief continuation, as after <c>ConfigureAwait(false)</c>), and only when it
 /// succeeded: an exception of the inner task reaches the caller unmapped. The returned task must be awaited once,
-/// like any <see cref="ValueTask{TResult}"/> (nothing else may read it).
+/// like any <see cref="ValueTask{TResult}"/> (nothing else may read it). Used where the outbox's result travels up to
+/// the device's answer (the device API, the CoAP mapping, the status page's counting).
 /// </summary>
-public sealed class MappedValueTask<TIn, TState, TOut> : IValueTaskSource<TOut>
+public sealed class MappedValueTask<TIn, TState, TOut> : ReusedValueTaskSource<TOut>
 {
-    private const int MaxSpares = 1024;
-    private static readonly ConcurrentQueue<MappedValueTask<TIn, TState, TOut>> s_spares = new();
-    private static int s_spareCount;
+    private static readonly SparePool<MappedValueTask<TIn, TState, TOut>> s_spares = new(1024);
 
-    private ManualResetValueTaskSourceCore<TOut> _core;
     private ConfiguredValueTaskAwaitable<TIn>.ConfiguredValueTaskAwaiter _inner;
     private Func<TIn, TState, TOut> _map = null!;
     private TState _state = default!;
@@ -27,18 +23,17 @@ public sealed class MappedValueTask<TIn, TState, TOut> : IValueTaskSource<TOut>
     private MappedValueTask() => _onInnerCompleted = OnInnerCompleted;
 
     /// <summary>Objects kept for reuse now, across all uses of this instantiation.</summary>
-    public static int SpareCount => Volatile.Read(ref s_spareCount);
+    public static int SpareCount => s_spares.Count;
 
     /// <summary><c>map(await inner, state)</c>; completed at once when <paramref name="inner"/> already is.</summary>
     public static ValueTask<TOut> Map(ValueTask<TIn> inner, TState state, Func<TIn, TState, TOut> map)
     {
         if (inner.IsCompletedSuccessfully) return new(map(inner.Result, state));
-        if (s_spares.TryDequeue(out var mapped)) Interlocked.Decrement(ref s_spareCount);
-        else mapped = new MappedValueTask<TIn, TState, TOut>();
+        if (!s_spares.TryTake(out var mapped)) mapped = new MappedValueTask<TIn, TState, TOut>();
         mapped._map = map;
         mapped._state = state;
         mapped._inner = inner.ConfigureAwait(false).GetAwaiter();
-        var task = new ValueTask<TOut>(mapped, mapped._core.Version);
+        var task = mapped.CurrentTask;
         mapped._inner.UnsafeOnCompleted(mapped._onInnerCompleted);
         return task;
     }
@@ -52,39 +47,19 @@ public sealed class MappedValueTask<TIn, TState, TOut> : IValueTaskSource<TOut>
         }
         catch (Exception e)
         {
-            _core.SetException(e);
+            SetException(e);
             return;
         }
-        _core.SetResult(result);
-    }
-
-    public TOut GetResult(short token)
-    {
-        // A read of an earlier use's task, or of one not completed, throws and leaves this use alone.
-        bool reading = token == _core.Version && _core.GetStatus(token) != ValueTaskSourceStatus.Pending;
-        try
-        {
-            return _core.GetResult(token);
-        }
-        finally
-        {
-            if (reading) Recycle();
-        }
+        SetResult(result);
     }
 
     /// <summary>Read once: forgets this use and keeps the object for the next.</summary>
-    private void Recycle()
+    protected override void OnResultRead()
     {
         _inner = default;
         _map = null!;
         _state = default!;
-        _core.Reset();
-        if (Interlocked.Increment(ref s_spareCount) <= MaxSpares) s_spares.Enqueue(this);
-        else Interlocked.Decrement(ref s_spareCount);
+        ResetUse();
+        s_spares.Return(this);
     }
-
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
 }

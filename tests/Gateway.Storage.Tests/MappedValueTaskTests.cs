@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Gateway.Domain;
 
-namespace Gateway.Devices.Tests;
+namespace Gateway.Storage.Tests;
 
 /// <summary>
 /// <see cref="MappedValueTask{TIn,TState,TOut}"/>: <c>map(await inner, state)</c> without an asynchronous method, its
