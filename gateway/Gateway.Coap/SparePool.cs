@@ -6,6 +6,7 @@ namespace Gateway.Coap;
 /// Objects kept for reuse between the thread that gives one back and the thread that takes it (a receive thread takes,
 /// the thread completing an exchange gives back). Bounded: what does not fit is left to the collector. Taking and
 /// giving back allocate nothing once the queue has grown to its working size (a ring that is never full).
+/// Gateway.Storage keeps the same for the outbox's completions (this project references no other).
 /// </summary>
 internal sealed class SparePool<T>(int capacity)
 {
@@ -25,15 +26,14 @@ internal sealed class SparePool<T>(int capacity)
         return false;
     }
 
-    /// <summary>Keeps <paramref name="item"/> unless <c>capacity</c> spares are kept already; false then.</summary>
-    public bool Return(T item)
+    /// <summary>Keeps <paramref name="item"/> unless <c>capacity</c> spares are kept already.</summary>
+    public void Return(T item)
     {
         if (Interlocked.Increment(ref _count) > capacity)
         {
             Interlocked.Decrement(ref _count);
-            return false;
+            return;
         }
         _spare.Enqueue(item);
-        return true;
     }
 }
