@@ -60,52 +60,61 @@ public class ServerExchangeReuseTests
     [Fact]
     public void ALateDeadlineCallbackOfThePreviousUse_DoesNotAcknowledgeTheNext()
     {
-        var time = new CapturingTimeProvider();
-        var transport = new InMemoryDatagramTransport(new IPEndPoint(IPAddress.IPv6Any, 5683));
-        var pending = new Queue<TaskCompletionSource<CoapResponse>>();
-        using var endpoint = new CoapEndpoint(transport, new ScriptedHandler { Respond = _ => new(Enqueue(pending).Task) }, timeProvider: time);
-
-        endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0101, "a", [0x01])), DeviceA);
-        var (callback, state) = Assert.Single(time.Timers);
+        using var scene = new LateCallbackScene();
         // Use 1 ends just before its deadline; its callback was already on its way (dispatched, not yet run).
-        time.Advance(TimeSpan.FromMilliseconds(499));
-        pending.Dequeue().SetResult(CoapResponse.Text(CoapCode.Content, "one"));
-        Assert.True(transport.TryTakeSent(out _, out _, TimeSpan.FromSeconds(5)));
-        Assert.True(SpinWait.SpinUntil(() => endpoint.SpareExchangeCount == 1, TimeSpan.FromSeconds(5)));
+        var lateCallback = scene.FirstUseAnsweredAfter(TimeSpan.FromMilliseconds(499));
 
-        endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0202, "b", [0x02])), DeviceB);
-        time.Advance(TimeSpan.FromMilliseconds(2));
-        callback(state); // use 1's callback runs now, 2 ms into use 2
-        Assert.Equal(0, transport.SentCount);
-        Assert.Single(time.Timers); // the same timer, re-armed
+        scene.Endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0202, "b", [0x02])), DeviceB);
+        scene.Time.Advance(TimeSpan.FromMilliseconds(2));
+        lateCallback(); // use 1's callback runs now, 2 ms into use 2
+        Assert.Equal(0, scene.Transport.SentCount);
+        Assert.Single(scene.Time.Timers); // the same timer, re-armed
 
-        time.Advance(TimeSpan.FromMilliseconds(498)); // use 2's own deadline
-        Assert.True(transport.TryTakeSent(out var bytes, out var to, TimeSpan.FromSeconds(5)));
+        scene.Time.Advance(TimeSpan.FromMilliseconds(498)); // use 2's own deadline
+        Assert.True(scene.Transport.TryTakeSent(out var bytes, out var to, TimeSpan.FromSeconds(5)));
         Assert.True(CoapCodec.TryDecode(bytes, out var ack, out _));
         Assert.Equal((true, (ushort)0x0202, DeviceB.Port), (ack.IsEmpty, ack.MessageId, to.Port));
-        pending.Dequeue().SetResult(CoapResponse.Empty(CoapCode.Changed));
+        scene.Pending.Dequeue().SetResult(CoapResponse.Empty(CoapCode.Changed));
     }
 
     [Fact]
     public void ALateDeadlineCallbackOfAConfirmableUse_NeverAcknowledgesANonConfirmableOne()
     {
-        var time = new CapturingTimeProvider();
-        var transport = new InMemoryDatagramTransport(new IPEndPoint(IPAddress.IPv6Any, 5683));
-        var pending = new Queue<TaskCompletionSource<CoapResponse>>();
-        using var endpoint = new CoapEndpoint(transport, new ScriptedHandler { Respond = _ => new(Enqueue(pending).Task) }, timeProvider: time);
-
-        endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0101, "a", [0x01])), DeviceA);
-        var (callback, state) = Assert.Single(time.Timers);
-        pending.Dequeue().SetResult(CoapResponse.Text(CoapCode.Content, "one"));
-        Assert.True(transport.TryTakeSent(out _, out _, TimeSpan.FromSeconds(5)));
-        Assert.True(SpinWait.SpinUntil(() => endpoint.SpareExchangeCount == 1, TimeSpan.FromSeconds(5)));
+        using var scene = new LateCallbackScene();
+        var lateCallback = scene.FirstUseAnsweredAfter(TimeSpan.Zero);
 
         // The same exchange for a NON request (RFC 7252 §4.3: never acknowledged), still pending long after it began.
-        endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0202, "b", [0x02], CoapMessageType.NonConfirmable)), DeviceB);
-        time.Advance(TimeSpan.FromMilliseconds(400));
-        callback(state); // the confirmable use's callback, very late
-        Assert.Equal(0, transport.SentCount);
-        pending.Dequeue().SetResult(CoapResponse.Empty(CoapCode.Changed));
+        scene.Endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0202, "b", [0x02], CoapMessageType.NonConfirmable)), DeviceB);
+        scene.Time.Advance(TimeSpan.FromMilliseconds(400));
+        lateCallback(); // the confirmable use's callback, very late
+        Assert.Equal(0, scene.Transport.SentCount);
+        scene.Pending.Dequeue().SetResult(CoapResponse.Empty(CoapCode.Changed));
+    }
+
+    /// <summary>An endpoint on a clock that hands the test its timers' callbacks, and handlers that wait for the test.</summary>
+    private sealed class LateCallbackScene : IDisposable
+    {
+        public LateCallbackScene() =>
+            Endpoint = new CoapEndpoint(Transport, new ScriptedHandler { Respond = _ => new(Enqueue(Pending).Task) }, timeProvider: Time);
+
+        public CapturingTimeProvider Time { get; } = new();
+        public InMemoryDatagramTransport Transport { get; } = new(new IPEndPoint(IPAddress.IPv6Any, 5683));
+        public Queue<TaskCompletionSource<CoapResponse>> Pending { get; } = new();
+        public CoapEndpoint Endpoint { get; }
+
+        /// <summary>A confirmable use answered <paramref name="after"/> it began and kept for reuse; returns its deadline's callback, to run late.</summary>
+        public Action FirstUseAnsweredAfter(TimeSpan after)
+        {
+            Endpoint.Inject(CoapCodec.Encode(EndpointHarness.Get(0x0101, "a", [0x01])), DeviceA);
+            var (callback, state) = Assert.Single(Time.Timers);
+            Time.Advance(after);
+            Pending.Dequeue().SetResult(CoapResponse.Text(CoapCode.Content, "one"));
+            Assert.True(Transport.TryTakeSent(out _, out _, TimeSpan.FromSeconds(5)));
+            Assert.True(SpinWait.SpinUntil(() => Endpoint.SpareExchangeCount == 1, TimeSpan.FromSeconds(5)));
+            return () => callback(state);
+        }
+
+        public void Dispose() => Endpoint.Dispose();
     }
 
     private static TaskCompletionSource<CoapResponse> Enqueue(Queue<TaskCompletionSource<CoapResponse>> pending)
