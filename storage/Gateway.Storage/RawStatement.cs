@@ -8,14 +8,18 @@ namespace Gateway.Storage;
 /// statements of a group commit. Microsoft.Data.Sqlite allocates per execution (parameter objects,
 /// boxed values, a binder, a copy of every blob); this binds a payload and a device name without a
 /// copy. It runs inside whatever transaction the connection has open, like any statement on it.
-/// Errors surface as <see cref="SqliteException"/>, the same as through a <see cref="SqliteCommand"/>.
+/// Errors surface as <see cref="SqliteException"/>, the same as through a <see cref="SqliteCommand"/>. The per-row calls
+/// go straight to SQLite by raw handle (<see cref="SqliteNative"/>); the rare ones through SQLitePCLRaw.
 /// </summary>
-internal sealed class RawStatement : IDisposable
+internal sealed unsafe class RawStatement : IDisposable
 {
     private const int SqliteRow = 100, SqliteDone = 101;
 
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    // Owned by the SafeHandles above, which this object keeps alive; valid until Dispose.
+    private readonly nint _dbHandle;
+    private readonly nint _handle;
 
     /// <param name="connection">An open connection; the statement must be disposed before it closes.</param>
     /// <param name="sql">One statement with numbered parameters (<c>?1</c>, <c>?2</c>, …).</param>
@@ -25,33 +29,50 @@ internal sealed class RawStatement : IDisposable
         // SQLITE_PREPARE_PERSISTENT: kept for the connection's lifetime, so SQLite may allocate it for long use.
         int rc = raw.sqlite3_prepare_v3(_db, sql, raw.SQLITE_PREPARE_PERSISTENT, out _statement);
         if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
+        _dbHandle = _db.DangerousGetHandle();
+        _handle = _statement.DangerousGetHandle();
     }
 
     /// <summary>The largest parameter number the statement uses.</summary>
     public int ParameterCount => raw.sqlite3_bind_parameter_count(_statement);
 
-    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+    public void Bind(int index, long value) => Check(SqliteNative.sqlite3_bind_int64(_handle, index, value));
 
-    /// <summary>Binds text from UTF-16 (SQLite stores it in the database's UTF-8).</summary>
-    public void Bind(int index, ReadOnlySpan<char> value) => Check(raw.sqlite3_bind_text16(_statement, index, value));
+    /// <summary>Binds text from UTF-16 (SQLite stores it in the database's UTF-8); an empty span binds empty text, never NULL.</summary>
+    public void Bind(int index, ReadOnlySpan<char> value)
+    {
+        char none = '\0';
+        fixed (char* text = value)
+        {
+            // A null pointer would bind NULL.
+            Check(SqliteNative.sqlite3_bind_text16(_handle, index, text is null ? &none : text, value.Length * sizeof(char), SqliteNative.Transient));
+        }
+    }
 
     /// <summary>Binds a blob; an empty span binds a zero-length blob, never NULL.</summary>
-    public void Bind(int index, ReadOnlySpan<byte> value) =>
-        Check(value.IsEmpty ? raw.sqlite3_bind_zeroblob(_statement, index, 0) : raw.sqlite3_bind_blob(_statement, index, value));
+    public void Bind(int index, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            Check(SqliteNative.sqlite3_bind_zeroblob(_handle, index, 0));
+            return;
+        }
+        fixed (byte* blob = value) Check(SqliteNative.sqlite3_bind_blob(_handle, index, blob, value.Length, SqliteNative.Transient));
+    }
 
     /// <summary>Runs the statement to its end; returns the rows it changed.</summary>
     public int Execute()
     {
         try
         {
-            int rc = raw.sqlite3_step(_statement);
-            while (rc == SqliteRow) rc = raw.sqlite3_step(_statement);
+            int rc = SqliteNative.sqlite3_step(_handle);
+            while (rc == SqliteRow) rc = SqliteNative.sqlite3_step(_handle);
             if (rc != SqliteDone) SqliteException.ThrowExceptionForRC(rc, _db);
-            return raw.sqlite3_changes(_db);
+            return SqliteNative.sqlite3_changes(_dbHandle);
         }
         finally
         {
-            raw.sqlite3_reset(_statement);
+            SqliteNative.sqlite3_reset(_handle);
         }
     }
 
@@ -64,7 +85,7 @@ internal sealed class RawStatement : IDisposable
     public long ExecuteInsert()
     {
         Execute();
-        return raw.sqlite3_last_insert_rowid(_db);
+        return SqliteNative.sqlite3_last_insert_rowid(_dbHandle);
     }
 
     /// <summary>Runs a query and gives the first column of its first row as a blob, or null when there is no row.</summary>
@@ -90,7 +111,7 @@ internal sealed class RawStatement : IDisposable
     /// </summary>
     public bool Read()
     {
-        int rc = raw.sqlite3_step(_statement);
+        int rc = SqliteNative.sqlite3_step(_handle);
         if (rc == SqliteRow) return true;
         try
         {
@@ -99,20 +120,32 @@ internal sealed class RawStatement : IDisposable
         }
         finally
         {
-            raw.sqlite3_reset(_statement);
+            SqliteNative.sqlite3_reset(_handle);
         }
     }
 
-    public void Reset() => raw.sqlite3_reset(_statement);
+    public void Reset() => SqliteNative.sqlite3_reset(_handle);
 
     // Column accessors of the current row (after Read returned true); SQLite converts the stored type if it differs.
-    public long GetInt64(int column) => raw.sqlite3_column_int64(_statement, column);
+    public long GetInt64(int column) => SqliteNative.sqlite3_column_int64(_handle, column);
 
-    public int GetInt32(int column) => raw.sqlite3_column_int(_statement, column);
+    public int GetInt32(int column) => SqliteNative.sqlite3_column_int(_handle, column);
 
-    public string GetString(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
+    public string GetString(int column) => System.Text.Encoding.UTF8.GetString(GetUtf8(column));
 
-    public byte[] GetBlob(int column) => raw.sqlite3_column_blob(_statement, column).ToArray();
+    /// <summary>A text column's UTF-8 bytes, valid until the next <see cref="Read"/> or <see cref="Reset"/> (no string made).</summary>
+    public ReadOnlySpan<byte> GetUtf8(int column)
+    {
+        // Text first, then its length: SQLite's order, so a conversion the text call makes is what the length counts.
+        byte* text = SqliteNative.sqlite3_column_text(_handle, column);
+        return text is null ? default : new ReadOnlySpan<byte>(text, SqliteNative.sqlite3_column_bytes(_handle, column));
+    }
+
+    public byte[] GetBlob(int column)
+    {
+        byte* blob = SqliteNative.sqlite3_column_blob(_handle, column);
+        return blob is null ? [] : new ReadOnlySpan<byte>(blob, SqliteNative.sqlite3_column_bytes(_handle, column)).ToArray();
+    }
 
     public void Dispose() => _statement.Dispose();
 

@@ -68,6 +68,32 @@ public sealed class RawStatementTests : IDisposable
     }
 
     [Fact]
+    public void Bind_TextAndBlobs_StoresThemAsGiven_EmptyOnesNotNull()
+    {
+        using var insert = new RawStatement(_connection, "INSERT INTO t VALUES (?1, ?2, ?3, 0)");
+        insert.Bind(1, 10);
+        insert.Bind(2, "Ünïcødé-ß".AsSpan());
+        insert.Bind(3, new byte[] { 1, 2, 3 });
+        Assert.Equal(1, insert.Execute());
+        insert.Bind(1, 11);
+        insert.Bind(2, ReadOnlySpan<char>.Empty);
+        insert.Bind(3, ReadOnlySpan<byte>.Empty);
+        Assert.Equal(1, insert.Execute()); // NOT NULL columns: an empty value must not bind NULL
+
+        using var query = new RawStatement(_connection, "SELECT name, typeof(name), body, typeof(body) FROM t WHERE id >= 10 ORDER BY id");
+        Assert.True(query.Read());
+        Assert.Equal("Ünïcødé-ß", query.GetString(0));
+        Assert.Equal("Ünïcødé-ß"u8.ToArray(), query.GetUtf8(0).ToArray());
+        Assert.Equal(new byte[] { 1, 2, 3 }, query.GetBlob(2));
+        Assert.True(query.Read());
+        Assert.Equal(("", "text"), (query.GetString(0), query.GetString(1)));
+        Assert.Equal(0, query.GetUtf8(0).Length);
+        Assert.Equal("blob", query.GetString(3));
+        Assert.Empty(query.GetBlob(2));
+        Assert.False(query.Read());
+    }
+
+    [Fact]
     public void ParameterIndex_OfANameTheStatementLacks_Throws()
     {
         using var query = new RawStatement(_connection, "SELECT id FROM t WHERE id = $id");

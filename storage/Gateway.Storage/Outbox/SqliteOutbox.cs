@@ -213,16 +213,18 @@ public sealed class SqliteOutbox : IOutbox
     /// </summary>
     public async ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
     {
-        var all = ids as List<long> ?? [.. ids];
+        // In id order, so a chunk is mostly runs of consecutive ids, each deleted as a range (OutboxTable.DeleteLeased).
+        long[] all = [.. ids];
+        Array.Sort(all);
         int done = 0, deleted = 0;
-        while (done < all.Count)
+        while (done < all.Length)
         {
             deleted += await InTransactionAsync(delta =>
             {
                 int rows = 0;
                 do
                 {
-                    int end = Math.Min(done + AckChunk, all.Count);
+                    int end = Math.Min(done + AckChunk, all.Length);
                     List<OutboxLeases.LeasedRow>? leased = null;
                     List<long>? others = null;
                     for (; done < end; done++)
@@ -234,7 +236,7 @@ public sealed class SqliteOutbox : IOutbox
                     if (leased is not null) rows += Deleted(_table.DeleteLeased(leased), delta);
                     if (others is not null) rows += Deleted(_table.DeleteAll(others), delta);
                 }
-                while (done < all.Count && Volatile.Read(ref _writerWaiting) == 0);
+                while (done < all.Length && Volatile.Read(ref _writerWaiting) == 0);
                 return rows;
             }, cancellationToken, durable: false).ConfigureAwait(false);
         }
