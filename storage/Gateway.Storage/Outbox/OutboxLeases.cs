@@ -15,6 +15,9 @@ internal sealed class OutboxLeases
     private long _earliest = long.MaxValue;
     private string? _json = "[]";
 
+    /// <summary>Rows leased (leases that ran out count until <see cref="TakeExpired"/> takes them back).</summary>
+    public int Count => _leased.Count;
+
     /// <summary>Whether <paramref name="id"/> is leased (a lease that ran out counts until <see cref="TakeExpired"/> takes it back).</summary>
     public bool IsLeased(long id) => _leased.ContainsKey(id);
 

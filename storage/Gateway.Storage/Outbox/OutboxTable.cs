@@ -237,17 +237,26 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
         return rows;
     }
 
+    private const string LeaseColumns = "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, size FROM outbox ";
     // A device with rows in flight is skipped whole (its rows never overtake each other); its leased rows with it.
-    private const string Leasable =
-        "SELECT id, device, kind, payload, content_format, received_at_ms, clock_synced, attempts, size FROM outbox " +
-        "WHERE device NOT IN (SELECT device FROM outbox WHERE id IN (SELECT value FROM json_each($l))) ";
+    private const string SkipInFlight = "WHERE device NOT IN (SELECT device FROM outbox WHERE id IN (SELECT value FROM json_each($l))) ";
+    // Nothing in flight (the forwarder's usual lease: the last batch was acknowledged first): nothing to skip, and the
+    // condition, even over an empty list, cost a third of SQLite's read (0.26 of 0.70 µs a row in sqlite3).
+    private const string NothingInFlight = "WHERE true ";
     // The kinds of OutboxMessageKinds.IsAwaited, by number, from that one definition.
     private static readonly string AwaitedKinds = string.Join(", ",
         Enum.GetValues<OutboxMessageKind>().Where(k => k.IsAwaited()).Select(k => ((int)k).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-    internal static readonly string LeasableAwaited = Leasable + $"AND {NotTelemetry} AND kind IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
-    private static readonly string LeasableOthers = Leasable + $"AND kind NOT IN ({AwaitedKinds}) ORDER BY id LIMIT $m";
+    internal static readonly LeaseQuery LeasableAwaited = new($"AND {NotTelemetry} AND kind IN ({AwaitedKinds}) ORDER BY id LIMIT $m");
+    private static readonly LeaseQuery LeasableOthers = new($"AND kind NOT IN ({AwaitedKinds}) ORDER BY id LIMIT $m");
+    private static readonly LeaseQuery LeasableLive = new($"AND kind NOT IN ({AwaitedKinds}) AND id IN (SELECT value FROM json_each($y)) ORDER BY id LIMIT $m");
 
-    private static readonly string LeasableLive = Leasable + $"AND kind NOT IN ({AwaitedKinds}) AND id IN (SELECT value FROM json_each($y)) ORDER BY id LIMIT $m";
+    /// <summary>A lease's query in its two forms: skipping the devices of leased rows, and for when no row is leased.</summary>
+    internal sealed class LeaseQuery(string condition)
+    {
+        public string SkippingInFlight { get; } = LeaseColumns + SkipInFlight + condition;
+
+        public string NothingInFlight { get; } = LeaseColumns + OutboxTable.NothingInFlight + condition;
+    }
 
     /// <summary>Rows looked at from the newest backwards to find where the live ones begin (more young rows count as backlog).</summary>
     private const int LiveScan = 2048;
@@ -319,10 +328,11 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
         return (depth, bytes);
     }
 
-    private void Read(List<(OutboxEntry Entry, long Size)> entries, string sql, int max, string? liveIds = null)
+    private void Read(List<(OutboxEntry Entry, long Size)> entries, LeaseQuery lease, int max, string? liveIds = null)
     {
-        var query = Raw(sql);
-        query.Bind(query.ParameterIndex("$l"), _leases.Json);
+        var inFlight = _leases.Count > 0;
+        var query = Raw(inFlight ? lease.SkippingInFlight : lease.NothingInFlight);
+        if (inFlight) query.Bind(query.ParameterIndex("$l"), _leases.Json);
         query.Bind(query.ParameterIndex("$m"), max);
         if (liveIds is not null) query.Bind(query.ParameterIndex("$y"), liveIds);
         // A lease names its devices over and over: one string per device, not per row.

@@ -40,7 +40,7 @@ public sealed class OutboxByKindIndexTests : IDisposable
         Assert.Equal(["302"], Rows(connection, "SELECT count(*) FROM outbox"));
         // The queries for the rare kinds (the awaited kinds' lease, attribute compaction) name the index's condition
         // and are planned through it, not by scanning the table.
-        foreach (var sql in new[] { OutboxTable.LeasableAwaited, OutboxTable.SupersededAttributesSql })
+        foreach (var sql in new[] { OutboxTable.LeasableAwaited.SkippingInFlight, OutboxTable.LeasableAwaited.NothingInFlight, OutboxTable.SupersededAttributesSql })
             Assert.Contains("USING INDEX outbox_by_kind", string.Join("\n", Rows(connection, "EXPLAIN QUERY PLAN " + sql)));
     }
 
