@@ -7,9 +7,11 @@ namespace Gateway.Storage;
 /// loads (e_sqlite3, shipped beside the executable), by raw handle. Through SQLitePCLRaw every call went through an
 /// interface dispatch to its provider and a SafeHandle reference count (add, then release), 5–6 % of the gateway's
 /// CPU while it drains a backlog (README, "The drain's chain"). The handles stay owned by SQLitePCLRaw's SafeHandles,
-/// which the statement keeps alive. The accessors that only read the current row or set a binding skip the GC
-/// transition (<see cref="SuppressGCTransitionAttribute"/>: short, no I/O, no callback); step and reset do not, since
-/// they read pages and may wait for a lock.
+/// which the statement keeps alive. The accessors that read the current row or set a binding skip the GC transition
+/// (<see cref="SuppressGCTransitionAttribute"/>: short, no I/O, no callback; a row's columns are read from the pages,
+/// overflow pages included, by the step that produced it, and the accessors read that result); step and reset do not,
+/// since they read pages and may wait for a lock. Measured: without the suppression on the column accessors the drain
+/// ran at 423,000 / 361,000 against 443,000 / 417,000 rows/s (alternating single rounds).
 /// </summary>
 internal static unsafe partial class SqliteNative
 {
