@@ -94,6 +94,26 @@ public sealed class RawStatementTests : IDisposable
     }
 
     [Fact]
+    public void Read_ARowSpillingIntoOverflowPages_GivesItsBlobAndTheColumnsAfterIt()
+    {
+        // 20,000 bytes on 4,096-byte pages: the blob and the integer stored after it live in overflow pages.
+        var body = new byte[20_000];
+        new Random(7).NextBytes(body);
+        using (var insert = new RawStatement(_connection, "INSERT INTO t VALUES (20, 'big', ?1, 123456789012)"))
+        {
+            insert.Bind(1, body);
+            Assert.Equal(1, insert.Execute());
+        }
+
+        using var query = new RawStatement(_connection, "SELECT n, body, name FROM t WHERE id = 20");
+        Assert.True(query.Read());
+        Assert.Equal(123_456_789_012L, query.GetInt64(0));
+        Assert.Equal(body, query.GetBlob(1));
+        Assert.Equal("big", query.GetString(2));
+        Assert.False(query.Read());
+    }
+
+    [Fact]
     public void ParameterIndex_OfANameTheStatementLacks_Throws()
     {
         using var query = new RawStatement(_connection, "SELECT id FROM t WHERE id = $id");
