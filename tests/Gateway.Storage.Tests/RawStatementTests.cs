@@ -114,6 +114,28 @@ public sealed class RawStatementTests : IDisposable
     }
 
     [Fact]
+    public void SqliteNative_BindsTheLibrarySqlitePclRawLoaded_OneSqliteInTheProcess()
+    {
+        // Two copies of SQLite in one process keep separate POSIX lock tables, and each would drop the other's locks on
+        // the same file (https://www.sqlite.org/howtocorrupt.html §2.2): the direct calls must reach SQLitePCLRaw's copy.
+        using (var query = new RawStatement(_connection, "SELECT count(*) FROM t"))
+        {
+            Assert.True(query.Read());
+            Assert.Equal(3, query.GetInt64(0));
+            query.Reset();
+        }
+        Assert.Equal(1, (long)new SqliteCommand("SELECT 1", _connection).ExecuteScalar()!);
+
+        var libraries = File.ReadLines("/proc/self/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 6 && Path.GetFileName(fields[5]).StartsWith("libe_sqlite3", StringComparison.Ordinal))
+            .Select(fields => fields[5])
+            .Distinct()
+            .ToList();
+        Assert.True(libraries.Count == 1, string.Join(", ", libraries));
+    }
+
+    [Fact]
     public void ParameterIndex_OfANameTheStatementLacks_Throws()
     {
         using var query = new RawStatement(_connection, "SELECT id FROM t WHERE id = $id");
