@@ -9,6 +9,7 @@ using Gateway.Coap.Reliability;
 using Gateway.Coap.Server;
 using Gateway.Coap.Transport;
 using Gateway.Coap.Transport.Linux;
+using Gateway.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

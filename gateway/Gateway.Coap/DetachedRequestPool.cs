@@ -1,5 +1,6 @@
 using Gateway.Coap.Messages;
 using Gateway.Coap.Server;
+using Gateway.Common;
 
 namespace Gateway.Coap;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Gateway.Common;
 
 namespace Gateway.Storage;
 

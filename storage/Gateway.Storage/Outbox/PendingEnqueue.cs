@@ -1,3 +1,5 @@
+using Gateway.Common;
+
 namespace Gateway.Storage.Outbox;
 
 /// <summary>

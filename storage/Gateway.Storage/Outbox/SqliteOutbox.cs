@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Gateway.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
