@@ -93,8 +93,19 @@ public sealed class DeviceApi
     private ValueTask<DeviceApiResult> EnqueueRentedAsync(string token, byte[] row, int length, DeviceRequestContext context, CancellationToken cancellationToken)
     {
         var authenticating = _auth.AuthenticateAsync(token, context, cancellationToken);
-        if (!authenticating.IsCompletedSuccessfully) return EnqueueRentedAfterAsync(authenticating, row, length, context, cancellationToken);
-        var auth = authenticating.Result;
+        return authenticating.IsCompletedSuccessfully
+            ? EnqueueRented(authenticating.Result, row, length, context, cancellationToken)
+            : EnqueueRentedAfterAsync(authenticating, row, length, context, cancellationToken);
+    }
+
+    /// <summary><see cref="EnqueueRentedAsync"/> when the token's lookup did not complete at once (a device not seen before).</summary>
+    private async ValueTask<DeviceApiResult> EnqueueRentedAfterAsync(ValueTask<AuthenticatedDevice> authenticating, byte[] row, int length,
+        DeviceRequestContext context, CancellationToken cancellationToken) =>
+        await EnqueueRented(await authenticating.ConfigureAwait(false), row, length, context, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The rented row of an authenticated device enqueued, or refused; the buffer goes back once the outbox is done with it.</summary>
+    private ValueTask<DeviceApiResult> EnqueueRented(AuthenticatedDevice auth, byte[] row, int length, DeviceRequestContext context, CancellationToken cancellationToken)
+    {
         if (!auth.Succeeded)
         {
             ArrayPool<byte>.Shared.Return(row);
@@ -111,19 +122,6 @@ public sealed class DeviceApi
                 ArrayPool<byte>.Shared.Return(write.Row);
                 return write.Api.Enqueued(result, write.Device, OutboxMessageKind.Telemetry);
             });
-    }
-
-    /// <summary><see cref="EnqueueRentedAsync"/> when the token's lookup did not complete at once (a device not seen before).</summary>
-    private async ValueTask<DeviceApiResult> EnqueueRentedAfterAsync(ValueTask<AuthenticatedDevice> authenticating, byte[] row, int length,
-        DeviceRequestContext context, CancellationToken cancellationToken)
-    {
-        var auth = await authenticating.ConfigureAwait(false);
-        var result = auth.Succeeded
-            ? Enqueued(await StartEnqueue(auth.Device!.Name, OutboxMessageKind.Telemetry, row.AsMemory(0, length), context, [], cancellationToken, continuesBriefly: true)
-                .ConfigureAwait(false), auth.Device.Name, OutboxMessageKind.Telemetry)
-            : auth.Failure!;
-        ArrayPool<byte>.Shared.Return(row); // not reached when the wait throws (above)
-        return result;
     }
 
     /// <summary><c>POST /api/v1/{token}/attributes</c>: a JSON object (§1.3), typed per §1.1 → outbox (compactable by key), then the local cache.</summary>
