@@ -79,7 +79,7 @@ internal sealed unsafe class RawStatement : IDisposable
     /// <summary>
     /// Runs an INSERT of one row and returns its rowid. Read from the connection (sqlite3_last_insert_rowid) rather
     /// than by RETURNING, which SQLite runs as a trigger program filling an ephemeral table (a sixth of a durable
-    /// write's CPU; README, "Two SQLite costs per durable write"). The caller holds the connection, so no other
+    /// write's CPU; docs/performance.md, "Two SQLite costs per durable write"). The caller holds the connection, so no other
     /// insert comes between.
     /// </summary>
     public long ExecuteInsert()

@@ -21,7 +21,7 @@ public sealed class SqliteDatabase : IDisposable
         // SQLite's memory statistics take a process-wide mutex on every sqlite3_malloc and sqlite3_free; SQLite
         // recommends them off (https://www.sqlite.org/compile.html#default_memstatus) and nothing here reads them
         // (no soft heap limit, no sqlite3_memory_used). Durable writes at N = 256 spent a sixth more CPU with
-        // them on (README, "Two SQLite costs per durable write"). Only possible before SQLite initialises, at the first open;
+        // them on (docs/performance.md, "Two SQLite costs per durable write"). Only possible before SQLite initialises, at the first open;
         // later SQLite refuses (SQLITE_MISUSE) and keeps them, which costs speed, nothing else.
         MemoryStatisticsOff = SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0) == SQLitePCL.raw.SQLITE_OK;
     }

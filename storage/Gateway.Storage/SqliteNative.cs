@@ -6,7 +6,7 @@ namespace Gateway.Storage;
 /// The few SQLite C functions a <see cref="RawStatement"/> calls per row, bound straight to the library SQLitePCLRaw
 /// loads (e_sqlite3, shipped beside the executable), by raw handle. Through SQLitePCLRaw every call went through an
 /// interface dispatch to its provider and a SafeHandle reference count (add, then release), 5–6 % of the gateway's
-/// CPU while it drains a backlog (README, "The drain's chain"). The handles stay owned by SQLitePCLRaw's SafeHandles,
+/// CPU while it drains a backlog (docs/performance.md, "The drain's chain"). The handles stay owned by SQLitePCLRaw's SafeHandles,
 /// which the statement keeps alive. The accessors that read the current row or set a binding skip the GC transition
 /// (<see cref="SuppressGCTransitionAttribute"/>: short, no I/O, no callback; a row's columns are read from the pages,
 /// overflow pages included, by the step that produced it, and the accessors read that result); step and reset do not,

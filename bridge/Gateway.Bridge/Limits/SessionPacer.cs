@@ -82,7 +82,7 @@ public sealed class SessionPacer(TimeProvider time, double share = 0.95, bool ho
     /// <summary>
     /// As <see cref="WaitAsync(IReadOnlyList{UplinkEntry}, CancellationToken, Action?)"/>, asking for the entries only
     /// while limits are in force: counting a drain message's data points parses every row, which was a tenth of the
-    /// gateway's CPU in a drain against a plain broker (README, "The drain and delayed ACKs").
+    /// gateway's CPU in a drain against a plain broker (docs/performance.md, "The drain and delayed ACKs").
     /// </summary>
     public async ValueTask WaitAsync(Func<IReadOnlyList<UplinkEntry>> entries, CancellationToken cancellationToken, Action? beat = null)
     {

@@ -7,7 +7,7 @@ namespace Gateway.Mqtt.Client;
 /// <summary>
 /// Opens the TCP connection to the broker for MQTTnet (its stream-provider hook; TLS is layered on
 /// top by MQTTnet). Ours rather than MQTTnet's own socket for two reasons, both measured in the drain
-/// (README, "The drain and delayed ACKs"):
+/// (docs/performance.md, "The drain and delayed ACKs"):
 /// <list type="bullet">
 /// <item>MQTTnet fixes both socket buffers at 8 KiB, which turns off the kernel's buffer autotuning:
 /// a 64 KiB PUBLISH then needs several round trips to leave, which over a WAN caps the drain far

@@ -67,7 +67,7 @@ public sealed class CoapListenerService(IOptions<CoapListenerOptions> options, I
         }
         _endpoint = new CoapEndpoint(transport, server, settings.ToEndpointOptions(), time, loggers.CreateLogger<CoapEndpoint>());
         _endpoint.Start();
-        // The answers to a group commit's writers leave in one system call (README, "Answers after a group commit").
+        // The answers to a group commit's writers leave in one system call (docs/performance.md, "Answers after a group commit").
         services.GetService<OutboxCompletionScope>()?.Use(_endpoint.CoalesceAnswers);
         if (multicastOptions.Value.Enabled) StartMulticast(transport, settings, multicastOptions.Value);
         if (dtlsOptions.Value.Enabled) StartDtls(settings, dtlsOptions.Value);

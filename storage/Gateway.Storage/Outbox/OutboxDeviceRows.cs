@@ -5,7 +5,7 @@ namespace Gateway.Storage.Outbox;
 /// <summary>
 /// How many rows each device has in the outbox, held in memory by the process that owns it. The live-first
 /// lease asks of a young row's device "has it an older row?"; this answers without the <c>(device, id)</c> index
-/// that every insert and every acknowledgement had to keep (README, "The live-first lease without an index").
+/// that every insert and every acknowledgement had to keep (docs/performance.md, "The live-first lease without an index").
 /// Changes made in a transaction count once it commits (<see cref="Commit"/>); a rollback drops them
 /// (<see cref="Discard"/>). Not thread-safe: the outbox uses it under its one gate.
 /// </summary>

@@ -4,7 +4,7 @@ namespace Gateway.Storage.Outbox;
 /// The rows in flight, held by the process that owns the outbox and nowhere else. A lease only means
 /// something while its owner runs (every lease ends when the outbox is opened again), so writing it
 /// into the table cost a write transaction and an fsync per batch for nothing that must survive a
-/// crash, and made every device write wait behind it (README, "Leases in memory"). What must survive,
+/// crash, and made every device write wait behind it (docs/performance.md, "Leases in memory"). What must survive,
 /// how often a row was tried, is written when a lease ends without delivery (release, dead letter,
 /// expiry, a clean stop). Each lease keeps its row's device, accounted size and whether it has attribute keys, so
 /// the acknowledgement deletes without reading the rows first. Not thread-safe: the outbox uses it under its one gate.

@@ -25,7 +25,7 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
     private RawStatement? _insert;
 
     // The drain's statements (lease read, acknowledgement), prepared once and run without Microsoft.Data.Sqlite's
-    // per-call parameter objects and per-column checks (README, "The drain's SQL"). The insert keeps a field of its
+    // per-call parameter objects and per-column checks (docs/performance.md, "The drain's SQL"). The insert keeps a field of its
     // own: it runs for every durable write, and a lookup by SQL text would hash the statement each time.
     private readonly Dictionary<string, RawStatement> _raw = [];
 
@@ -101,7 +101,7 @@ internal sealed class OutboxTable(SqliteConnection connection, OutboxLeases? lea
             keyed |= row.Keyed;
         }
         // A drain acknowledges runs of consecutive ids: one range each, instead of a JSON array SQLite parses and
-        // then seeks row by row (half an acknowledgement's time; README, "The drain's chain"). What is left over goes
+        // then seeks row by row (half an acknowledgement's time; docs/performance.md, "The drain's chain"). What is left over goes
         // as before.
         List<long>? scattered = null;
         for (int start = 0, end; start < rows.Count; start = end)

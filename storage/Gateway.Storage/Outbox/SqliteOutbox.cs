@@ -207,10 +207,10 @@ public sealed class SqliteOutbox : IOutbox
     /// <summary>
     /// Deletes in chunks of <see cref="AckChunk"/> rows and, when device writes wait for the connection
     /// after a chunk, commits what it has and lets them go first: a device's write waits for one chunk,
-    /// not for a whole batch's acknowledgement (README, "Device writes before the drain"). Leased rows are
+    /// not for a whole batch's acknowledgement (docs/performance.md, "Device writes before the drain"). Leased rows are
     /// deleted from what their leases kept, without reading them, and the commit does not wait for an fsync:
     /// if power fails before a later commit syncs the WAL, they are sent again, a duplicate and never a loss
-    /// (README, "Acknowledgements without a read or an fsync").
+    /// (docs/performance.md, "Acknowledgements without a read or an fsync").
     /// </summary>
     public async ValueTask<int> AckAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
     {
@@ -369,7 +369,7 @@ public sealed class SqliteOutbox : IOutbox
                 _gate.Release();
             }
             // On this thread, before the next commit: a pool thread's wake-up cost each write more than the completions
-            // take here, once their answers leave together (README, "Answers after a group commit").
+            // take here, once their answers leave together (docs/performance.md, "Answers after a group commit").
             using (_completionScope?.Open())
             {
                 CompleteAll(batch);
