@@ -28,7 +28,7 @@ namespace Gateway.Coap.Transport.Dtls;
 /// </summary>
 public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionIdentityProvider
 {
-    private const int ReceiveLimit = 2048;
+    internal const int ReceiveLimit = 2048;
     private const int PendingCapacity = 4096;
     private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
     /// <summary>"Established" and "handshake failed" lines logged one by one per second; the rest are counted (<see cref="LogBudget"/>).</summary>
@@ -53,7 +53,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     // worker decrypted from its backlog (records that came between the peer's Finished and the session's establishing).
     private readonly ConcurrentQueue<Inbound> _pending = new();
     private readonly IBatchingDatagramTransport? _batching;
-    private readonly ThreadLocal<Receiver> _receivers;
+    private readonly ThreadLocal<DtlsReceiver> _receivers;
     private SocketAddress? _wakeAddress;
     private readonly object _admission = new();
     private readonly ITimer _sweeper;
@@ -75,7 +75,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
         _failureLog = new LogBudget(FailureLinesPerSecond, _time.TimestampFrequency);
         _sweeper = _time.CreateTimer(static s => ((DtlsServerTransport)s!).Sweep(), this, SweepPeriod, SweepPeriod);
         _batching = socket as IBatchingDatagramTransport;
-        _receivers = new ThreadLocal<Receiver>(() => new Receiver(_socket.AddressFamily, _batching?.CreateBatch(ReceiveLimit)));
+        _receivers = new ThreadLocal<DtlsReceiver>(() => new DtlsReceiver(_socket.AddressFamily, _batching?.CreateBatch(ReceiveLimit)));
         DtlsLog.Listening(_logger, LocalEndPoint, _certificates.HasServerCertificate ? "PSK and certificate suites" : "PSK suites", _options.ConnectionIdLength);
     }
 
@@ -463,8 +463,8 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
             // An aborted handshake (evicted, timed out, shut down) was counted and logged when it was aborted.
             if (!session.Aborted)
             {
-                var reason = Classify(e, server, session);
-                LogFailure(session, reason, Detail(e));
+                var reason = HandshakeFailureClassifier.Classify(e, server, session);
+                LogFailure(session, reason, HandshakeFailureClassifier.Detail(e));
                 Interlocked.Increment(ref Statistics._failures[(int)reason]);
             }
             Remove(session, "handshake failed", notify: false);
@@ -492,40 +492,6 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
         if (_failureLog.TryTake(_time.GetTimestamp())) DtlsLog.HandshakeFailed(_logger, session.ToString(), reason, detail);
     }
 
-    /// <summary>A handshake past its time: if the peer's PSK identity was known and it sent its Finished, its key differs.</summary>
-    private static DtlsHandshakeFailure TimeoutReason(DtlsSession session) =>
-        session.Server is { PskIdentityKnown: true } && session.SawEncryptedHandshakeRecord ? DtlsHandshakeFailure.BadKey : DtlsHandshakeFailure.Timeout;
-
-    internal static DtlsHandshakeFailure Classify(Exception e, GatewayTlsServer server, DtlsSession session)
-    {
-        if (server.Failure is { } failure) return failure;
-        return e switch
-        {
-            TlsFatalAlertReceived => DtlsHandshakeFailure.PeerAlert,
-            // A wrong PSK shows as silence: the peer's Finished fails its MAC and is discarded (RFC 6347 §4.1.2.7).
-            TlsTimeoutException => TimeoutReason(session),
-            TlsFatalAlert alert => alert.AlertDescription switch
-            {
-                AlertDescription.unknown_psk_identity => DtlsHandshakeFailure.UnknownIdentity,
-                AlertDescription.handshake_failure or AlertDescription.insufficient_security or AlertDescription.protocol_version => DtlsHandshakeFailure.NoCommonParameters,
-                AlertDescription.bad_certificate or AlertDescription.unsupported_certificate or AlertDescription.certificate_expired
-                    or AlertDescription.certificate_unknown or AlertDescription.unknown_ca => DtlsHandshakeFailure.BadCertificate,
-                AlertDescription.decrypt_error or AlertDescription.bad_record_mac when server.PskIdentityKnown => DtlsHandshakeFailure.BadKey,
-                AlertDescription.decrypt_error when server.Credential == "certificate" => DtlsHandshakeFailure.BadCertificate,
-                _ => DtlsHandshakeFailure.Protocol,
-            },
-            _ => DtlsHandshakeFailure.Protocol,
-        };
-    }
-
-    private static string Detail(Exception e) => e switch
-    {
-        TlsFatalAlertReceived received => "peer sent " + AlertDescription.GetText(received.AlertDescription),
-        TlsFatalAlert alert => "sent " + AlertDescription.GetText(alert.AlertDescription),
-        TlsTimeoutException => "timed out",
-        _ => e.GetType().Name,
-    };
-
     /// <summary>Drops idle sessions and handshakes past their time, on the transport's clock (the library's own wall-clock timer is a later backstop).</summary>
     internal void Sweep()
     {
@@ -536,7 +502,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
         {
             if (session.IsHandshaking && _time.GetElapsedTime(session.Created, now) > _options.HandshakeTimeout)
             {
-                AbortHandshake(session, TimeoutReason(session), "timed out");
+                AbortHandshake(session, HandshakeFailureClassifier.TimeoutReason(session), "timed out");
             }
             else if (session.IsEstablished && _time.GetElapsedTime(session.LastActivity, now) > _options.SessionIdleTimeout)
             {
@@ -626,65 +592,4 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     IDisposable? IBatchingDatagramTransport.CoalesceAnswers(int maxDatagramBytes) => _batching?.CoalesceAnswers(ReceiveLimit);
 
     private readonly record struct Inbound(DtlsSession Session, byte[] Buffer, int Length);
-
-    /// <summary>
-    /// A receive thread's buffers: the ciphertext and plaintext of the datagram at hand, its sender, and on Linux the
-    /// socket batch it reads (<c>recvmmsg</c>) and its answers queue in (<c>sendmmsg</c>) until its next read.
-    /// </summary>
-    private sealed class Receiver(AddressFamily family, DatagramBatch? batch) : IDisposable
-    {
-        private DatagramBatch? _batch = batch;
-        private int _next, _count;
-
-        public byte[] Datagram { get; } = new byte[ReceiveLimit];
-
-        public byte[] Plaintext { get; } = new byte[ReceiveLimit];
-
-        public SocketAddress From { get; } = new(family);
-
-        /// <summary>The next datagram into <see cref="Datagram"/> and <see cref="From"/>: its length, or -1 once the socket is closed.</summary>
-        public int Next(IDatagramTransport socket, IBatchingDatagramTransport? batching, DtlsStatistics statistics)
-        {
-            if (_batch is null) return socket.Receive(Datagram, From);
-            while (_next >= _count)
-            {
-                _count = batching!.ReceiveBatch(_batch);
-                _next = 0;
-                if (_count < 0) return -1;
-            }
-            int index = _next++;
-            if (_batch.IsTruncated(index))
-            {
-                Interlocked.Increment(ref statistics._recordsMalformed); // longer than any record we accept
-                return 0;
-            }
-            var datagram = _batch.Datagram(index);
-            datagram.CopyTo(Datagram);
-            _batch.CopySender(index, From);
-            return datagram.Length;
-        }
-
-        public void Dispose()
-        {
-            _batch?.Dispose();
-            _batch = null;
-            _count = _next = 0;
-        }
-    }
-
-    /// <summary>Sends the HelloVerifyRequest of a cookie exchange, and remembers that it did.</summary>
-    private sealed class CookieSender(IDatagramTransport socket, SocketAddress to) : DatagramSender
-    {
-        public bool Sent;
-
-        public int GetSendLimit() => 1232;
-
-        public void Send(byte[] buf, int off, int len) => Send(buf.AsSpan(off, len));
-
-        public void Send(ReadOnlySpan<byte> buffer)
-        {
-            Sent = true;
-            socket.Send(buffer, to);
-        }
-    }
 }
