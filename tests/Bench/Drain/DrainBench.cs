@@ -57,6 +57,7 @@ internal static class DrainBench
             if (variants.Count > 0 && options.Senders.Contains("gateway")) backlog.CreateDataDir(variants[0].Command, template);
             var files = PrepareRawMessages(options, backlog, root);
             Console.WriteLine($"prepared in {clock.Elapsed.TotalSeconds:0.0} s");
+            await WarmUpAsync(options, files, root);
 
             var results = new List<Measurement>();
             for (int round = 0; round < options.Rounds; round++)
@@ -66,10 +67,11 @@ internal static class DrainBench
                 foreach (var (name, run) in order)
                 {
                     using var broker = BenchBroker.Start(root, options.BrokerNoDelay);
-                    await using var counter = await RowCounter.StartAsync(broker.Port, options.Rows);
+                    await using var counter = await RowCounter.StartAsync(broker.Port, options.Rows, options.Timeline);
                     var m = await run(broker, counter, round, files, template);
                     results.Add(m);
                     Console.WriteLine($"  round {round + 1} {name}: {m.RowsPerSecond:N0} rows/s, {m.PublishesPerSecond:N0} PUBLISH/s over {m.Seconds:0.0} s{Live(m)}; load {Load()}");
+                    if (counter.Timeline is { } timeline) Console.WriteLine("    by tenths of the rows, ms after the first: " + string.Join(" ", timeline.Select(t => (t.Ticks * 1000 / Stopwatch.Frequency).ToString("N0", System.Globalization.CultureInfo.InvariantCulture))));
                 }
             }
             PrintTables(results, senders.Select(s => s.Name).ToList(), options);
@@ -79,6 +81,32 @@ internal static class DrainBench
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// MQTTnet's publisher and the counting subscriber run in this process under the JIT: the first MQTTnet run in a
+    /// process stalled for 1.4 s after its first tenth of the rows (<c>--timeline</c>). So before the first round each
+    /// selected MQTTnet sender publishes its whole message set <c>--warmup</c> times, untimed, over a broker of its
+    /// own, the subscriber counting as in a round (it then is warm for every sender, whichever runs first). The
+    /// gateway is NativeAOT and <c>mosquitto_pub</c> native: neither needs it.
+    /// </summary>
+    private static async Task WarmUpAsync(DrainOptions options, RawFiles files, string root)
+    {
+        var sets = new List<(string Name, byte[][] Messages, int Window)>();
+        if (options.Senders.Contains("mqttnet")) sets.Add(("one row per message", files.Singles, options.Window));
+        if (options.Senders.Contains("mqttnet-packed")) sets.Add(("packed", files.Packed, PackedWindow(options)));
+        if (sets.Count == 0 || options.WarmUpPasses == 0) return;
+        var clock = Stopwatch.StartNew();
+        for (int pass = 0; pass < options.WarmUpPasses; pass++)
+        {
+            foreach (var (name, messages, window) in sets)
+            {
+                using var broker = BenchBroker.Start(root, options.BrokerNoDelay);
+                await using var counter = await RowCounter.StartAsync(broker.Port, options.Rows);
+                await Raw($"warm-up, MQTTnet {name}", counter, pass, options, RawPublishers.MqttNetAsync(broker.Port, messages, window));
+            }
+        }
+        Console.WriteLine($"MQTTnet and the subscriber warmed up: {options.WarmUpPasses} untimed pass(es) in {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
     private sealed record RawFiles(byte[][] Singles, byte[][] Packed, string SingleLines, string PackedLines);

@@ -38,10 +38,13 @@ internal sealed class RowCounter : IAsyncDisposable
 
     public long FirstTimestamp => Interlocked.Read(ref _first);
 
-    public static async Task<RowCounter> StartAsync(int port, long target)
+    /// <summary>When set: (rows so far, ticks since the first row) each time the count passes another tenth of the target.</summary>
+    public List<(long Rows, long Ticks)>? Timeline { get; init; }
+
+    public static async Task<RowCounter> StartAsync(int port, long target, bool timeline = false)
     {
         var client = new MqttClientFactory().CreateMqttClient();
-        var counter = new RowCounter(client, target);
+        var counter = new RowCounter(client, target) { Timeline = timeline ? [] : null };
         client.ApplicationMessageReceivedAsync += e =>
         {
             counter.Count(e.ApplicationMessage.Payload);
@@ -64,7 +67,10 @@ internal sealed class RowCounter : IAsyncDisposable
         int backlog = rows - live;
         if (backlog <= 0) return;
         if (Interlocked.Read(ref _first) == 0) Interlocked.CompareExchange(ref _first, now, 0);
-        if (Interlocked.Add(ref _rows, backlog) >= _target && _done.TrySetResult()) Interlocked.Exchange(ref _last, now);
+        long total = Interlocked.Add(ref _rows, backlog);
+        if (Timeline is { } timeline && total * 10 / _target != (total - backlog) * 10 / _target)
+            timeline.Add((total, now - Interlocked.Read(ref _first)));
+        if (total >= _target && _done.TrySetResult()) Interlocked.Exchange(ref _last, now);
     }
 
     private static void Scan(ReadOnlySpan<byte> span, ref int rows, ref int live)
