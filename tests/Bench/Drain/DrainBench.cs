@@ -57,7 +57,6 @@ internal static class DrainBench
             if (variants.Count > 0 && options.Senders.Contains("gateway")) backlog.CreateDataDir(variants[0].Command, template);
             var files = PrepareRawMessages(options, backlog, root);
             Console.WriteLine($"prepared in {clock.Elapsed.TotalSeconds:0.0} s");
-            await WarmUpAsync(options, files, root);
 
             var results = new List<Measurement>();
             for (int round = 0; round < options.Rounds; round++)
@@ -83,49 +82,21 @@ internal static class DrainBench
         return 0;
     }
 
-    /// <summary>
-    /// MQTTnet's publisher and the counting subscriber run in this process under the JIT: the first MQTTnet run in a
-    /// process stalled for 1.4 s after its first tenth of the rows (<c>--timeline</c>). So before the first round each
-    /// selected MQTTnet sender publishes its whole message set <c>--warmup</c> times, untimed, over a broker of its
-    /// own, the subscriber counting as in a round (it then is warm for every sender, whichever runs first). The
-    /// gateway is NativeAOT and <c>mosquitto_pub</c> native: neither needs it.
-    /// </summary>
-    private static async Task WarmUpAsync(DrainOptions options, RawFiles files, string root)
-    {
-        var sets = new List<(string Name, byte[][] Messages, int Window)>();
-        if (options.Senders.Contains("mqttnet")) sets.Add(("one row per message", files.Singles, options.Window));
-        if (options.Senders.Contains("mqttnet-packed")) sets.Add(("packed", files.Packed, PackedWindow(options)));
-        if (sets.Count == 0 || options.WarmUpPasses == 0) return;
-        var clock = Stopwatch.StartNew();
-        for (int pass = 0; pass < options.WarmUpPasses; pass++)
-        {
-            foreach (var (name, messages, window) in sets)
-            {
-                using var broker = BenchBroker.Start(root, options.BrokerNoDelay);
-                await using var counter = await RowCounter.StartAsync(broker.Port, options.Rows);
-                await Raw($"warm-up, MQTTnet {name}", counter, pass, options, RawPublishers.MqttNetAsync(broker.Port, messages, window));
-            }
-        }
-        Console.WriteLine($"MQTTnet and the subscriber warmed up: {options.WarmUpPasses} untimed pass(es) in {clock.Elapsed.TotalSeconds:0.0} s");
-    }
-
-    private sealed record RawFiles(byte[][] Singles, byte[][] Packed, string SingleLines, string PackedLines);
+    private sealed record RawFiles(string SingleLines, string PackedLines);
 
     private static RawFiles PrepareRawMessages(DrainOptions options, Backlog backlog, string root)
     {
-        bool single = options.Senders.Contains("pub") || options.Senders.Contains("mqttnet");
-        bool packed = options.Senders.Contains("pub-packed") || options.Senders.Contains("mqttnet-packed");
         // The gateway's payload budget: packet limit less fixed header, topic and properties (MessagePacker.Budget).
         int budget = options.Packet - 32 - RowCounter.Topic.Length;
-        var singles = single ? backlog.SingleMessages().Select(Encoding.UTF8.GetBytes).ToArray() : [];
-        var packs = packed ? backlog.PackedMessages(budget).Select(Encoding.UTF8.GetBytes).ToArray() : [];
         string singleLines = Path.Combine(root, "single.lines"), packedLines = Path.Combine(root, "packed.lines");
-        if (options.Senders.Contains("pub")) WriteLines(singleLines, singles);
-        if (options.Senders.Contains("pub-packed")) WriteLines(packedLines, packs);
-        return new RawFiles(singles, packs, singleLines, packedLines);
+        if (options.Senders.Contains("pub") || options.Senders.Contains("mqttnet"))
+            WriteLines(singleLines, backlog.SingleMessages().Select(Encoding.UTF8.GetBytes));
+        if (options.Senders.Contains("pub-packed") || options.Senders.Contains("mqttnet-packed"))
+            WriteLines(packedLines, backlog.PackedMessages(budget).Select(Encoding.UTF8.GetBytes));
+        return new RawFiles(singleLines, packedLines);
     }
 
-    private static void WriteLines(string path, byte[][] messages)
+    private static void WriteLines(string path, IEnumerable<byte[]> messages)
     {
         using var file = new BufferedStream(File.Create(path), 1 << 20);
         foreach (var message in messages)
@@ -148,8 +119,8 @@ internal static class DrainBench
             {
                 case "pub": Add("mosquitto_pub -l, one row per message", (b, c, f) => RawPublishers.MosquittoPubAsync(b.Port, f.SingleLines, options.Window, c.Done)); break;
                 case "pub-packed": Add("mosquitto_pub -l, packed messages", (b, c, f) => RawPublishers.MosquittoPubAsync(b.Port, f.PackedLines, PackedWindow(options), c.Done)); break;
-                case "mqttnet": Add("MQTTnet, one row per message", (b, _, f) => RawPublishers.MqttNetAsync(b.Port, f.Singles, options.Window)); break;
-                case "mqttnet-packed": Add("MQTTnet, packed messages", (b, _, f) => RawPublishers.MqttNetAsync(b.Port, f.Packed, PackedWindow(options))); break;
+                case "mqttnet": Add("MQTTnet, one row per message", (b, c, f) => RawPublishers.MqttNetProcessAsync(b.Port, f.SingleLines, options.Window, c.Done)); break;
+                case "mqttnet-packed": Add("MQTTnet, packed messages", (b, c, f) => RawPublishers.MqttNetProcessAsync(b.Port, f.PackedLines, PackedWindow(options), c.Done)); break;
                 case "gateway":
                     foreach (var variant in variants) list.Add((variant.Label, (b, c, r, _, t) => GatewayAsync(variant, b, c, r, t, options)));
                     break;

@@ -19,8 +19,6 @@ internal sealed class DrainOptions
           --live-rate R         live telemetry POSTs per second during the drain and the idle baseline (default 200)
           --idle-seconds S      idle baseline after the drain, same process, empty backlog (default 10)
           --dir DIR             where the data directories and message files go (default $TMPDIR)
-          --warmup P            untimed passes of each selected MQTTnet sender before the first round, warming this
-                                process's JIT for MQTTnet and the subscriber (default 1; 0 = measure them cold)
           --timeline            also print, for each measurement, when each tenth of the rows had arrived
           --broker-nodelay      set_tcp_nodelay true on the broker (mosquitto's default is false: Nagle holds a second
                                 PUBACK sent right after a first until the client's delayed ACK, up to 40 ms)
@@ -39,8 +37,7 @@ internal sealed class DrainOptions
     public int IdleSeconds { get; private set; } = 10;
     public string? Directory { get; private set; }
     public bool BrokerNoDelay { get; private set; }
-    public int WarmUpPasses { get; private set; } = 1;
-    public bool Timeline { get; private set; }
+        public bool Timeline { get; private set; }
 
     public static DrainOptions Parse(string[] args)
     {
@@ -64,7 +61,6 @@ internal sealed class DrainOptions
                 case "--idle-seconds": options.IdleSeconds = Int(); break;
                 case "--dir": options.Directory = Value(); break;
                 case "--broker-nodelay": options.BrokerNoDelay = true; break;
-                case "--warmup": options.WarmUpPasses = Int(); break;
                 case "--timeline": options.Timeline = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -73,7 +69,6 @@ internal sealed class DrainOptions
         if (unknown.Count > 0) throw new ArgumentException($"unknown sender(s): {string.Join(", ", unknown)}");
         if (options.Rows < 1 || options.Devices < 1 || options.Rounds < 1 || options.Window < 1 || options.LiveRate <= 0)
             throw new ArgumentException("--rows, --devices, --rounds, --window and --live-rate must be positive");
-        if (options.WarmUpPasses < 0) throw new ArgumentException("--warmup must not be negative");
         return options;
     }
 }

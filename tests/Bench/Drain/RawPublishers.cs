@@ -6,32 +6,76 @@ using MQTTnet.Protocol;
 namespace Gateway.Bench.Drain;
 
 /// <summary>
-/// The reference senders: the same gateway-API messages published QoS 1 by MQTTnet alone (no
-/// storage, no packing at send time: every payload is encoded before the clock starts) and by
-/// <c>mosquitto_pub -l</c> (one message per line of a file), each with a window of PUBLISHes
-/// awaiting PUBACK.
+/// The reference senders: the same gateway-API messages, one per line of a file written before the clock
+/// starts, published QoS 1 by MQTTnet alone and by <c>mosquitto_pub -l</c>, each a process of its own
+/// with a window of PUBLISHes awaiting PUBACK (no storage, no packing at send time).
 /// </summary>
 internal static class RawPublishers
 {
     /// <summary>
-    /// Pipelined: up to <paramref name="window"/> PUBLISHes outstanding, awaited in order. MQTTnet
-    /// settings: MQTT 5, no packet fragmentation (one socket write per packet).
+    /// MQTTnet alone, in a process of its own (<c>Bench mqttnet-pub</c>, <see cref="MqttNetPublisherMainAsync"/>) reading
+    /// the same lines file as <c>mosquitto_pub -l</c>. In this process it shared the thread pool and the GC with the
+    /// counting subscriber on two cores, and stalled for 0.3–1.4 s at a time (<c>--timeline</c>; thousands of TCP
+    /// zero-window advertisements), which no other sender did.
     /// </summary>
-    public static async Task MqttNetAsync(int port, IReadOnlyList<byte[]> payloads, int window)
+    public static async Task MqttNetProcessAsync(int port, string linesFile, int window, Task delivered)
     {
+        string P(int n) => n.ToString(CultureInfo.InvariantCulture);
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var psi = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardError = true };
+        // Under `dotnet Bench.dll` the process is the host; the bench is the entry assembly.
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(RawPublishers).Assembly.Location);
+        foreach (var a in (string[])["mqttnet-pub", P(port), linesFile, P(window)]) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("the MQTTnet publisher did not start");
+        var error = process.StandardError.ReadToEndAsync();
+        await Task.WhenAny(delivered, process.WaitForExitAsync());
+        if (process.HasExited && process.ExitCode != 0) throw new InvalidOperationException($"the MQTTnet publisher exited {process.ExitCode}: {await error}");
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try { await process.WaitForExitAsync(limit.Token); }
+        catch (OperationCanceledException) { process.Kill(); }
+    }
+
+    /// <summary>
+    /// <c>Bench mqttnet-pub PORT LINES_FILE WINDOW</c>: publishes every line QoS 1 with up to WINDOW PUBLISHes awaiting
+    /// PUBACK (MQTT 5, one socket write per packet), first (at most <see cref="WarmUpMessages"/> of them) to a topic
+    /// nobody subscribes to, untimed, so that the JIT has compiled the publishing path before the measured messages.
+    /// </summary>
+    public static async Task<int> MqttNetPublisherMainAsync(string[] args)
+    {
+        if (args.Length != 3) { Console.Error.WriteLine("usage: Bench mqttnet-pub PORT LINES_FILE WINDOW"); return 2; }
+        int port = int.Parse(args[0], CultureInfo.InvariantCulture), window = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var messages = ReadLines(args[1]);
         using var client = new MqttClientFactory().CreateMqttClient();
         await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId($"drain-raw-{Guid.NewGuid():N}")
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithCleanStart().WithoutPacketFragmentation().Build());
+        await PublishAsync(client, "bench/warm-up", messages.AsSpan(0, Math.Min(messages.Length, WarmUpMessages)).ToArray(), window);
+        await PublishAsync(client, RowCounter.Topic, messages, window);
+        await client.DisconnectAsync();
+        return 0;
+    }
+
+    private const int WarmUpMessages = 100_000;
+
+    private static async Task PublishAsync(IMqttClient client, string topic, byte[][] payloads, int window)
+    {
         var pending = new Task<MqttClientPublishResult>?[window];
-        for (int i = 0; i < payloads.Count; i++)
+        for (int i = 0; i < payloads.Length; i++)
         {
             int slot = i % window;
             if (pending[slot] is { } previous) Check(await previous);
-            pending[slot] = client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(RowCounter.Topic).WithPayload(payloads[i])
+            pending[slot] = client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payloads[i])
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
         }
         foreach (var task in pending) if (task is not null) Check(await task);
-        await client.DisconnectAsync();
+    }
+
+    private static byte[][] ReadLines(string path)
+    {
+        var all = File.ReadAllBytes(path).AsSpan();
+        var lines = new List<byte[]>();
+        for (int at; (at = all.IndexOf((byte)'\n')) >= 0; all = all[(at + 1)..]) lines.Add(all[..at].ToArray());
+        if (!all.IsEmpty) lines.Add(all.ToArray());
+        return [.. lines];
     }
 
     private static void Check(MqttClientPublishResult result)
