@@ -37,7 +37,7 @@ internal sealed class DrainOptions
     public int IdleSeconds { get; private set; } = 10;
     public string? Directory { get; private set; }
     public bool BrokerNoDelay { get; private set; }
-        public bool Timeline { get; private set; }
+    public bool Timeline { get; private set; }
 
     public static DrainOptions Parse(string[] args)
     {

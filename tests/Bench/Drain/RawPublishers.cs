@@ -13,10 +13,10 @@ namespace Gateway.Bench.Drain;
 internal static class RawPublishers
 {
     /// <summary>
-    /// MQTTnet alone, in a process of its own (<c>Bench mqttnet-pub</c>, <see cref="MqttNetPublisherMainAsync"/>) reading
-    /// the same lines file as <c>mosquitto_pub -l</c>. In this process it shared the thread pool and the GC with the
-    /// counting subscriber on two cores, and stalled for 0.3–1.4 s at a time (<c>--timeline</c>; thousands of TCP
-    /// zero-window advertisements), which no other sender did.
+    /// MQTTnet alone, in a process of its own as <c>mosquitto_pub</c> is (<c>Bench mqttnet-pub</c>,
+    /// <see cref="MqttNetPublisherMainAsync"/>), reading the same lines file: in this process it shared the thread pool
+    /// and the GC with the counting subscriber on two cores. Packed, it stalls for 0.3–1.4 s at a time in either
+    /// (<c>--timeline</c>; docs/performance.md, "The raw MQTTnet baseline"), which no other sender does.
     /// </summary>
     public static async Task MqttNetProcessAsync(int port, string linesFile, int window, Task delivered)
     {
