@@ -15,8 +15,7 @@ internal static class RawPublishers
     /// <summary>
     /// MQTTnet alone, in a process of its own as <c>mosquitto_pub</c> is (<c>Bench mqttnet-pub</c>,
     /// <see cref="MqttNetPublisherMainAsync"/>), reading the same lines file: in this process it shared the thread pool
-    /// and the GC with the counting subscriber on two cores. Packed, it stalls for 0.3–1.4 s at a time in either
-    /// (<c>--timeline</c>; docs/performance.md, "The raw MQTTnet baseline"), which no other sender does.
+    /// and the GC with the counting subscriber on two cores.
     /// </summary>
     public static async Task MqttNetProcessAsync(int port, string linesFile, int window, Task delivered)
     {
@@ -37,7 +36,7 @@ internal static class RawPublishers
 
     /// <summary>
     /// <c>Bench mqttnet-pub PORT LINES_FILE WINDOW</c>: publishes every line QoS 1 with up to WINDOW PUBLISHes awaiting
-    /// PUBACK (MQTT 5, one socket write per packet), first (at most <see cref="WarmUpMessages"/> of them) to a topic
+    /// PUBACK (MQTT 5, one socket write per packet, Nagle off), first (at most <see cref="WarmUpMessages"/> of them) to a topic
     /// nobody subscribes to, untimed, so that the JIT has compiled the publishing path before the measured messages.
     /// </summary>
     public static async Task<int> MqttNetPublisherMainAsync(string[] args)
@@ -46,8 +45,12 @@ internal static class RawPublishers
         int port = int.Parse(args[0], CultureInfo.InvariantCulture), window = int.Parse(args[2], CultureInfo.InvariantCulture);
         var messages = ReadLines(args[1]);
         using var client = new MqttClientFactory().CreateMqttClient();
-        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId($"drain-raw-{Guid.NewGuid():N}")
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithCleanStart().WithoutPacketFragmentation().Build());
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId($"drain-raw-{Guid.NewGuid():N}")
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithCleanStart().WithoutPacketFragmentation().Build();
+        // As the gateway's connection does (MqttWire): with Nagle on, a packet a few bytes longer than loopback's MSS
+        // (65,483) left its last segment waiting for the broker's delayed ACK, 40 ms a packet.
+        ((MqttClientTcpOptions)options.ChannelOptions).NoDelay = true;
+        await client.ConnectAsync(options);
         await PublishAsync(client, "bench/warm-up", messages.AsSpan(0, Math.Min(messages.Length, WarmUpMessages)).ToArray(), window);
         await PublishAsync(client, RowCounter.Topic, messages, window);
         await client.DisconnectAsync();
