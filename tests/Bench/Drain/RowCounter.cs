@@ -11,9 +11,8 @@ namespace Gateway.Bench.Drain;
 /// output, which a thread here reads to count rows (<c>"ts":</c> members) and PUBLISHes and to note when the first and
 /// the last backlog row arrived. Rows carrying <see cref="LiveMarker"/> are live telemetry, counted apart.
 /// <para>An MQTTnet subscriber counted here before: it read at most 2.2 million packed rows a second, while
-/// <c>mosquitto_sub</c> takes 5 million from <c>mosquitto_pub</c>; the broker, busy queueing for it, read the senders'
-/// sockets late, and packed MQTTnet stalled for up to a second at a time (docs/performance.md, "The raw MQTTnet
-/// baseline").</para>
+/// <c>mosquitto_sub</c> takes 5 million from <c>mosquitto_pub</c>, and the broker, queueing megabytes for it, read the
+/// senders' sockets late (docs/performance.md, "The raw MQTTnet baseline").</para>
 /// </summary>
 internal sealed class RowCounter : IAsyncDisposable
 {
