@@ -3,12 +3,15 @@ using Org.BouncyCastle.Tls;
 
 namespace Gateway.Coap.Transport.Dtls;
 
-/// <summary>Sends the HelloVerifyRequest of a cookie exchange, and remembers that it did.</summary>
-internal sealed class CookieSender(IDatagramTransport socket, SocketAddress to) : DatagramSender
+/// <summary>
+/// Sends the HelloVerifyRequest of a cookie exchange, and remembers that it did. Its limit is the sessions' own
+/// (<see cref="DtlsServerOptions.MaxDatagramSize"/>, RFC 6347 §4.1.1.1).
+/// </summary>
+internal sealed class CookieSender(IDatagramTransport socket, SocketAddress to, int sendLimit) : DatagramSender
 {
     public bool Sent;
 
-    public int GetSendLimit() => 1232;
+    public int GetSendLimit() => sendLimit;
 
     public void Send(byte[] buf, int off, int len) => Send(buf.AsSpan(off, len));
 

@@ -379,7 +379,7 @@ public sealed class DtlsServerTransport : IBatchingDatagramTransport, ISessionId
     private void OnClientHello(byte[] datagram, int length, PeerAddress peer, SocketAddress from)
     {
         // The cookie binds the peer's address and port (RFC 6347 §4.2.1): a spoofed source never sees it.
-        var sender = new CookieSender(_socket, from);
+        var sender = new CookieSender(_socket, from, _options.MaxDatagramSize);
         var request = _verifier.VerifyRequest(PeerId(peer), datagram, 0, length, sender);
         if (request is null)
         {
