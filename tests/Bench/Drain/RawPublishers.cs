@@ -17,21 +17,15 @@ internal static class RawPublishers
     /// <see cref="MqttNetPublisherMainAsync"/>), reading the same lines file: in this process it shared the thread pool
     /// and the GC with the counting subscriber on two cores.
     /// </summary>
-    public static async Task MqttNetProcessAsync(int port, string linesFile, int window, Task delivered)
+    public static Task MqttNetProcessAsync(int port, string linesFile, int window, Task delivered)
     {
-        string P(int n) => n.ToString(CultureInfo.InvariantCulture);
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var psi = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(self);
         // Under `dotnet Bench.dll` the process is the host; the bench is the entry assembly.
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(RawPublishers).Assembly.Location);
         foreach (var a in (string[])["mqttnet-pub", P(port), linesFile, P(window)]) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("the MQTTnet publisher did not start");
-        var error = process.StandardError.ReadToEndAsync();
-        await Task.WhenAny(delivered, process.WaitForExitAsync());
-        if (process.HasExited && process.ExitCode != 0) throw new InvalidOperationException($"the MQTTnet publisher exited {process.ExitCode}: {await error}");
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try { await process.WaitForExitAsync(limit.Token); }
-        catch (OperationCanceledException) { process.Kill(); }
+        // It exits once the broker has acknowledged every PUBLISH, which may come before the subscriber has them all.
+        return RunSenderAsync(psi, "the MQTTnet publisher", delivered, input: null, mayExitFirst: true);
     }
 
     /// <summary>
@@ -92,20 +86,35 @@ internal static class RawPublishers
     /// of its input, exits with status 0 before it has sent what it still holds (a third of 100,000
     /// lines arrived), so the end of input must not come first.
     /// </summary>
-    public static async Task MosquittoPubAsync(int port, string linesFile, int window, Task delivered)
+    public static Task MosquittoPubAsync(int port, string linesFile, int window, Task delivered) =>
+        RunSenderAsync(new ProcessStartInfo("mosquitto_pub", ["-h", "127.0.0.1", "-p", P(port), "-q", "1", "-V", "5", "-M", P(window),
+            "-i", $"drain-pub-{Guid.NewGuid():N}", "-t", RowCounter.Topic, "-l"]), "mosquitto_pub", delivered, input: linesFile, mayExitFirst: false);
+
+    /// <summary>
+    /// Runs a sender until the subscriber has every row (<paramref name="delivered"/>), with <paramref name="input"/>
+    /// (a file) on its standard input, kept open until then; an exit before then is a failure unless
+    /// <paramref name="mayExitFirst"/> (and a non-zero exit always is). Killed if it has not ended 30 s after delivery.
+    /// </summary>
+    private static async Task RunSenderAsync(ProcessStartInfo psi, string name, Task delivered, string? input, bool mayExitFirst)
     {
-        string P(int n) => n.ToString(CultureInfo.InvariantCulture);
-        var psi = new ProcessStartInfo("mosquitto_pub", ["-h", "127.0.0.1", "-p", P(port), "-q", "1", "-V", "5", "-M", P(window), "-i", $"drain-pub-{Guid.NewGuid():N}", "-t", RowCounter.Topic, "-l"])
-            { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardError = true };
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto_pub did not start");
+        psi.UseShellExecute = false;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = input is not null;
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"{name} did not start");
         var error = process.StandardError.ReadToEndAsync();
-        await using (var file = File.OpenRead(linesFile)) await file.CopyToAsync(process.StandardInput.BaseStream);
-        await process.StandardInput.BaseStream.FlushAsync();
+        if (input is not null)
+        {
+            await using (var file = File.OpenRead(input)) await file.CopyToAsync(process.StandardInput.BaseStream);
+            await process.StandardInput.BaseStream.FlushAsync();
+        }
         await Task.WhenAny(delivered, process.WaitForExitAsync());
-        if (process.HasExited) throw new InvalidOperationException($"mosquitto_pub exited {process.ExitCode} before every row arrived: {await error}");
-        process.StandardInput.Close();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        if (process.HasExited && (!mayExitFirst || process.ExitCode != 0))
+            throw new InvalidOperationException($"{name} exited {process.ExitCode} before every row arrived: {await error}");
+        if (input is not null) process.StandardInput.Close();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try { await process.WaitForExitAsync(limit.Token); }
         catch (OperationCanceledException) { process.Kill(); }
     }
+
+    private static string P(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
