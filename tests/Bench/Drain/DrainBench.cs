@@ -23,6 +23,7 @@ internal static class DrainBench
         public double RowsPerSecond => Rows / Seconds;
         public double PublishesPerSecond => Messages / Seconds;
         public double? CpuMicrosPerRow { get; init; }
+        public bool Floor { get; init; }
         public (long P50, long P99, long Sent, long Created, long Lost, long Other)? Drain { get; init; }
         public (long P50, long P99, long Sent, long Created, long Lost, long Other)? Idle { get; init; }
     }
@@ -54,7 +55,7 @@ internal static class DrainBench
 
             var template = Path.Combine(root, "template");
             var clock = Stopwatch.StartNew();
-            if (variants.Count > 0 && options.Senders.Contains("gateway")) backlog.CreateDataDir(variants[0].Command, template);
+            if (options.StoreFloor || (variants.Count > 0 && options.Senders.Contains("gateway"))) backlog.CreateDataDir(commands[0], template);
             var files = PrepareRawMessages(options, backlog, root);
             Console.WriteLine($"prepared in {clock.Elapsed.TotalSeconds:0.0} s");
 
@@ -72,8 +73,9 @@ internal static class DrainBench
                     Console.WriteLine($"  round {round + 1} {name}: {m.RowsPerSecond:N0} rows/s, {m.PublishesPerSecond:N0} PUBLISH/s over {m.Seconds:0.0} s{Live(m)}; load {Load()}");
                     if (counter.Timeline is { } timeline) Console.WriteLine("    by tenths of the rows, ms after the first: " + string.Join(" ", timeline.Select(t => (t.Ticks * 1000 / Stopwatch.Frequency).ToString("N0", System.Globalization.CultureInfo.InvariantCulture))));
                 }
+                if (options.StoreFloor) results.Add(MeasureStoreFloor(template, round, options));
             }
-            PrintTables(results, senders.Select(s => s.Name).ToList(), options);
+            PrintTables(results, [.. senders.Select(s => s.Name), .. options.StoreFloor ? [StoreFloorName] : Array.Empty<string>()], options);
         }
         finally
         {
@@ -186,6 +188,24 @@ internal static class DrainBench
         }
     }
 
+    private const string StoreFloorName = "store floor: SQLite reads and deletes the rows, no MQTT";
+
+    private static Measurement MeasureStoreFloor(string template, int round, DrainOptions options)
+    {
+        var dataDir = Path.Combine(Path.GetDirectoryName(template)!, $"floor-{Guid.NewGuid():N}");
+        try
+        {
+            var floor = StoreFloor.Measure(template, dataDir, options.FloorBatch);
+            var m = new Measurement(StoreFloorName, round, floor.Rows, 0, floor.Seconds) { Floor = true };
+            Console.WriteLine($"  round {round + 1} store floor: {m.RowsPerSecond:N0} rows/s over {m.Seconds:0.00} s in {options.FloorBatch}-row turns (reading {floor.ReadSeconds:0.00} s, deleting and committing {floor.DeleteSeconds:0.00} s); load {Load()}");
+            return m;
+        }
+        finally
+        {
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+        }
+    }
+
     private static string Live(Measurement m) => m.Drain is { } d && m.Idle is { } i
         ? $"; gateway CPU {m.CpuMicrosPerRow:0.0} µs/row; live POST p50/p99 {d.P50:N0}/{d.P99:N0} µs during the drain ({d.Sent} sent, {d.Lost} lost), {i.P50:N0}/{i.P99:N0} µs idle ({i.Sent} sent, {i.Lost} lost)"
         : "";
@@ -200,7 +220,7 @@ internal static class DrainBench
             return (Name: name, Rows: Median(ms.Select(m => m.RowsPerSecond)), Publishes: Median(ms.Select(m => m.PublishesPerSecond)),
                 PerPublish: ms.Sum(m => (double)m.Rows) / ms.Sum(m => (double)m.Messages), Measurements: ms);
         }).ToList();
-        var raw = medians.Where(m => !m.Measurements.Any(x => x.Drain is not null)).ToList();
+        var raw = medians.Where(m => !m.Measurements.Any(x => x.Drain is not null || x.Floor)).ToList();
         var bestRows = raw.Count > 0 ? raw.Max(m => m.Rows) : double.NaN;
         var bestPublishes = raw.Count > 0 ? raw.Max(m => m.Publishes) : double.NaN;
         Console.WriteLine("| sender | rows/s | PUBLISH/s | rows per PUBLISH | rows/s ÷ best raw | PUBLISH/s ÷ best raw | gateway CPU µs/row |");
@@ -208,7 +228,9 @@ internal static class DrainBench
         foreach (var m in medians)
         {
             var cpu = m.Measurements.Where(x => x.CpuMicrosPerRow is not null).Select(x => x.CpuMicrosPerRow!.Value).ToList();
-            Console.WriteLine($"| {m.Name} | {m.Rows:N0} | {m.Publishes:N0} | {m.PerPublish:0.0} | {m.Rows / bestRows:0.00}× | {m.Publishes / bestPublishes:0.00}× | {(cpu.Count > 0 ? Median(cpu).ToString("0.0") : "–")} |");
+            bool floor = m.Measurements.Any(x => x.Floor);
+            string publishes = floor ? "– | – " : $"{m.Publishes:N0} | {m.PerPublish:0.0} ";
+            Console.WriteLine($"| {m.Name} | {m.Rows:N0} | {publishes}| {m.Rows / bestRows:0.00}× | {(floor ? "–" : $"{m.Publishes / bestPublishes:0.00}×")} | {(cpu.Count > 0 ? Median(cpu).ToString("0.0") : "–")} |");
         }
         var gateways = results.Where(r => r.Drain is not null).ToList();
         if (gateways.Count == 0) return;

@@ -19,6 +19,9 @@ internal sealed class DrainOptions
           --live-rate R         live telemetry POSTs per second during the drain and the idle baseline (default 200)
           --idle-seconds S      idle baseline after the drain, same process, empty backlog (default 10)
           --dir DIR             where the data directories and message files go (default $TMPDIR)
+          --store-floor         also measure, each round, SQLite alone reading and deleting the backlog's rows on a
+                                copy of the gateway's data directory: the bound of any drain that keeps one row per reading
+          --floor-batch B       rows per turn of the store floor (default 1000, as Bridge:BatchSize)
           --timeline            also print, for each measurement, when each tenth of the rows had arrived
           --broker-nodelay      set_tcp_nodelay true on the broker (mosquitto's default is false: Nagle holds a second
                                 PUBACK sent right after a first until the client's delayed ACK, up to 40 ms)
@@ -38,6 +41,8 @@ internal sealed class DrainOptions
     public string? Directory { get; private set; }
     public bool BrokerNoDelay { get; private set; }
     public bool Timeline { get; private set; }
+    public bool StoreFloor { get; private set; }
+    public int FloorBatch { get; private set; } = 1000;
 
     public static DrainOptions Parse(string[] args)
     {
@@ -62,13 +67,15 @@ internal sealed class DrainOptions
                 case "--dir": options.Directory = Value(); break;
                 case "--broker-nodelay": options.BrokerNoDelay = true; break;
                 case "--timeline": options.Timeline = true; break;
+                case "--store-floor": options.StoreFloor = true; break;
+                case "--floor-batch": options.FloorBatch = Int(); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
         var unknown = options.Senders.Except(["pub", "pub-packed", "mqttnet", "mqttnet-packed", "gateway"]).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"unknown sender(s): {string.Join(", ", unknown)}");
-        if (options.Rows < 1 || options.Devices < 1 || options.Rounds < 1 || options.Window < 1 || options.LiveRate <= 0)
-            throw new ArgumentException("--rows, --devices, --rounds, --window and --live-rate must be positive");
+        if (options.Rows < 1 || options.Devices < 1 || options.Rounds < 1 || options.Window < 1 || options.FloorBatch < 1 || options.LiveRate <= 0)
+            throw new ArgumentException("--rows, --devices, --rounds, --window, --floor-batch and --live-rate must be positive");
         return options;
     }
 }
