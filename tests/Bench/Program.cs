@@ -21,6 +21,7 @@ return args.FirstOrDefault() switch
     "bridge" => await BridgeBench.RunAsync(args[1..]),
     "drain" => await Gateway.Bench.Drain.DrainBench.RunAsync(args[1..]),
     "mqttnet-pub" => await Gateway.Bench.Drain.RawPublishers.MqttNetPublisherMainAsync(args[1..]),
+    "packed-store-pub" => await Gateway.Bench.Drain.PackedStorePublisher.MainAsync(args[1..]),
     "exosite-cbor" => ExositeCborBench.Run(args[1..]),
     "dtls" => DtlsBench.Run(args[1..]),
     "observe-fanout" => ObserveFanoutBench.Run(args[1..]),

@@ -24,6 +24,8 @@ internal static class DrainBench
         public double PublishesPerSecond => Messages / Seconds;
         public double? CpuMicrosPerRow { get; init; }
         public bool Floor { get; init; }
+        /// <summary>Not a raw publisher: left out of "best raw".</summary>
+        public bool Prototype { get; init; }
         public (long P50, long P99, long Sent, long Created, long Lost, long Other)? Drain { get; init; }
         public (long P50, long P99, long Sent, long Created, long Lost, long Other)? Idle { get; init; }
     }
@@ -84,18 +86,19 @@ internal static class DrainBench
         return 0;
     }
 
-    private sealed record RawFiles(string SingleLines, string PackedLines);
+    private sealed record RawFiles(string SingleLines, string PackedLines, string PackedDatabase);
 
     private static RawFiles PrepareRawMessages(DrainOptions options, Backlog backlog, string root)
     {
         // The gateway's payload budget: packet limit less fixed header, topic and properties (MessagePacker.Budget).
         int budget = options.Packet - 32 - RowCounter.Topic.Length;
-        string singleLines = Path.Combine(root, "single.lines"), packedLines = Path.Combine(root, "packed.lines");
+        string singleLines = Path.Combine(root, "single.lines"), packedLines = Path.Combine(root, "packed.lines"), packedDatabase = Path.Combine(root, "packed.db");
         if (options.Senders.Contains("pub") || options.Senders.Contains("mqttnet"))
             WriteLines(singleLines, backlog.SingleMessages().Select(Encoding.UTF8.GetBytes));
-        if (options.Senders.Contains("pub-packed") || options.Senders.Contains("mqttnet-packed"))
+        if (options.Senders.Contains("pub-packed") || options.Senders.Contains("mqttnet-packed") || options.Senders.Contains("packed-store"))
             WriteLines(packedLines, backlog.PackedMessages(budget).Select(Encoding.UTF8.GetBytes));
-        return new RawFiles(singleLines, packedLines);
+        if (options.Senders.Contains("packed-store")) PackedStorePublisher.Fill(packedLines, packedDatabase);
+        return new RawFiles(singleLines, packedLines, packedDatabase);
     }
 
     private static void WriteLines(string path, IEnumerable<byte[]> messages)
@@ -113,8 +116,8 @@ internal static class DrainBench
     private static List<(string Name, Sender Run)> Senders(DrainOptions options, List<Variant> variants)
     {
         var list = new List<(string, Sender)>();
-        void Add(string label, Func<BenchBroker, RowCounter, RawFiles, Task> publish) =>
-            list.Add((label, (b, c, r, f, _) => Raw(label, c, r, options, publish(b, c, f))));
+        void Add(string label, Func<BenchBroker, RowCounter, RawFiles, Task> publish, bool prototype = false) =>
+            list.Add((label, async (b, c, r, f, _) => await Raw(label, c, r, options, publish(b, c, f)) with { Prototype = prototype }));
         foreach (var name in options.Senders)
         {
             switch (name)
@@ -123,6 +126,7 @@ internal static class DrainBench
                 case "pub-packed": Add("mosquitto_pub -l, packed messages", (b, c, f) => RawPublishers.MosquittoPubAsync(b.Port, f.PackedLines, PackedWindow(options), c.Done)); break;
                 case "mqttnet": Add("MQTTnet, one row per message", (b, c, f) => RawPublishers.MqttNetProcessAsync(b.Port, f.SingleLines, options.Window, c.Done)); break;
                 case "mqttnet-packed": Add("MQTTnet, packed messages", (b, c, f) => RawPublishers.MqttNetProcessAsync(b.Port, f.PackedLines, PackedWindow(options), c.Done)); break;
+                case "packed-store": Add($"packed store (prototype): a SQLite row per packed message, the gateway's MQTT client, {options.StoreDepth} turn(s) in flight", (b, c, f) => PackedStorePublisher.ProcessAsync(b.Port, f.PackedDatabase, PackedWindow(options), options.StoreDepth, c.Done), prototype: true); break;
                 case "gateway":
                     foreach (var variant in variants) list.Add((variant.Label, (b, c, r, _, t) => GatewayAsync(variant, b, c, r, t, options)));
                     break;
@@ -220,7 +224,7 @@ internal static class DrainBench
             return (Name: name, Rows: Median(ms.Select(m => m.RowsPerSecond)), Publishes: Median(ms.Select(m => m.PublishesPerSecond)),
                 PerPublish: ms.Sum(m => (double)m.Rows) / ms.Sum(m => (double)m.Messages), Measurements: ms);
         }).ToList();
-        var raw = medians.Where(m => !m.Measurements.Any(x => x.Drain is not null || x.Floor)).ToList();
+        var raw = medians.Where(m => !m.Measurements.Any(x => x.Drain is not null || x.Floor || x.Prototype)).ToList();
         var bestRows = raw.Count > 0 ? raw.Max(m => m.Rows) : double.NaN;
         var bestPublishes = raw.Count > 0 ? raw.Max(m => m.Publishes) : double.NaN;
         Console.WriteLine("| sender | rows/s | PUBLISH/s | rows per PUBLISH | rows/s ÷ best raw | PUBLISH/s ÷ best raw | gateway CPU µs/row |");

@@ -10,7 +10,10 @@ internal sealed class DrainOptions
           --rows N              backlog rows (default 1000000)
           --devices D           devices the rows are spread over, interleaved (default 100)
           --rounds R            rounds; the order of the senders rotates each round (default 1)
-          --senders LIST        of pub, pub-packed, mqttnet, mqttnet-packed, gateway (default all, in that order)
+          --senders LIST        of pub, pub-packed, mqttnet, mqttnet-packed, gateway (default all, in that order), and
+                                packed-store: a prototype of a store holding one row per packed message, the
+                                forwarder's chain over it with the gateway's MQTT client (not in the default list)
+          --store-depth D       packed-store turns in flight (default 1: one after another, as the forwarder)
           --window W            PUBLISHes awaiting PUBACK for mosquitto_pub (-M) and MQTTnet (default 1000; packed: at most 4 MiB of them)
           --packet BYTES        packet limit for the packed raw messages, as the gateway's Bridge:MaxPacketBytes (default 65536)
           --gateway-dll PATH    a JIT build to run with dotnet (default gateway/Gateway.Host/bin/Release/net10.0/coap-gateway.dll); repeatable
@@ -43,6 +46,7 @@ internal sealed class DrainOptions
     public bool Timeline { get; private set; }
     public bool StoreFloor { get; private set; }
     public int FloorBatch { get; private set; } = 1000;
+    public int StoreDepth { get; private set; } = 1;
 
     public static DrainOptions Parse(string[] args)
     {
@@ -69,13 +73,14 @@ internal sealed class DrainOptions
                 case "--timeline": options.Timeline = true; break;
                 case "--store-floor": options.StoreFloor = true; break;
                 case "--floor-batch": options.FloorBatch = Int(); break;
+                case "--store-depth": options.StoreDepth = Int(); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        var unknown = options.Senders.Except(["pub", "pub-packed", "mqttnet", "mqttnet-packed", "gateway"]).ToList();
+        var unknown = options.Senders.Except(["pub", "pub-packed", "mqttnet", "mqttnet-packed", "gateway", "packed-store"]).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"unknown sender(s): {string.Join(", ", unknown)}");
-        if (options.Rows < 1 || options.Devices < 1 || options.Rounds < 1 || options.Window < 1 || options.FloorBatch < 1 || options.LiveRate <= 0)
-            throw new ArgumentException("--rows, --devices, --rounds, --window, --floor-batch and --live-rate must be positive");
+        if (options.Rows < 1 || options.Devices < 1 || options.Rounds < 1 || options.Window < 1 || options.FloorBatch < 1 || options.StoreDepth < 1 || options.LiveRate <= 0)
+            throw new ArgumentException("--rows, --devices, --rounds, --window, --floor-batch, --store-depth and --live-rate must be positive");
         return options;
     }
 }

@@ -95,7 +95,7 @@ internal static class RawPublishers
     /// (a file) on its standard input, kept open until then; an exit before then is a failure unless
     /// <paramref name="mayExitFirst"/> (and a non-zero exit always is). Killed if it has not ended 30 s after delivery.
     /// </summary>
-    private static async Task RunSenderAsync(ProcessStartInfo psi, string name, Task delivered, string? input, bool mayExitFirst)
+    internal static async Task RunSenderAsync(ProcessStartInfo psi, string name, Task delivered, string? input, bool mayExitFirst)
     {
         psi.UseShellExecute = false;
         psi.RedirectStandardError = true;
