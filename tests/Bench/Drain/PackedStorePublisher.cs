@@ -37,12 +37,12 @@ internal static class PackedStorePublisher
         transaction.Commit();
     }
 
+    /// <summary>Runs <see cref="MainAsync"/> in a process of its own on a copy of <paramref name="database"/>, until the subscriber has every row.</summary>
     public static Task ProcessAsync(int port, string database, int turn, int depth, Task delivered)
     {
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var psi = new ProcessStartInfo(self);
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(PackedStorePublisher).Assembly.Location);
-        // A copy per measurement: the run deletes what it sends.
         var copy = database + $".{Guid.NewGuid():N}";
         File.Copy(database, copy);
         foreach (var a in (string[])["packed-store-pub", P(port), copy, P(turn), P(depth)]) psi.ArgumentList.Add(a);
@@ -50,9 +50,9 @@ internal static class PackedStorePublisher
     }
 
     /// <summary>
-    /// <c>Bench packed-store-pub PORT DATABASE TURN DEPTH</c>: the chain over the database's <c>packed</c> table, TURN rows
-    /// a turn, DEPTH turns in flight (1: the forwarder's chain, one turn after another). First, untimed, the first rows to a topic nobody subscribes to without deleting them, so the JIT has
-    /// compiled the path.
+    /// <c>Bench packed-store-pub PORT DATABASE TURN DEPTH</c>: the chain over the database's <c>packed</c> table, TURN
+    /// rows (messages) a turn, DEPTH turns in flight (1: the forwarder's chain, one turn after another). First, untimed,
+    /// the first rows go to a topic nobody subscribes to, not deleted, so that the JIT has compiled the path.
     /// </summary>
     public static async Task<int> MainAsync(string[] args)
     {
