@@ -47,6 +47,15 @@ internal sealed class Backlog(int rows, int devices)
         if (count != rows.ToString(CultureInfo.InvariantCulture)) throw new InvalidOperationException($"backlog fill: {count} rows in the outbox, expected {rows}");
     }
 
+    /// <summary>A fresh copy of a data directory made by <see cref="CreateDataDir"/>, beside it: a measurement changes its copy.</summary>
+    public static string CopyDataDir(string template, string prefix)
+    {
+        var copy = Path.Combine(Path.GetDirectoryName(template)!, $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(template)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        return copy;
+    }
+
     /// <summary>One gateway-API message per row: <c>{"device-007":[row]}</c>.</summary>
     public IEnumerable<string> SingleMessages()
     {

@@ -153,9 +153,7 @@ internal static class DrainBench
 
     private static async Task<Measurement> GatewayAsync(Variant variant, BenchBroker broker, RowCounter counter, int round, string template, DrainOptions options)
     {
-        var dataDir = Path.Combine(Path.GetDirectoryName(template)!, $"run-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dataDir);
-        foreach (var file in Directory.GetFiles(template)) File.Copy(file, Path.Combine(dataDir, Path.GetFileName(file)));
+        var dataDir = Backlog.CopyDataDir(template, "run");
         try
         {
             await using var gateway = await GatewayRun.StartAsync(variant.Command, dataDir, broker.Port, variant.Args);
@@ -196,10 +194,10 @@ internal static class DrainBench
 
     private static Measurement MeasureStoreFloor(string template, int round, DrainOptions options)
     {
-        var dataDir = Path.Combine(Path.GetDirectoryName(template)!, $"floor-{Guid.NewGuid():N}");
+        var dataDir = Backlog.CopyDataDir(template, "floor");
         try
         {
-            var floor = StoreFloor.Measure(template, dataDir, options.FloorBatch);
+            var floor = StoreFloor.Measure(dataDir, options.FloorBatch);
             var m = new Measurement(StoreFloorName, round, floor.Rows, 0, floor.Seconds) { Floor = true };
             Console.WriteLine($"  round {round + 1} store floor: {m.RowsPerSecond:N0} rows/s over {m.Seconds:0.00} s in {options.FloorBatch}-row turns (reading {floor.ReadSeconds:0.00} s, deleting and committing {floor.DeleteSeconds:0.00} s); load {Load()}");
             return m;

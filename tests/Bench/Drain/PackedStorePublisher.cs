@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Gateway.Mqtt.Client;
 using Microsoft.Data.Sqlite;
@@ -23,15 +22,14 @@ internal static class PackedStorePublisher
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
         connection.Open();
-        Execute(connection, "PRAGMA journal_mode=WAL; CREATE TABLE packed (id INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL)");
+        StoreFloor.Execute(connection, "PRAGMA journal_mode=WAL; CREATE TABLE packed (id INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL)");
         using var transaction = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.CommandText = "INSERT INTO packed (payload) VALUES ($p)";
         var payload = insert.Parameters.Add("$p", SqliteType.Blob);
-        var all = File.ReadAllBytes(linesFile).AsMemory();
-        for (int at; (at = all.Span.IndexOf((byte)'\n')) >= 0; all = all[(at + 1)..])
+        foreach (var line in RawPublishers.ReadLines(linesFile))
         {
-            payload.Value = all[..at].ToArray();
+            payload.Value = line;
             insert.ExecuteNonQuery();
         }
         transaction.Commit();
@@ -40,13 +38,10 @@ internal static class PackedStorePublisher
     /// <summary>Runs <see cref="MainAsync"/> in a process of its own on a copy of <paramref name="database"/>, until the subscriber has every row.</summary>
     public static Task ProcessAsync(int port, string database, int turn, int depth, Task delivered)
     {
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var psi = new ProcessStartInfo(self);
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(PackedStorePublisher).Assembly.Location);
         var copy = database + $".{Guid.NewGuid():N}";
         File.Copy(database, copy);
-        foreach (var a in (string[])["packed-store-pub", P(port), copy, P(turn), P(depth)]) psi.ArgumentList.Add(a);
-        return RawPublishers.RunSenderAsync(psi, "the packed-store publisher", delivered, input: null, mayExitFirst: true);
+        return RawPublishers.RunSenderAsync(RawPublishers.BenchProcess("packed-store-pub", RawPublishers.P(port), copy, RawPublishers.P(turn), RawPublishers.P(depth)),
+            "the packed-store publisher", delivered, input: null, mayExitFirst: true);
     }
 
     /// <summary>
@@ -69,7 +64,7 @@ internal static class PackedStorePublisher
         {
             using var connection = new SqliteConnection($"Data Source={args[1]};Pooling=False");
             connection.Open();
-            Execute(connection, "PRAGMA synchronous=NORMAL");
+            StoreFloor.Execute(connection, "PRAGMA synchronous=NORMAL");
             using var read = connection.CreateCommand();
             read.CommandText = "SELECT id, payload FROM packed WHERE id > $after ORDER BY id LIMIT $n";
             var after = read.Parameters.Add("$after", SqliteType.Integer);
@@ -133,13 +128,4 @@ internal static class PackedStorePublisher
         }
         return 0;
     }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private static string P(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

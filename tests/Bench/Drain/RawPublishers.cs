@@ -17,15 +17,19 @@ internal static class RawPublishers
     /// <see cref="MqttNetPublisherMainAsync"/>), reading the same lines file: in this process it shared the thread pool
     /// and the GC with the counting subscriber on two cores.
     /// </summary>
-    public static Task MqttNetProcessAsync(int port, string linesFile, int window, Task delivered)
+    public static Task MqttNetProcessAsync(int port, string linesFile, int window, Task delivered) =>
+        // It exits once the broker has acknowledged every PUBLISH, which may come before the subscriber has them all.
+        RunSenderAsync(BenchProcess("mqttnet-pub", P(port), linesFile, P(window)), "the MQTTnet publisher", delivered, input: null, mayExitFirst: true);
+
+    /// <summary>This bench run again as a child process with <paramref name="args"/> (a sender of its own).</summary>
+    internal static ProcessStartInfo BenchProcess(params string[] args)
     {
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var psi = new ProcessStartInfo(self);
         // Under `dotnet Bench.dll` the process is the host; the bench is the entry assembly.
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(RawPublishers).Assembly.Location);
-        foreach (var a in (string[])["mqttnet-pub", P(port), linesFile, P(window)]) psi.ArgumentList.Add(a);
-        // It exits once the broker has acknowledged every PUBLISH, which may come before the subscriber has them all.
-        return RunSenderAsync(psi, "the MQTTnet publisher", delivered, input: null, mayExitFirst: true);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
     }
 
     /// <summary>
@@ -66,7 +70,8 @@ internal static class RawPublishers
         foreach (var task in pending) if (task is not null) Check(await task);
     }
 
-    private static byte[][] ReadLines(string path)
+    /// <summary>The lines of a messages file, one message each.</summary>
+    internal static byte[][] ReadLines(string path)
     {
         var all = File.ReadAllBytes(path).AsSpan();
         var lines = new List<byte[]>();
@@ -116,5 +121,5 @@ internal static class RawPublishers
         catch (OperationCanceledException) { process.Kill(); }
     }
 
-    private static string P(int n) => n.ToString(CultureInfo.InvariantCulture);
+    internal static string P(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
